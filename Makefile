@@ -1,0 +1,55 @@
+# The workbook's commands. `make lab` opens it, `make test` checks it (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# CPU torch: this exact version, never a range (a range pulls a multi-GB CUDA build).
+TORCH  ?= torch==2.13.0
+# Notebooks and tests run at this size under `make test` (quick | lab | full).
+TEST_SIZE ?= quick
+
+.PHONY: lab test data book sync ffmpeg clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first, alone: if torch is already importable (e.g. a conda GPU env), keep it.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.txt
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+$(VENV)/.installed-lab: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev,lab]"
+	touch $@
+
+# musdb/museval call ffmpeg/ffprobe even for WAV folders.
+ffmpeg:
+	@command -v ffprobe >/dev/null && command -v ffmpeg >/dev/null && exit 0; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing ffmpeg with apt-get"; \
+	  (apt-get install -y -q ffmpeg >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q ffmpeg >/dev/null)); \
+	elif command -v brew >/dev/null; then brew install ffmpeg; \
+	else echo "ffmpeg is missing: install it first, e.g. 'sudo apt-get install ffmpeg' or 'conda install -c conda-forge ffmpeg'"; exit 1; fi
+
+data: $(VENV)/.installed ffmpeg
+	$(BIN)/seplib data
+
+lab: $(VENV)/.installed-lab ffmpeg data
+	$(BIN)/jupyter lab notebooks/
+
+test: $(VENV)/.installed ffmpeg
+	SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax --nbval-current-env -q
+
+# Execute every notebook into HTML (plots and audio players included) under build/book/.
+book: $(VENV)/.installed ffmpeg
+	mkdir -p build/book
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=-1 \
+	  --output-dir build/book notebooks/[0-9]*.ipynb
+
+# After editing a notebook's .py (or .ipynb), bring its pair up to date.
+sync: $(VENV)/.installed
+	$(BIN)/jupytext --sync notebooks/[0-9]*.py
+
+clean-venv:
+	rm -rf $(VENV)

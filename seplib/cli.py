@@ -1,0 +1,139 @@
+"""The ``seplib`` command line: ``data``, ``separate``, ``evaluate``, ``train``, ``methods``.
+
+Examples::
+
+    seplib data --size quick
+    seplib separate song.wav --method hpss --out separated/
+    seplib evaluate --method oracle-irm --json scores.json
+    seplib train unet --size lab --out runs/unet --resume
+
+Taught in: 00_getting_started
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import config
+
+
+def _cmd_data(args):
+    from .data.synth import write_dataset
+    from .data.musdb import default_root
+
+    size = args.size or config.run_size()
+    root = write_dataset(Path(args.root) if args.root else default_root(size), size=size, seed=args.seed)
+    print(root)
+
+
+def _cmd_separate(args):
+    from .audio import load, save
+    from .separate import ORACLES, separate
+
+    if args.method in ORACLES:
+        sys.exit(f"seplib separate: {args.method} needs the true stems; use `seplib evaluate` for oracles")
+    mixture, rate = load(args.song)
+    out = Path(args.out)
+    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    estimates = separate(args.method, mixture, rate, **kwargs)
+    targets = [out / f"{stem}.wav" for stem in estimates]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not args.force:
+        sys.exit(f"seplib separate: not overwriting {', '.join(existing)} (use --force)")
+    for stem, path in zip(estimates, targets):
+        save(path, estimates[stem], rate, overwrite=args.force)
+        print(path)
+
+
+def _cmd_evaluate(args):
+    from .data import dataset_name, open_dataset
+    from .metrics import evaluate, summary
+
+    tracks = open_dataset("test", root=args.root, size=args.size)
+    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    per_track = evaluate(args.method, tracks, backend=args.backend,
+                         dataset=dataset_name(args.root, args.size), **kwargs)
+    result = summary(per_track, args.method, "test")
+    print(f"{args.method} on {result['tracks']} test tracks (median over frames, then tracks; dB)")
+    metrics = ("SDR", "SIR", "SAR", "ISR")
+    print(f"{'stem':<14}" + "".join(f"{m:>8}" for m in metrics))
+    for stem, scores in result["stems"].items():
+        print(f"{stem:<14}" + "".join(f"{scores.get(m, float('nan')):8.2f}" for m in metrics))
+    if args.json:
+        path = Path(args.json)
+        if path.exists() and not args.force:
+            sys.exit(f"seplib evaluate: not overwriting {path} (use --force)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2))
+        print(f"wrote {path}")
+
+
+def _cmd_train(args):
+    from .train import train_model
+
+    model, history = train_model(args.model, size=args.size, steps=args.steps, out=args.out,
+                                 resume=args.resume, seed=args.seed, root=args.root)
+    print(f"trained {args.model}; checkpoints in {args.out or config.models_dir() / args.model}")
+
+
+def _cmd_methods(args):
+    from .separate import METHODS
+
+    for name, target in METHODS.items():
+        print(f"{name:<16}{target}")
+
+
+def main(argv=None):
+    """Entry point of the ``seplib`` command."""
+    parser = argparse.ArgumentParser(prog="seplib", description="Music source separation workbook tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("data", help="write the synthetic default data set (reused if present)")
+    p.add_argument("--size", choices=config.SIZES, help="run size (default: by device)")
+    p.add_argument("--root", help="folder to write (default: data/synth-SIZE)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(fn=_cmd_data)
+
+    p = sub.add_parser("separate", help="separate a song into stems (one WAV per stem)")
+    p.add_argument("song", help="audio file to separate")
+    p.add_argument("--method", required=True)
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--checkpoint", help="model checkpoint (learned methods)")
+    p.add_argument("--force", action="store_true", help="overwrite existing stem files")
+    p.set_defaults(fn=_cmd_separate)
+
+    p = sub.add_parser("evaluate", help="score a method on the test split (MUSDB protocol)")
+    p.add_argument("--method", required=True)
+    p.add_argument("--root", help="a MUSDB18-HQ tree (default: $MUSDB_PATH or the synthetic set)")
+    p.add_argument("--size", choices=config.SIZES, help="run size of the synthetic set")
+    p.add_argument("--backend", choices=("fast", "museval"), default="fast",
+                   help="fast: seplib's torch BSSEval v4; museval: the reference implementation")
+    p.add_argument("--checkpoint", help="model checkpoint (learned methods)")
+    p.add_argument("--json", help="write the summary here")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
+    p.set_defaults(fn=_cmd_evaluate)
+
+    p = sub.add_parser("train", help="train a model on the train split")
+    p.add_argument("model", choices=("unet", "demucs-lite", "dprnn", "conv1d"))
+    p.add_argument("--size", choices=config.SIZES)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--out", help="checkpoint folder (default: data/models/MODEL)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--root", help="data set root (default: the synthetic set)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(fn=_cmd_train)
+
+    p = sub.add_parser("methods", help="list the separation methods")
+    p.set_defaults(fn=_cmd_methods)
+
+    args = parser.parse_args(argv)
+    try:
+        args.fn(args)
+    except (FileNotFoundError, FileExistsError, ValueError, NotImplementedError) as err:
+        sys.exit(f"seplib {args.command}: {err}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Where things live and how big a run is: device, run size, seeds and paths.
+
+Taught in: 00_getting_started
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+
+SIZES = ("quick", "lab", "full")
+"""Run sizes: ``quick`` (CI, a minute per notebook), ``lab`` (a CPU class lab),
+``full`` (a GPU: the whole lesson)."""
+
+REPO_URL = "https://github.com/seplib/seplib-workbook"
+"""The one place the repository address is written (README badges and Colab cells use it)."""
+
+
+def device():
+    """The best torch device here: CUDA, then Apple's MPS, then the CPU.
+
+    Returns:
+        device (torch.device)
+
+    Taught in: 00_getting_started
+    """
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def run_size():
+    """The run size: ``$SEPLIB_SIZE`` if set, else ``full`` on a GPU and ``lab`` on a CPU.
+
+    Returns:
+        size (str): one of :data:`SIZES`
+
+    Taught in: 00_getting_started
+    """
+    size = os.environ.get("SEPLIB_SIZE")
+    if size:
+        size = size.strip().lower()
+        if size not in SIZES:
+            raise ValueError(f"SEPLIB_SIZE={size!r} is not one of {SIZES}")
+        return size
+    return "full" if device().type == "cuda" else "lab"
+
+
+def seed_everything(seed=0):
+    """Seed Python, NumPy and torch (CPU and GPU) so that a run repeats exactly.
+
+    Args:
+        seed (int): the seed
+
+    Returns:
+        seed (int): the same seed, for logging
+
+    Taught in: 05_unet
+    """
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+    return seed
+
+
+def repo_root():
+    """The workbook checkout this package lives in, or ``None`` for an installed copy."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "notebooks").is_dir() else None
+
+
+def data_dir():
+    """Where data sets live: ``$SEPLIB_DATA``, else ``<repo>/data``, else ``~/seplib_data``.
+
+    Returns:
+        path (Path)
+
+    Taught in: 00_getting_started
+    """
+    if os.environ.get("SEPLIB_DATA"):
+        return Path(os.environ["SEPLIB_DATA"]).expanduser()
+    root = repo_root()
+    return root / "data" if root is not None else Path.home() / "seplib_data"
+
+
+def results_dir():
+    """Where scores are stored: ``$SEPLIB_RESULTS``, else ``<data_dir>/results``."""
+    if os.environ.get("SEPLIB_RESULTS"):
+        return Path(os.environ["SEPLIB_RESULTS"]).expanduser()
+    return data_dir() / "results"
+
+
+def models_dir():
+    """Where trained models are kept: ``$SEPLIB_MODELS``, else ``<data_dir>/models``."""
+    if os.environ.get("SEPLIB_MODELS"):
+        return Path(os.environ["SEPLIB_MODELS"]).expanduser()
+    return data_dir() / "models"

@@ -1,0 +1,207 @@
+"""One way in for data: the synthetic default, a local MUSDB18 / MUSDB18-HQ, or the previews.
+
+Whatever the source, you get the same ``musdb`` track objects, so every notebook works on
+real music by changing one path (``MUSDB_PATH``).
+
+Taught in: 00_getting_started
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .. import RATE, STEMS, config
+from ..audio import as_stereo
+
+SPLITS = ("train", "valid", "test")
+FILES = ("mixture.wav",) + tuple(f"{s}.wav" for s in STEMS)
+"""The five files of a MUSDB18-HQ track folder."""
+PREVIEWS = "previews"
+"""Pass ``root="previews"`` to use musdb's 7-second excerpts (downloaded: needs the internet)."""
+
+
+def default_root(size=None):
+    """The folder of the synthetic default data set of a run size.
+
+    Args:
+        size (str): ``quick``, ``lab`` or ``full`` (default: :func:`seplib.config.run_size`)
+
+    Returns:
+        root (Path): ``<data_dir>/synth-<size>``
+
+    Taught in: 00_getting_started
+    """
+    return config.data_dir() / f"synth-{size or config.run_size()}"
+
+
+def ensure_default(size=None, progress=True):
+    """Write the synthetic default data set if it is not there yet (an existing one is reused).
+
+    Returns:
+        root (Path)
+
+    Taught in: 00_getting_started
+    """
+    from .synth import write_dataset
+
+    size = size or config.run_size()
+    return write_dataset(default_root(size), size=size, progress=progress)
+
+
+def resolve_root(root=None, size=None):
+    """Where the data comes from: ``root`` if given, else ``$MUSDB_PATH``, else the synthetic set.
+
+    Returns:
+        root (Path or str): a folder, or :data:`PREVIEWS`
+
+    Taught in: 00_getting_started
+    """
+    if root is None and os.environ.get("MUSDB_PATH"):
+        root = os.environ["MUSDB_PATH"]
+    if root is None:
+        return ensure_default(size)
+    if str(root) == PREVIEWS:
+        return PREVIEWS
+    return Path(root).expanduser()
+
+
+def _layout(root):
+    """'wav' for a MUSDB18-HQ tree, 'stems' for MUSDB18 (.stem.mp4), or raise naming what is wrong."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such data folder (expected a MUSDB18(-HQ) tree with "
+                                "train/ and test/ inside)")
+    subsets = [root / s for s in ("train", "test") if (root / s).is_dir()]
+    if not subsets:
+        raise ValueError(f"{root}: not a MUSDB18 tree: expected folders train/ and test/ inside")
+    if any(p.suffix == ".mp4" for s in subsets for p in s.iterdir()):
+        return "stems"
+    if any(p.is_dir() for s in subsets for p in s.iterdir()):
+        return "wav"
+    raise ValueError(f"{root}: train/ and test/ are empty: expected one folder per track with "
+                     f"{', '.join(FILES)} (MUSDB18-HQ) or *.stem.mp4 files (MUSDB18)")
+
+
+def check_track_folder(folder):
+    """Check a MUSDB18-HQ track folder: all five files there, readable, same rate and length.
+
+    Args:
+        folder (Path): ``.../train/<track name>``
+
+    Returns:
+        frames (int): the common length in samples
+
+    Taught in: 00_getting_started
+    """
+    folder = Path(folder)
+    infos = {}
+    for name in FILES:
+        path = folder / name
+        if not path.is_file():
+            raise ValueError(f"track {folder.name!r}: missing {name} in {folder}")
+        try:
+            infos[name] = sf.info(str(path))
+        except (RuntimeError, sf.LibsndfileError) as err:
+            raise ValueError(f"track {folder.name!r}: cannot read {path} ({err})") from None
+    rates = {n: i.samplerate for n, i in infos.items()}
+    if set(rates.values()) != {RATE}:
+        raise ValueError(f"track {folder.name!r}: every file must be {RATE} Hz, got {rates}")
+    frames = {n: i.frames for n, i in infos.items()}
+    if len(set(frames.values())) != 1:
+        raise ValueError(f"track {folder.name!r}: files differ in length (samples): {frames}")
+    for n, i in infos.items():
+        if i.channels == 1:
+            warnings.warn(f"track {folder.name!r}: {n} is mono; it will be used as dual-mono",
+                          stacklevel=2)
+        elif i.channels != 2:
+            raise ValueError(f"track {folder.name!r}: {n} has {i.channels} channels (expected 1 or 2)")
+    return frames["mixture.wav"]
+
+
+def open_dataset(split="test", root=None, size=None, check=True):
+    """Open a split of a MUSDB18-style data set as ``musdb`` tracks.
+
+    Args:
+        split (str): ``"train"``, ``"valid"`` (part of MUSDB's train folder) or ``"test"``
+        root (str or Path): a MUSDB18-HQ or MUSDB18 folder, or ``"previews"``; default
+            ``$MUSDB_PATH``, else the synthetic set of this run size (written if missing)
+        size (str): run size of the synthetic default (``quick``, ``lab``, ``full``)
+        check (bool): check every track folder first (files present, same rate and length)
+
+    Returns:
+        tracks (list of musdb.audio_classes.MultiTrack): each with ``.name``, ``.rate``,
+        ``.audio`` and ``.sources``; read them with :func:`track_mixture` / :func:`track_stems`
+
+    Taught in: 00_getting_started
+    """
+    import musdb
+
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    root = resolve_root(root, size)
+    subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
+    if root == PREVIEWS:
+        db = musdb.DB(download=True, subsets=subsets, split=musdb_split)
+        return list(db.tracks)
+    layout = _layout(root)
+    setup = "setup.yaml" if (root / "setup.yaml").is_file() else None
+    if check and layout == "wav":
+        folder = root / subsets
+        for track_folder in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+            check_track_folder(track_folder)
+    db = musdb.DB(root=str(root), is_wav=layout == "wav", setup_file=setup,
+                  subsets=subsets, split=musdb_split)
+    if len(db.tracks) == 0:
+        raise ValueError(f"{root}: no tracks in the {split!r} split (looked in {root / subsets}; "
+                         "the validation tracks are those listed in setup.yaml)")
+    return list(db.tracks)
+
+
+def dataset_name(root=None, size=None):
+    """A short name for a data set, used to file its scores: e.g. ``synth-quick``, ``MUSDB18HQ``.
+
+    Taught in: 01_stft_and_masks
+    """
+    if root is None and not os.environ.get("MUSDB_PATH"):
+        return f"synth-{size or config.run_size()}"
+    root = root or os.environ["MUSDB_PATH"]
+    return PREVIEWS if str(root) == PREVIEWS else Path(root).expanduser().resolve().name
+
+
+def _read(track, source, name):
+    audio = source.audio
+    if audio is None or np.size(audio) == 0:
+        raise ValueError(f"track {track.name!r}: {name} is empty or unreadable ({source.path})")
+    return as_stereo(np.asarray(audio, dtype=np.float32).T, name=f"{track.name}/{name}")
+
+
+def track_mixture(track):
+    """The mixture of a musdb track.
+
+    Returns:
+        mixture (np.ndarray): ``(channels, samples)`` float32
+
+    Taught in: 00_getting_started
+    """
+    return _read(track, track, "mixture")
+
+
+def track_stems(track, stems=STEMS):
+    """The true stems of a musdb track.
+
+    Args:
+        track (musdb Track)
+        stems (tuple): which stems (default: drums, bass, other, vocals)
+
+    Returns:
+        stems (dict): ``{stem: (channels, samples)}`` float32
+
+    Taught in: 00_getting_started
+    """
+    missing = [s for s in stems if s not in track.sources]
+    if missing:
+        raise ValueError(f"track {track.name!r}: missing stem file(s) {missing} next to {track.path}")
+    return {s: _read(track, track.sources[s], s) for s in stems}

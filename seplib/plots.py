@@ -1,0 +1,115 @@
+"""Plots the notebooks share: waveforms, spectrograms, masks, loss curves, leaderboards.
+
+Every function draws on a matplotlib ``Axes`` (made if not given) and returns it.
+
+Taught in: 00_getting_started
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .spectral import HOP, N_FFT, stft
+
+
+def _axes(ax, figsize=(10, 3)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def to_db(mag, floor_db=-80.0):
+    """Magnitude to decibels relative to its maximum, floored at ``floor_db``."""
+    mag = np.asarray(mag)
+    ref = max(float(mag.max()), 1e-10)
+    return np.maximum(20 * np.log10(np.maximum(mag, 1e-10) / ref), floor_db)
+
+
+def waveform(audio, rate, ax=None, title=None, label=None):
+    """Plot a waveform (the first channel of ``(channels, samples)``) against time in seconds.
+
+    Taught in: 00_getting_started
+    """
+    ax = _axes(ax)
+    x = np.asarray(audio)
+    x = x[0] if x.ndim == 2 else x
+    ax.plot(np.arange(len(x)) / rate, x, lw=0.5, label=label)
+    ax.set(xlabel="time (s)", ylabel="amplitude", title=title)
+    ax.set_xlim(0, len(x) / rate)
+    return ax
+
+
+def spectrogram(audio, rate, ax=None, title=None, n_fft=N_FFT, hop=HOP, max_hz=8000, floor_db=-80):
+    """Plot a log-magnitude spectrogram (dB) of ``(channels, samples)`` audio (channels averaged).
+
+    Taught in: 00_getting_started
+    """
+    x = np.asarray(audio)
+    mag = stft(x, n_fft, hop).abs().numpy()
+    if mag.ndim == 3:
+        mag = mag.mean(0)
+    return image(to_db(mag, floor_db), rate, hop=hop, n_fft=n_fft, ax=ax, title=title,
+                 max_hz=max_hz, label="dB")
+
+
+def image(values, rate, hop=HOP, n_fft=N_FFT, ax=None, title=None, max_hz=8000, label=None,
+          cmap="magma", vmin=None, vmax=None):
+    """Show a ``(freqs, frames)`` array (a spectrogram in dB, a mask) on time/frequency axes.
+
+    Taught in: 01_stft_and_masks
+    """
+    ax = _axes(ax)
+    values = np.asarray(values)
+    if values.ndim == 3:
+        values = values.mean(0)
+    freqs, frames = values.shape
+    top = min(max_hz, rate / 2) if max_hz else rate / 2
+    keep = int(np.ceil(top * n_fft / rate)) + 1
+    im = ax.imshow(values[:keep], origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax,
+                   extent=(0, frames * hop / rate, 0, keep * rate / n_fft))
+    ax.set(xlabel="time (s)", ylabel="frequency (Hz)", title=title)
+    plt.colorbar(im, ax=ax, label=label, pad=0.01)
+    return ax
+
+
+def mask(values, rate, ax=None, title=None, hop=HOP, n_fft=N_FFT, max_hz=8000):
+    """Show a mask (values in [0, 1]) of shape ``(freqs, frames)`` or ``(channels, freqs, frames)``.
+
+    Taught in: 01_stft_and_masks
+    """
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    return image(values, rate, hop=hop, n_fft=n_fft, ax=ax, title=title, max_hz=max_hz,
+                 label="mask", cmap="viridis", vmin=0, vmax=1)
+
+
+def losses(history, ax=None, title="training"):
+    """Plot training (and validation) loss against step from a :func:`seplib.train.fit` history.
+
+    Taught in: 05_unet
+    """
+    import pandas as pd
+
+    ax = _axes(ax, (8, 3))
+    h = pd.DataFrame(history) if not isinstance(history, pd.DataFrame) else history
+    for col in ("train_loss", "valid_loss"):
+        if col in h and h[col].notna().any():
+            d = h[["step", col]].dropna()
+            ax.plot(d["step"], d[col], marker="o" if col == "valid_loss" else None, ms=3, label=col)
+    ax.set(xlabel="step", ylabel="loss", title=title, yscale="log")
+    ax.legend()
+    return ax
+
+
+def leaderboard(table, ax=None, title="median SDR on the test split (dB)"):
+    """Bar chart of a leaderboard table (methods x stems, from :func:`seplib.metrics.leaderboard`).
+
+    Taught in: 08_leaderboard
+    """
+    ax = _axes(ax, (10, 4))
+    table.plot.bar(ax=ax, width=0.8)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set(title=title, ylabel="dB", xlabel="")
+    ax.legend(ncol=5, fontsize="small")
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    return ax

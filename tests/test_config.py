@@ -1,0 +1,31 @@
+import pytest
+import torch
+
+from seplib import config
+
+
+def test_run_size_from_env(monkeypatch):
+    monkeypatch.setenv("SEPLIB_SIZE", "quick")
+    assert config.run_size() == "quick"
+    monkeypatch.setenv("SEPLIB_SIZE", "huge")
+    with pytest.raises(ValueError, match="huge"):
+        config.run_size()
+    monkeypatch.delenv("SEPLIB_SIZE")
+    assert config.run_size() == ("full" if torch.cuda.is_available() else "lab")
+
+
+def test_seed_everything_repeats():
+    config.seed_everything(3)
+    a = torch.rand(4)
+    config.seed_everything(3)
+    assert torch.equal(a, torch.rand(4))
+
+
+def test_paths_follow_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("SEPLIB_DATA", str(tmp_path))
+    monkeypatch.delenv("SEPLIB_RESULTS", raising=False)
+    monkeypatch.delenv("SEPLIB_MODELS", raising=False)
+    assert config.data_dir() == tmp_path
+    assert config.results_dir() == tmp_path / "results"
+    assert config.models_dir() == tmp_path / "models"
+    assert config.device().type in ("cpu", "cuda", "mps")
