@@ -39,7 +39,7 @@ lab: $(VENV)/.installed-lab ffmpeg data
 	$(BIN)/jupyter lab notebooks/
 
 test: $(VENV)/.installed ffmpeg
-	SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax --nbval-current-env -q
+	SEPLIB_OFFLINE=1 SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax --nbval-current-env -q
 
 # Execute every notebook into HTML (plots and audio players included) under build/book/.
 book: $(VENV)/.installed ffmpeg

@@ -69,6 +69,25 @@ def resolve_root(root=None, size=None):
     return Path(root).expanduser()
 
 
+def online(host="github.com", timeout=3.0):
+    """Whether the internet can be reached (``False`` at once if ``$SEPLIB_OFFLINE`` is set).
+
+    Cells that need a download (musdb previews, pretrained models) call this first and skip
+    with one line when it says no.
+
+    Taught in: 00_getting_started
+    """
+    import socket
+
+    if os.environ.get("SEPLIB_OFFLINE"):
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def _layout(root):
     """'wav' for a MUSDB18-HQ tree, 'stems' for MUSDB18 (.stem.mp4), or raise naming what is wrong."""
     if not root.is_dir():
@@ -144,6 +163,8 @@ def open_dataset(split="test", root=None, size=None, check=True):
     root = resolve_root(root, size)
     subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
     if root == PREVIEWS:
+        if not online():
+            raise ConnectionError("the MUSDB18 previews need the internet, and it cannot be reached")
         db = musdb.DB(download=True, subsets=subsets, split=musdb_split)
         return list(db.tracks)
     layout = _layout(root)

@@ -1,0 +1,240 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Getting started: the data, and listening to stems
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/00_getting_started.ipynb)
+#
+# **Goal.** Set up the workbook, open a multitrack data set in the MUSDB18 layout, and listen
+# to a song and to its four *stems* (drums, bass, other, vocals). By the end you can load any
+# track as arrays, check that the mixture is the sum of its stems, and look at a spectrogram.
+#
+# Every later notebook asks the same question: given only the **mixture** $x$, recover the
+# stems $s_j$ with
+#
+# $$x(n) = \sum_{j \in \{\text{drums, bass, other, vocals}\}} s_j(n).$$
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %% [markdown]
+# ## 1. The environment
+# `seplib.config` picks the device (a CUDA GPU, Apple's MPS, else the CPU) and the **run size**:
+# `quick` (tests, a minute a notebook), `lab` (a CPU in a class lab) or `full` (a GPU). Set
+# `SEPLIB_SIZE` before starting Jupyter to choose; the default follows the device.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import display
+
+import seplib
+from seplib import STEMS, audio, config, data, plots
+
+print(f"seplib {seplib.__version__}, torch {torch.__version__}")
+print(f"device: {config.device()}, run size: {config.run_size()}")
+print(f"data folder: {config.data_dir()}")
+
+# %% [markdown]
+# ## 2. The data set
+# MUSDB18 (150 songs, 10 hours) is the standard benchmark for music separation. It cannot be
+# downloaded everywhere, so the workbook ships a **synthetic** stand-in that `seplib` writes on
+# your machine in the MUSDB18-HQ layout: one folder per song holding `mixture.wav`,
+# `drums.wav`, `bass.wav`, `other.wav`, `vocals.wav`. The songs are made from a seed (so they
+# are the same everywhere), with sung vowels, drum kits, bass lines, pads, plucked strings and
+# a repeating song structure. They are read through the `musdb` package, exactly like the real
+# data set, so the same code runs on real music once you point `MUSDB_PATH` at it
+# (section 6).
+
+# %%
+root = data.resolve_root()  # $MUSDB_PATH if set, else the synthetic set (written once, then reused)
+synthetic = (root / "seplib.json").is_file()
+train, valid, test = (data.open_dataset(split) for split in ("train", "valid", "test"))
+print(root)
+for name, tracks in [("train", train), ("valid", valid), ("test", test)]:
+    print(f"{name:>5}: {len(tracks)} tracks, {sum(t.duration for t in tracks):.0f} s in all")
+
+# %% [markdown]
+# Each track is a `musdb` object; `seplib.data.track_mixture` and `track_stems` read it as
+# float32 arrays of shape `(channels, samples)`, the shape used everywhere in `seplib`.
+
+# %%
+track = test[0]
+mixture = data.track_mixture(track)
+stems = data.track_stems(track)
+rate = track.rate
+print(track.name, "| rate", rate, "Hz | mixture", mixture.shape,
+      "|", {s: x.shape for s, x in stems.items()})
+
+# %% [markdown]
+# ## 3. Listen
+# The players below play at the signals' true loudness (no normalisation), so a quiet stem
+# sounds quiet. Listen to the mixture, then to each stem.
+
+# %%
+display(audio.play(mixture, rate, title=f"mixture: {track.name}"))
+for stem in STEMS:
+    display(audio.play(stems[stem], rate, title=stem))
+
+# %% [markdown]
+# ## 4. The mixture is the sum of the stems
+# The separation model $x = \sum_j s_j$ holds *exactly* for the synthetic set (the stems are
+# written as 16-bit integers and the mixture as their integer sum). Check it:
+
+# %%
+residual = mixture - sum(stems.values())
+print(f"largest |mixture - sum of stems| = {np.abs(residual).max():.3g}")
+if synthetic:  # exactly zero; real MUSDB18 stems are mastered, so only close
+    assert np.abs(residual).max() == 0.0
+
+# %% [markdown]
+# How loud is each stem? The root-mean-square level in dB relative to full scale (dBFS):
+
+# %%
+def rms_db(x):
+    return 20 * np.log10(np.sqrt(np.mean(np.square(x))) + 1e-12)
+
+
+levels = {s: rms_db(x) for s, x in {"mixture": mixture, **stems}.items()}
+for name, level in levels.items():
+    print(f"{name:>8}: {level:6.1f} dBFS")
+assert levels["mixture"] > max(levels[s] for s in STEMS)  # the sum is louder than any part
+
+# %% [markdown]
+# ## 5. Look: waveforms and spectrograms
+# A waveform shows loudness over time; a **spectrogram** (magnitude of the short-time Fourier
+# transform, notebook 01) shows which frequencies sound when. Drums are vertical lines (short,
+# broadband), bass lives at the bottom, sung vowels are stacks of harmonics with vibrato.
+
+# %%
+fig, axes = plt.subplots(5, 1, figsize=(10, 9), sharex=True)
+for ax, (name, x) in zip(axes, {"mixture": mixture, **stems}.items()):
+    plots.waveform(x, rate, ax=ax, title=name)
+    ax.set_xlabel("")
+fig.tight_layout()
+
+# %%
+fig, axes = plt.subplots(2, 2, figsize=(12, 6), sharex=True, sharey=True)
+for ax, stem in zip(axes.flat, STEMS):
+    plots.spectrogram(stems[stem], rate, ax=ax, title=stem, max_hz=5000)
+fig.tight_layout()
+
+# %% [markdown]
+# ## 6. How the synthetic songs are made
+# `seplib.data.synth.make_song(seed)` builds a song from a seed: a tempo, a key, a chord loop,
+# sections that repeat, and one small function per instrument. You can hear the instruments
+# on their own:
+
+# %%
+from seplib.data import synth
+
+rng = np.random.default_rng(0)
+sounds = {
+    "kick": synth.kick(rate, rng),
+    "snare": synth.snare(rate, rng),
+    "hi-hat": synth.hihat(rate, rng),
+    "plucked string (Karplus-Strong)": synth.karplus_strong(220.0, 1.5, rate, rng),
+    "piano-like": synth.piano(261.6, 1.5, rate),
+    "organ-like": synth.organ(196.0, 1.5, rate),
+}
+for name, x in sounds.items():
+    display(audio.play(0.5 * x / np.abs(x).max(), rate, title=name))
+
+# %%
+song_stems, info = synth.make_song(seed=7, seconds=10.0)
+print({k: v for k, v in info.items() if isinstance(v, (int, float, str))})
+display(audio.play(sum(song_stems.values()), rate, title="a new 10 s song, seed 7"))
+
+# %% [markdown]
+# **Real music.** Everything above works on MUSDB18-HQ (WAV folders) or MUSDB18 (`.stem.mp4`):
+# set `MUSDB_PATH=/path/to/musdb18hq` before starting Jupyter, or call
+# `data.open_dataset("test", root="/path/to/musdb18hq")`. With internet access (Colab),
+# `root="previews"` downloads musdb's 7-second excerpts. A malformed folder is refused with a
+# message that names the track and the file:
+
+# %%
+import tempfile
+from pathlib import Path
+
+with tempfile.TemporaryDirectory() as tmp:
+    broken = Path(tmp) / "test" / "A Song"
+    broken.mkdir(parents=True)
+    audio.save(broken / "mixture.wav", mixture[:, :1000], rate)
+    try:
+        data.open_dataset("test", root=tmp)
+    except ValueError as err:
+        print("refused:", err)
+
+# %%
+if data.online():
+    previews = data.open_dataset("test", root="previews")
+    print(f"MUSDB18 previews: {len(previews)} test tracks, e.g. {previews[0].name}")
+else:
+    print("MUSDB18 previews skipped: no internet here.")
+
+# %% [markdown]
+# ## Exercises
+# **1.** Which stem of `track` is the loudest (highest RMS)? Put its name in `loudest`.
+
+# %%
+loudest = None  # your answer, e.g. "drums"
+
+# %%
+# check
+truth = max(STEMS, key=lambda s: levels[s])
+if loudest is None:
+    print(f"Not answered yet. (Hint: compare levels[s] for s in STEMS.) The answer is {truth!r}.")
+elif loudest == truth:
+    print("Correct!")
+else:
+    print(f"Not quite: {loudest!r} is at {levels[loudest]:.1f} dBFS, {truth!r} at {levels[truth]:.1f} dBFS.")
+
+# %% [markdown]
+# **2.** The vocals pause between phrases. What fraction of the 100 ms windows of the vocal
+# stem is more than 40 dB below its loudest window? Store it in `silent_fraction`.
+
+# %%
+silent_fraction = None  # your answer, a number between 0 and 1
+
+# %%
+# check
+win = rate // 10
+frames = stems["vocals"][:, : stems["vocals"].shape[1] // win * win].reshape(2, -1, win)
+energy_db = 10 * np.log10(np.mean(frames ** 2, axis=(0, 2)) + 1e-12)
+truth = float(np.mean(energy_db < energy_db.max() - 40))
+if silent_fraction is None:
+    print(f"Not answered yet. One solution gives {truth:.2f}.")
+elif abs(silent_fraction - truth) < 0.02:
+    print("Correct!")
+else:
+    print(f"Not quite: {silent_fraction:.2f} vs {truth:.2f}. Use windows of rate // 10 samples, energy over both channels.")
+assert 0 < truth < 1, "the synthetic vocals have rests and phrases"
