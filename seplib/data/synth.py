@@ -10,15 +10,17 @@ Taught in: 00_getting_started
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy import signal
+from scipy import fft, signal
 
-STEMS = ("drums", "bass", "other", "vocals")  # the same order as seplib.STEMS
+from .. import STEMS  # ("drums", "bass", "other", "vocals")
+
 SIZES = {
     "quick": dict(train=4, valid=1, test=2, seconds=8.0),
     "lab": dict(train=24, valid=4, test=6, seconds=30.0),
@@ -115,11 +117,16 @@ def oscillator(freq, seconds, rate, harmonics=(1.0,), phase=0.0):
     """
     freq = np.asarray(freq, dtype=np.float64)
     n = freq.size if freq.ndim else seconds_to_samples(seconds, rate)
-    keep = np.arange(1, len(harmonics) + 1) * float(freq.max()) < 0.45 * rate
+    top = int(0.45 * rate / float(freq.max()))  # highest harmonic below Nyquist
+    cycles = (np.cumsum(freq / rate) if freq.ndim else np.arange(n) * (float(freq) / rate)) + phase
+    return _wavetable(tuple(harmonics[:top]))[(cycles * 2048).astype(np.int64) & 2047]
+
+
+@functools.lru_cache(maxsize=256)
+def _wavetable(harmonics):
+    """One period (2048 samples) of a sum of harmonics."""
     grid = np.arange(2048) / 2048
-    table = sum(a * np.sin(2 * np.pi * k * grid) for k, a in enumerate(harmonics, 1) if keep[k - 1])
-    cycles = (np.cumsum(freq) / rate if freq.ndim else freq / rate * np.arange(n)) + phase
-    return np.asarray(table, dtype=np.float32)[((cycles % 1.0) * 2048).astype(np.int64) % 2048]
+    return sum(a * np.sin(2 * np.pi * k * grid) for k, a in enumerate(harmonics, 1)).astype(np.float32)
 
 
 def _band(low, high, rate, order=2):
@@ -204,7 +211,7 @@ def tom(rate, rng, pitch=120.0, decay=0.25):
 
 
 # ---------------------------------------------------------------- tonal instruments
-def karplus_strong(freq, seconds, rate, rng, decay=1.0, brightness=0.7):
+def karplus_strong(freq, seconds, rate, rng, decay=1.0, brightness=0.5):
     """Karplus-Strong plucked string: a noise burst circulating in a delay line with a lowpass.
 
     y[n] = g * (y[n-N] + y[n-N-1]) / 2, computed one period (N samples) at a time.
@@ -222,8 +229,7 @@ def karplus_strong(freq, seconds, rate, rng, decay=1.0, brightness=0.7):
     """
     n, period = seconds_to_samples(seconds, rate), max(2, int(round(rate / freq - 0.5)))
     gain = 10 ** (-3 * period / (rate * decay))
-    burst = rng.uniform(-1, 1, period)
-    burst = brightness * burst + (1 - brightness) * 0.5 * (burst + np.roll(burst, 1))
+    burst = signal.lfilter([brightness], [1, brightness - 1], rng.uniform(-1, 1, period))  # one-pole lowpass
     y = np.zeros(n + period + 1)
     y[1:period + 1] = burst - burst.mean()
     for start in range(period + 1, n + 1, period):
@@ -524,7 +530,7 @@ def _drums(rng, plan, rate, n):
             events.append((kit["open"], 14, 0.6, 0.35))
         if k == sec["bars"] - 1 and name != "intro" and rng.random() < 0.6:  # a fill ends the section
             events = [e for e in events if e[1] < 8] + [
-                (kit["toms"][min((s - 8) // 3, 2)] if s % 3 else kit["snare"], s, 0.6 + 0.04 * s % 0.3,
+                (kit["toms"][min((s - 8) // 3, 2)] if s % 3 else kit["snare"], s, 0.5 + 0.05 * (s - 8),
                  (-0.5, 0.0, 0.5)[min((s - 8) // 3, 2)]) for s in range(8, 16)]
         for sound, s, vel, pan in events:
             start = seconds_to_samples(t0 + s * step + rng.normal(0, 0.002), rate)
@@ -551,8 +557,11 @@ def _bass(rng, plan, rate, n):
             key = (midi, dur)
             if key not in cache:
                 seconds = dur * beat * 0.92
-                cache[key] = (karplus_strong(midi_to_hz(midi), seconds, rate, rng, 1.5, 0.5)
-                              if plan["bass_timbre"] == "pluck" else 0.5 * synth_bass(midi_to_hz(midi), seconds, rate))
+                if plan["bass_timbre"] == "pluck":  # a round, thumb-plucked string: little above 1 kHz
+                    note = karplus_strong(midi_to_hz(midi), seconds, rate, rng, 1.5, 0.04)
+                    cache[key] = signal.sosfilt(signal.butter(4, 700, fs=rate, output="sos"), note).astype(np.float32)
+                else:
+                    cache[key] = 0.5 * synth_bass(midi_to_hz(midi), seconds, rate)
             _place(out, cache[key], seconds_to_samples(t0 + b * beat, rate), rng.uniform(0.85, 1.0))
     return out
 
@@ -578,7 +587,7 @@ def _melody(rng, plan, start_s, bars, low, high, degrees):
     return notes
 
 
-def _sing(rng, plan, rate, out, notes, scale, pan):
+def _sing(rng, rate, out, notes, scale, pan):
     """Render one phrase with random syllables and place it."""
     vowels = rng.choice(list(VOWELS), len(notes), p=[0.3, 0.2, 0.2, 0.2, 0.1]).tolist()
     consonants = [None if rng.random() < 0.45 else str(rng.choice(list(CONSONANTS))) for _ in notes]
@@ -604,7 +613,7 @@ def _vocals_and_lead(rng, plan, rate, n):
                     notes = [(s + start, d, m) for s, d, m in tune]
                 else:
                     notes = _melody(rng, plan, start, 2, low, high, degrees)
-                _sing(rng, plan, rate, vocals, notes, scale, pan)
+                _sing(rng, rate, vocals, notes, scale, pan)
             if plan["lead"] and (sec["name"] in ("intro", "solo") or sec["name"] == "chorus" and k == 2):
                 notes = _melody(rng, plan, start + (bar / 2 if sec["name"] == "chorus" else 0), 2,
                                 low + 3, high + 3, degrees)
@@ -623,13 +632,15 @@ def _other(rng, plan, rate, n):
             chord = _voicing(plan, _chord(plan, degree, seventh=inst == "pad"), 55)
             if inst == "pad":
                 key = ("pad", degree)
-                cache.setdefault(key, pad(midi_to_hz(chord), 4 * beat + 0.3, rate))
+                if key not in cache:
+                    cache[key] = pad(midi_to_hz(chord), 4 * beat + 0.3, rate)
                 _place(out, cache[key], seconds_to_samples(t0, rate), 0.5)
             elif inst == "pluck":
                 tones = chord + [chord[0] + 12]
                 for i, j in enumerate(arp):
                     key = ("pluck", tones[j])
-                    cache.setdefault(key, karplus_strong(midi_to_hz(tones[j] + 12), 1.2, rate, rng, 0.8))
+                    if key not in cache:
+                        cache[key] = karplus_strong(midi_to_hz(tones[j] + 12), 0.9, rate, rng, 0.6, 0.35)
                     _place(out, cache[key], seconds_to_samples(t0 + i * beat / 2 + rng.normal(0, 0.003), rate),
                            0.5 * rng.uniform(0.8, 1.0), pans["pluck"])
             else:
@@ -637,7 +648,8 @@ def _other(rng, plan, rate, n):
                     for m in chord:
                         key = (inst, m, dur)
                         sound = piano if inst == "piano" else organ
-                        cache.setdefault(key, sound(midi_to_hz(m), dur * beat, rate))
+                        if key not in cache:
+                            cache[key] = sound(midi_to_hz(m), dur * beat, rate)
                         _place(out, cache[key], seconds_to_samples(t0 + b * beat, rate),
                                (0.3 if inst == "piano" else 0.15) * rng.uniform(0.9, 1.0), pans[inst])
     return out
@@ -684,9 +696,12 @@ def make_song(seed, seconds=30.0, rate=44100):
     sends = dict(drums=rng.uniform(0.1, 0.25), bass=rng.uniform(0.0, 0.08), other=rng.uniform(0.2, 0.45),
                  vocals=rng.uniform(0.15, 0.35))
     fade = np.minimum(1.0, (n - np.arange(n)) / (0.05 * rate)).astype(np.float32)
+    size = fft.next_fast_len(n + ir.shape[1], real=True)
+    room = fft.rfft(ir, size)  # `(2, freqs)`: the room, once for all stems
     for s in STEMS:
         x = stems[s] * np.float32(10 ** (gains[s] / 20) / max(_active_rms(stems[s], rate), 1e-9))
-        stems[s] = (x + sends[s] * signal.oaconvolve(x, ir, axes=-1)[:, :n].astype(np.float32)) * fade
+        wet = fft.irfft(fft.rfft(x.mean(axis=0), size) * room, size)[:, :n]  # mono send, stereo room
+        stems[s] = (x + np.float32(sends[s]) * wet) * fade
     # one scale for all stems (mixture peak at -1 dBFS, no stem clips), then 16-bit quantisation
     peak = max([np.abs(sum(stems.values())).max()] + [np.abs(x).max() for x in stems.values()])
     scale = 10 ** (-1 / 20) * 32768 / max(peak, 1e-9)
@@ -695,3 +710,117 @@ def make_song(seed, seconds=30.0, rate=44100):
     info = dict(seed=int(seed), seconds=float(seconds), rate=int(rate), **plan, gains_db=gains,
                 reverb=dict(rt60=round(rt60, 3), sends={s: round(float(v), 3) for s, v in sends.items()}))
     return stems, info
+
+
+# ---------------------------------------------------------------- a data set on disk
+def _song_seed(seed, split, index):
+    """Seeds of the songs of each split, disjoint for up to 100000 songs per split."""
+    return int(seed) * 1_000_000 + {"train": 0, "valid": 100_000, "test": 200_000}[split] + index
+
+
+def track_list(size="quick", seed=0):
+    """Names and seeds of the songs of a synthetic data set.
+
+    Args:
+        size (str): a key of :data:`SIZES`; seed (int): the data set's seed
+
+    Returns:
+        tracks (dict): ``{"train"|"valid"|"test": [(name, song_seed), ...]}``; names look like
+        ``"Synth 003 - Amber Harbor"`` (musdb reads "artist - title")
+
+    Taught in: 00_getting_started
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    tracks, number = {}, 0
+    for split in ("train", "valid", "test"):
+        tracks[split] = []
+        for i in range(SIZES[size][split]):
+            number += 1
+            song = _song_seed(seed, split, i)
+            words = np.random.default_rng([song, 0]).choice(WORDS, 2, replace=False)
+            tracks[split].append((f"Synth {number:03d} - {words[0]} {words[1]}", song))
+    return tracks
+
+
+def _atomic(path, write):
+    """Write ``path`` through a temporary file in the same folder, then rename: no half-written files."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _write_json(path, obj):
+    _atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1)))
+
+
+def write_dataset(root, size="quick", seed=0, progress=True):
+    """Write a synthetic MUSDB18-HQ tree (or reuse the one already there).
+
+    Layout: ``root/train/<name>/{mixture,drums,bass,other,vocals}.wav`` (the valid songs are in
+    train/ and listed in ``root/setup.yaml``, musdb's own setup file with our validation tracks),
+    ``root/test/<name>/...``, and ``root/seplib.json`` (what was written, and every song's info).
+    WAVs are 16-bit; each mixture is exactly the sum of its four stems.  Open it with
+    ``musdb.DB(root=root, is_wav=True, setup_file="setup.yaml", subsets="train", split="valid")``.
+
+    Args:
+        root (str or Path): an empty or new folder, or one this function wrote before
+        size (str): a key of :data:`SIZES` (``quick``, ``lab``, ``full``)
+        seed (int): the data set's seed
+        progress (bool): show a progress bar over the songs
+
+    Returns:
+        root (Path)
+
+    Raises:
+        ValueError: ``root`` is not empty and not a seplib synthetic set, or holds another size/seed
+
+    Taught in: 00_getting_started
+    """
+    import yaml
+    import musdb
+    from tqdm.auto import tqdm
+
+    tracks, root = track_list(size, seed), Path(root)
+    marker = root / "seplib.json"
+    meta = dict(generator="seplib.data.synth", version=VERSION, size=size, seed=int(seed),
+                tracks={split: [name for name, _ in songs] for split, songs in tracks.items()}, song_info={})
+    if marker.is_file():
+        old = json.loads(marker.read_text())
+        if [old.get(k) for k in ("generator", "version", "size", "seed")] != [meta[k] for k in
+                                                                             ("generator", "version", "size", "seed")]:
+            raise ValueError(f"{root} already holds the synthetic data set size={old.get('size')!r} "
+                             f"seed={old.get('seed')!r} (version {old.get('version')}); pick another root "
+                             f"for size={size!r} seed={seed!r}")
+        meta["song_info"] = old.get("song_info", {})
+    elif root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise ValueError(f"refusing to write the synthetic data set into {root}: it is not empty and has no "
+                         "seplib.json, so it is not a set written by seplib. Pick an empty or new folder.")
+
+    def folder(split, name):
+        return root / ("test" if split == "test" else "train") / name
+
+    files = ["mixture.wav"] + [f"{s}.wav" for s in STEMS]
+    todo = [(split, name, song) for split, songs in tracks.items() for name, song in songs
+            if name not in meta["song_info"] or not all((folder(split, name) / f).is_file() for f in files)]
+    if not todo and (root / "setup.yaml").is_file():
+        return root  # complete: reuse, write nothing
+    root.mkdir(parents=True, exist_ok=True)
+    _write_json(marker, meta)  # claim the folder first, so a crash leaves a set we may complete
+    with open(Path(musdb.__file__).parent / "configs" / "mus.yaml") as f:
+        setup = yaml.safe_load(f)
+    setup["validation_tracks"] = meta["tracks"]["valid"]
+    _atomic(root / "setup.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(setup, sort_keys=False)))
+    for split, name, song in tqdm(todo, desc=f"synth-{size}", disable=not progress):
+        stems, info = make_song(song, SIZES[size]["seconds"])
+        ints = {s: np.round(x * 32768).astype(np.int16) for s, x in stems.items()}
+        ints["mixture"] = sum(x.astype(np.int32) for x in ints.values())
+        if np.abs(ints["mixture"]).max() > 32767:
+            raise RuntimeError(f"mixture of {name} does not fit in 16 bits")  # cannot happen: peak is -1 dBFS
+        folder(split, name).mkdir(parents=True, exist_ok=True)
+        for stem, x in ints.items():
+            _atomic(folder(split, name) / f"{stem}.wav", lambda tmp: sf.write(
+                tmp, x.astype(np.int16).T, info["rate"], subtype="PCM_16", format="WAV"))
+        meta["song_info"][name] = dict(info, split=split)
+        _write_json(marker, meta)
+    return root

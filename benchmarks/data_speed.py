@@ -1,0 +1,45 @@
+"""How fast the synthetic data set is made: seconds of compute per second of song, on one core.
+
+Prints one JSON object. Usage: ``python benchmarks/data_speed.py [--seeds 3]``
+"""
+import argparse
+import json
+import os
+import tempfile
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the data set is made
+
+from seplib.data import synth  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=3, help="songs to time")
+    parser.add_argument("--seconds", type=float, default=30.0, help="song length (s)")
+    args = parser.parse_args()
+
+    synth.make_song(0, seconds=2.0)  # warm up (imports, caches)
+    times = []
+    for seed in range(1, args.seeds + 1):
+        start = time.perf_counter()
+        synth.make_song(seed, seconds=args.seconds)
+        times.append(time.perf_counter() - start)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        synth.write_dataset(tmp + "/set", size="quick", seed=0, progress=False)
+        write = time.perf_counter() - start
+    quick = synth.SIZES["quick"]
+    quick_audio = (quick["train"] + quick["valid"] + quick["test"]) * quick["seconds"]
+    print(json.dumps({
+        "song_seconds": args.seconds,
+        "seconds_per_song": [round(t, 3) for t in times],
+        "seconds_per_second_of_song": round(sum(times) / (args.seconds * len(times)), 4),
+        "write_quick_seconds": round(write, 3),
+        "write_seconds_per_second_of_audio": round(write / quick_audio, 4),
+        "cpu_count": os.cpu_count(),
+    }))
+
+
+if __name__ == "__main__":
+    main()
