@@ -1,0 +1,24 @@
+import numpy as np
+
+from seplib import data, listen
+
+
+def test_room_builds_switches_and_has_a_static_fallback(tiny_root):
+    tracks = data.open_dataset("test", root=tiny_root)
+    mix = data.track_mixture(tracks[0])
+    half = {s: 0.5 * mix for s in ("vocals", "accompaniment")}
+    room = listen.listening_room(tracks, ["mixture", "halves"], estimates={"halves": {tracks[0].name: half}},
+                                 seconds=1.0)
+    track_w, method_w = room.children[0].children
+    stem_w = room.children[1]
+    assert list(stem_w.options) == ["drums", "bass", "other", "vocals"]
+    method_w.value = "halves"  # in-memory estimates with an accompaniment stem
+    assert list(stem_w.options) == ["vocals", "accompaniment"]
+    bundle = room._repr_mimebundle_()
+    assert "<audio" in bundle["text/html"] and "halves" in bundle["text/html"]
+
+
+def test_accompaniment_reference_is_all_but_vocals():
+    refs = {"vocals": np.ones((2, 4)), "drums": np.zeros((2, 4))}
+    mix = np.full((2, 4), 3.0)
+    np.testing.assert_array_equal(listen.reference_of("accompaniment", refs, mix), np.full((2, 4), 2.0))
