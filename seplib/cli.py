@@ -48,13 +48,14 @@ def _cmd_separate(args):
 
 
 def _cmd_evaluate(args):
-    from .data import dataset_name, open_dataset
+    from .data import open_dataset
     from .metrics import evaluate, summary
 
     tracks = open_dataset("test", root=args.root, size=args.size)
     kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    per_track = evaluate(args.method, tracks, backend=args.backend,
-                         dataset=dataset_name(args.root, args.size), **kwargs)
+    if args.json and Path(args.json).exists() and not args.force:
+        sys.exit(f"seplib evaluate: not overwriting {args.json} (use --force)")
+    per_track = evaluate(args.method, tracks, backend=args.backend, **kwargs)
     result = summary(per_track, args.method, "test")
     print(f"{args.method} on {result['tracks']} test tracks (median over frames, then tracks; dB)")
     metrics = ("SDR", "SIR", "SAR", "ISR")

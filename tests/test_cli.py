@@ -1,0 +1,51 @@
+import json
+
+import numpy as np
+import pytest
+
+from seplib import audio, data
+from seplib.cli import main
+
+
+def test_data_reuses_an_existing_set_and_refuses_a_foreign_folder(tiny_root, tmp_path, capsys):
+    before = {p: p.stat().st_mtime_ns for p in tiny_root.rglob("*.wav")}
+    main(["data", "--size", "quick", "--root", str(tiny_root)])
+    assert capsys.readouterr().out.strip() == str(tiny_root)
+    assert {p: p.stat().st_mtime_ns for p in tiny_root.rglob("*.wav")} == before
+    (tmp_path / "mine.txt").write_text("my notes")
+    with pytest.raises(SystemExit, match="not a seplib data set|not empty|refus"):
+        main(["data", "--size", "quick", "--root", str(tmp_path)])
+    assert (tmp_path / "mine.txt").read_text() == "my notes"
+
+
+def test_separate_writes_one_wav_per_stem_and_never_overwrites(tiny_root, tmp_path, capsys):
+    track = data.open_dataset("test", root=tiny_root)[0]
+    song = tmp_path / "song.wav"
+    audio.save(song, data.track_mixture(track)[:, :44100], 44100)
+    out = tmp_path / "out"
+    main(["separate", str(song), "--method", "mixture", "--out", str(out)])
+    assert sorted(p.name for p in out.iterdir()) == ["bass.wav", "drums.wav", "other.wav", "vocals.wav"]
+    np.testing.assert_allclose(audio.load(out / "vocals.wav")[0], audio.load(song)[0], atol=1 / 32768)
+    with pytest.raises(SystemExit, match="not overwriting"):
+        main(["separate", str(song), "--method", "mixture", "--out", str(out)])
+    main(["separate", str(song), "--method", "mixture", "--out", str(out), "--force"])
+    with pytest.raises(SystemExit, match="needs the true stems"):
+        main(["separate", str(song), "--method", "oracle-irm", "--out", str(out)])
+    with pytest.raises(SystemExit, match="unknown method"):
+        main(["separate", str(song), "--method", "nope", "--out", str(tmp_path / "x")])
+
+
+def test_evaluate_prints_a_table_and_writes_the_json(tiny_root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SEPLIB_RESULTS", str(tmp_path / "results"))
+    out = tmp_path / "irm.json"
+    main(["evaluate", "--method", "oracle-irm", "--root", str(tiny_root), "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert "vocals" in printed and "SDR" in printed
+    result = json.loads(out.read_text())
+    assert result["method"] == "oracle-irm" and result["split"] == "test" and result["tracks"] == 2
+    assert set(result["stems"]) == {"drums", "bass", "other", "vocals"}
+    for scores in result["stems"].values():
+        assert set(scores) == {"SDR", "SIR", "SAR", "ISR"}
+        assert scores["SDR"] > 3  # an oracle is far above the mixture's floor
+    with pytest.raises(SystemExit, match="not overwriting"):
+        main(["evaluate", "--method", "mixture", "--root", str(tiny_root), "--json", str(out)])
