@@ -1,0 +1,394 @@
+"""One training loop for every model: :func:`fit`, and :func:`train_model` which sets it up.
+
+``fit`` does what every deep-learning lesson needs and nothing more: AdamW with a learning
+rate schedule, gradient clipping, mixed precision on a GPU, validation with early stopping,
+a progress bar, a ``history`` to plot, and checkpoints from which a broken run (a Colab
+runtime that disconnected) resumes exactly: same step, same optimizer, same data.
+
+Taught in: 05_unet
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import STEMS, config
+
+SCHEDULES = ("constant", "cosine", "step")
+COLUMNS = ("step", "train_loss", "valid_loss", "lr")
+"""The columns of a training ``history`` (a dict of equal-length lists)."""
+
+TRAINING = {
+    "quick": dict(steps=32, batch_size=2, seconds=1.0, valid_every=8, per_track=2),
+    "lab": dict(steps=300, batch_size=4, seconds=3.0, valid_every=50, per_track=4),
+    "full": dict(steps=5000, batch_size=16, seconds=6.0, valid_every=250, per_track=8),
+    ("demucs-lite", "lab"): dict(batch_size=2, seconds=2.0),  # the slowest model on a CPU
+}
+"""Training plan of each run size: steps, batch size, chunk seconds, how often to validate,
+validation chunks per track (quick: seconds on a CPU; lab: minutes on a laptop; full: a GPU);
+a ``(model, size)`` key changes a size's plan for one model."""
+
+
+def learning_rate(step, steps, lr, schedule="cosine", warmup=0):
+    """The learning rate at a step: linear warm-up, then constant, cosine decay, or steps of 1/10.
+
+    Args:
+        step (int): the current step (0-based)
+        steps (int): total steps of the run
+        lr (float): peak learning rate
+        schedule (str): ``"constant"``, ``"cosine"`` (down to lr / 100) or ``"step"``
+            (divided by 10 at 50 % and again at 75 % of the run)
+        warmup (int): steps of linear warm-up
+
+    Returns:
+        lr (float)
+
+    Taught in: 05_unet
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    progress = (step - warmup) / max(steps - warmup, 1)
+    if schedule == "cosine":
+        return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+    if schedule == "step":
+        return lr * (0.1 ** ((progress >= 0.5) + (progress >= 0.75)))
+    return lr
+
+
+def batch_indices(step, batch_size, n, seed=0):
+    """Which items make up a batch: each epoch is a fresh permutation seeded by ``(seed, epoch)``.
+
+    A pure function of ``step``, so a resumed run draws the very batches the broken one would.
+
+    Returns:
+        items (list of (epoch, index))
+
+    Taught in: 05_unet
+    """
+    items, orders = [], {}
+    for position in range(step * batch_size, (step + 1) * batch_size):
+        epoch, i = divmod(position, n)
+        if epoch not in orders:
+            orders[epoch] = np.random.default_rng([seed, epoch]).permutation(n)
+        items.append((epoch, int(orders[epoch][i])))
+    return items
+
+
+def _batch(dataset, items, device):
+    """Collate items into ``mixture (batch, channels, samples)``, ``stems (batch, stems, channels, samples)``."""
+    samples = []
+    for epoch, i in items:
+        if hasattr(dataset, "set_epoch"):  # random chunks: a fresh draw each epoch
+            dataset.set_epoch(epoch)
+        samples.append(dataset[i])
+    mixture, stems = torch.utils.data.default_collate(samples)
+    return mixture.to(device), stems.to(device)
+
+
+def evaluate(model, loss, dataset, batch_size=8, device=None, amp_dtype=None):
+    """Mean loss over a whole (validation) data set, without gradients, in eval mode.
+
+    Args:
+        model (nn.Module): the model
+        loss (callable): ``loss(model, mixture, stems) -> scalar``
+        dataset (Dataset): items ``(mixture (channels, samples), stems (stems, channels, samples))``
+        batch_size (int): items per forward pass
+        device (torch.device): default: where the model is
+        amp_dtype (torch.dtype): autocast dtype (``None``: full precision)
+
+    Returns:
+        loss (float): the mean over items
+
+    Taught in: 05_unet
+    """
+    device = device or next(model.parameters()).device
+    was_training, total = model.training, 0.0
+    model.eval()
+    with torch.no_grad(), torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+        for start in range(0, len(dataset), batch_size):
+            items = [(0, i) for i in range(start, min(start + batch_size, len(dataset)))]
+            total += float(loss(model, *_batch(dataset, items, device))) * len(items)
+    model.train(was_training)
+    return total / len(dataset)
+
+
+def model_info(model):
+    """What a checkpoint needs to rebuild a model: ``{"model_name", "hparams", "stems"}``.
+
+    The name is ``model.name`` (else the class name in lower case), ``hparams`` is
+    ``model.hparams``: ``seplib.models.build(name, **hparams)`` makes the same model again.
+
+    Taught in: 05_unet
+    """
+    return {"model_name": getattr(model, "name", type(model).__name__.lower()),
+            "hparams": dict(getattr(model, "hparams", {})),
+            "stems": tuple(getattr(model, "stems", ()))}
+
+
+def save_checkpoint(path, state):
+    """Write a checkpoint atomically: to ``path.tmp`` first, then rename over ``path``, so a
+    runtime that dies while writing leaves the previous checkpoint whole.
+
+    Returns:
+        path (Path)
+
+    Taught in: 05_unet
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def check_out_dir(out_dir, resume=False):
+    """Make the checkpoint folder; refuse to start a fresh run over an existing one.
+
+    Returns:
+        path (Path): ``out_dir / "last.pt"`` (which may not exist yet)
+
+    Taught in: 05_unet
+    """
+    last_path = Path(out_dir) / "last.pt"
+    if last_path.exists() and not resume:
+        raise FileExistsError(f"{last_path} exists: continue that run with resume=True (--resume on "
+                              "the command line), or choose another folder (nothing was overwritten)")
+    last_path.parent.mkdir(parents=True, exist_ok=True)
+    return last_path
+
+
+def _rng_state():
+    np_state = np.random.get_state()  # numpy's key as a tensor: the file loads with weights_only
+    return {"python": random.getstate(), "torch": torch.get_rng_state(),
+            "numpy": (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def _set_rng_state(state):
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    name, key, *rest = state["numpy"]
+    np.random.set_state((name, key.numpy().astype(np.uint32), *rest))
+    if state["cuda"] and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def train_step(model, loss, optimizer, mixture, stems, clip_grad=5.0, scaler=None, amp_dtype=None):
+    """One optimizer step: forward, loss, backward, clip the gradient norm, update.
+
+    Args:
+        mixture (torch.Tensor): ``(batch, channels, samples)``
+        stems (torch.Tensor): ``(batch, stems, channels, samples)``
+        clip_grad (float): largest gradient norm (``None``: no clipping)
+        scaler (torch.amp.GradScaler): float16 loss scaling (``None``: none)
+        amp_dtype (torch.dtype): autocast to this dtype (``None``: full precision)
+
+    Returns:
+        loss (float): the batch's loss before the update
+
+    Taught in: 05_unet
+    """
+    scaler = scaler or torch.amp.GradScaler("cuda", enabled=False)
+    model.train()
+    device_type = mixture.device.type
+    with torch.autocast(device_type, dtype=amp_dtype, enabled=amp_dtype is not None):
+        value = loss(model, mixture, stems)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(value).backward()
+    if clip_grad:
+        scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
+    scaler.step(optimizer)
+    scaler.update()
+    return value.item()
+
+
+def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, lr=1e-3,
+        weight_decay=0.0, schedule="cosine", warmup=0, clip_grad=5.0, valid_every=None,
+        patience=None, out_dir=None, checkpoint_every=None, resume=False, seed=0, device=None,
+        amp=True, progress=True):
+    """Train a model: AdamW, LR schedule, clipping, AMP on CUDA, early stopping, checkpoints.
+
+    Args:
+        model (nn.Module): maps ``(batch, channels, samples)`` to ``(batch, stems, channels, samples)``
+        train_set (Dataset): items ``(mixture (channels, samples), stems (stems, channels, samples))``,
+            e.g. :class:`seplib.data.chunks.RandomChunks`
+        valid_set (Dataset): same items, e.g. :class:`seplib.data.chunks.FixedChunks`; ``None``: no
+            validation (and no early stopping)
+        loss (callable): ``loss(model, mixture, stems) -> scalar``; default
+            :func:`seplib.losses.loss_for` of the model's name
+        steps (int): optimizer steps in all (a resumed run counts those already done)
+        batch_size (int): items per step
+        lr (float): peak learning rate; weight_decay (float): AdamW decay (0: plain Adam)
+        schedule (str): ``"cosine"``, ``"step"`` or ``"constant"``; warmup (int): warm-up steps
+        clip_grad (float): largest gradient norm (``None``: no clipping)
+        valid_every (int): steps between validations, which are also the history's rows
+            (default: ``steps // 20``)
+        patience (int): stop after this many validations without a new best (``None``: never)
+        out_dir (str or Path): where ``last.pt`` (for resuming) and ``best.pt`` (best validation)
+            go; ``None``: no files
+        checkpoint_every (int): steps between writes of ``last.pt`` (default: ``valid_every``)
+        resume (bool): continue from ``out_dir/last.pt`` if it exists
+        seed (int): seeds the data order and torch/numpy/python (on a fresh start)
+        device (torch.device): default :func:`seplib.config.device`
+        amp (bool): mixed precision on CUDA (bfloat16, or float16 with loss scaling); never
+            on other devices
+        progress (bool): show a tqdm bar with the running loss
+
+    Returns:
+        history (dict): lists ``step``, ``train_loss`` (mean since the previous row),
+        ``valid_loss`` (NaN without a validation set), ``lr``; ``pandas.DataFrame(history)``
+        makes it a table. With a validation set, ``model`` ends holding its best weights.
+
+    Taught in: 05_unet
+    """
+    from tqdm.auto import tqdm
+
+    from .losses import loss_for
+
+    device = torch.device(device) if device is not None else config.device()
+    info = model_info(model)
+    loss = loss or loss_for(info["model_name"])
+    valid_every = valid_every or max(steps // 20, 1)
+    checkpoint_every = checkpoint_every or valid_every
+    if len(train_set) == 0:
+        raise ValueError("train_set is empty")
+    model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    # mixed precision on CUDA only: bfloat16 where native (Ampere and newer), else float16
+    # with loss scaling (a T4)
+    amp_dtype = None
+    if amp and device.type == "cuda":
+        amp_dtype = torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    settings = {"seed": seed, "batch_size": batch_size}
+    state = {"step": 0, "history": {c: [] for c in COLUMNS}, "best_valid": math.inf,
+             "bad_validations": 0, "interval_losses": [], "stopped": False}
+    best_state = None
+
+    out_dir = Path(out_dir) if out_dir is not None else None
+    last_path = check_out_dir(out_dir, resume) if out_dir else None
+    if resume and last_path and last_path.exists():
+        saved = torch.load(last_path, map_location="cpu", weights_only=True)
+        if saved["settings"] != settings:
+            raise ValueError(f"{last_path} was trained with {saved['settings']}, not {settings}: "
+                             "resuming would change the data order; use the same seed and batch_size")
+        model.load_state_dict(saved["model_state"])
+        optimizer.load_state_dict(saved["optimizer_state"])
+        if saved["scaler_state"]:  # empty when saved without float16 loss scaling
+            scaler.load_state_dict(saved["scaler_state"])
+        state = saved["state"]
+        _set_rng_state(saved["rng"])
+        if (out_dir / "best.pt").exists():
+            best_state = torch.load(out_dir / "best.pt", map_location="cpu", weights_only=True)["model_state"]
+    else:
+        config.seed_everything(seed)
+
+    def checkpoint():
+        save_checkpoint(last_path, {
+            **info, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
+            "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
+            "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule}})
+
+    bar = tqdm(total=steps, initial=state["step"], desc=f"training {info['model_name']}",
+               disable=not progress)
+    while state["step"] < steps and not state["stopped"]:
+        step = state["step"]
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, steps, lr, schedule, warmup)
+        mixture, stems = _batch(train_set, batch_indices(step, batch_size, len(train_set), seed), device)
+        value = train_step(model, loss, optimizer, mixture, stems, clip_grad, scaler, amp_dtype)
+        if not math.isfinite(value) and not scaler.is_enabled():
+            raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
+        state["interval_losses"].append(value)
+        state["step"] = step = step + 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(state['interval_losses'][-20:]):.4g}")
+
+        if step % valid_every == 0 or step == steps:  # one history row
+            valid = math.nan
+            if valid_set is not None:
+                valid = evaluate(model, loss, valid_set, batch_size, device, amp_dtype)
+                if valid < state["best_valid"]:
+                    state["best_valid"], state["bad_validations"] = valid, 0
+                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                    if out_dir:
+                        save_checkpoint(out_dir / "best.pt", {**info, "model_state": best_state,
+                                                              "step": step, "valid_loss": valid})
+                else:
+                    state["bad_validations"] += 1
+                    if patience is not None and state["bad_validations"] >= patience:
+                        state["stopped"] = True
+                        bar.write(f"early stop at step {step}: no better validation loss in "
+                                  f"{patience} validations (best {state['best_valid']:.4g})")
+            row = (step, float(np.mean(state["interval_losses"])), valid, optimizer.param_groups[0]["lr"])
+            for column, v in zip(COLUMNS, row):
+                state["history"][column].append(v)
+            state["interval_losses"] = []
+            bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}")
+        if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
+            checkpoint()
+    bar.close()
+    if best_state is not None:  # end on the best weights seen
+        model.load_state_dict(best_state)
+    return {c: list(v) for c, v in state["history"].items()}
+
+
+def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
+                progress=True, batch_size=None, seconds=None, lr=1e-3, weights=None, **hparams):
+    """Train a named model on the train split, validating on the valid split: what
+    ``seplib train MODEL`` and the notebooks call.
+
+    Args:
+        name (str): ``unet``, ``demucs-lite``, ``dprnn`` or ``conv1d``
+        size (str): run size (``quick``/``lab``/``full``; default :func:`seplib.config.run_size`):
+            picks the model's hyper-parameters, the data and :data:`TRAINING`
+        steps (int): override the plan's number of steps
+        out (str or Path): checkpoint folder (default ``<models_dir>/<name>``)
+        resume (bool): continue the run saved in ``out``
+        seed (int): seeds the model's initial weights and the data
+        root: data set root (see :func:`seplib.data.open_dataset`)
+        progress (bool): show bars
+        batch_size (int), seconds (float): override the plan's batch size and chunk length
+        lr (float): peak learning rate
+        weights (dict): loss knobs for :func:`seplib.losses.loss_for`, e.g. ``{"vocals": 2.0}``
+        **hparams: model hyper-parameters over ``seplib.models.HPARAMS[name][size]``
+
+    Returns:
+        (model, history): the trained model (best validation weights) and :func:`fit`'s history
+
+    Taught in: 05_unet
+    """
+    from . import models
+    from .data import open_dataset
+    from .data.chunks import FixedChunks, RandomChunks
+    from .losses import loss_for
+
+    size = size or config.run_size()
+    if size not in config.SIZES:
+        raise ValueError(f"size must be one of {config.SIZES}, got {size!r}")
+    plan = {**TRAINING[size], **TRAINING.get((name, size), {})}
+    plan.update({k: v for k, v in dict(steps=steps, batch_size=batch_size, seconds=seconds).items()
+                 if v is not None})
+    out = Path(out) if out is not None else config.models_dir() / name
+    check_out_dir(out, resume)  # before the slow part
+    config.seed_everything(seed)
+    model = models.build(name, **{**models.HPARAMS[name][size], **hparams})
+    stems = tuple(getattr(model, "stems", STEMS))
+    train_set = RandomChunks(open_dataset("train", root=root, size=size), plan["seconds"],
+                             samples_per_epoch=max(plan["batch_size"] * plan["valid_every"], 64),
+                             stems=stems, seed=seed, progress=progress)
+    valid_set = FixedChunks(open_dataset("valid", root=root, size=size), plan["seconds"],
+                            per_track=plan["per_track"], stems=stems, progress=progress)
+    history = fit(model, train_set, valid_set, loss=loss_for(name, **(weights or {})),
+                  steps=plan["steps"], batch_size=plan["batch_size"], lr=lr,
+                  valid_every=plan["valid_every"], out_dir=out,
+                  resume=resume, seed=seed, progress=progress)
+    return model, history

@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+import torch
+
+from seplib import STEMS
+from seplib.data.chunks import FixedChunks, RandomChunks, load_stems, spec_augment
+
+RATE = 8000  # small rate: short arrays, fast tests
+
+
+def songs(n=3, seconds=1.0, seed=0):
+    """Stereo songs (stems, channels, samples) whose stems differ in scale, so mixing is visible."""
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((4, 2, int(seconds * RATE))) * np.array([1, 2, 3, 4])[:, None, None])
+            .astype(np.float32) for _ in range(n)]
+
+
+def test_items_have_shapes_and_mixture_is_sum_of_stems():
+    for remix in (0.0, 1.0):
+        data = RandomChunks(songs(), seconds=0.25, samples_per_epoch=10, rate=RATE, remix=remix)
+        assert len(data) == 10
+        mixture, stems = data[3]
+        assert mixture.shape == (2, 2000) and stems.shape == (4, 2, 2000)
+        assert mixture.dtype == stems.dtype == torch.float32
+        torch.testing.assert_close(mixture, stems.sum(0), atol=1e-5, rtol=0)
+
+
+def test_no_augmentation_gives_a_true_cut_of_one_song():
+    data = RandomChunks(songs(), seconds=0.25, rate=RATE, gain=None, swap=0.0, remix=0.0)
+    _, stems = data[0]
+    found = [s for s in data.songs for start in range(s.shape[-1] - 2000 + 1)
+             if np.array_equal(s[0, 0, start:start + 2000], stems[0, 0].numpy())]
+    assert len(found) == 1
+    song = found[0]
+    start = next(i for i in range(song.shape[-1])
+                 if np.array_equal(song[0, 0, i:i + 2000], stems[0, 0].numpy()))
+    np.testing.assert_array_equal(song[:, :, start:start + 2000], stems.numpy())
+
+
+def test_remix_and_gain_change_the_stems():
+    plain = RandomChunks(songs(), seconds=0.25, rate=RATE, gain=None, swap=0.0, remix=0.0)
+    mixed = RandomChunks(songs(), seconds=0.25, rate=RATE, gain=(0.25, 1.25), swap=0.5, remix=1.0)
+    assert not torch.equal(plain[0][1], mixed[0][1])
+    # channel swap happens for some stems of some items
+    swapped = RandomChunks(songs(), seconds=0.25, rate=RATE, gain=None, swap=1.0, remix=0.0)
+    torch.testing.assert_close(swapped[0][1], plain[0][1].flip(1))
+
+
+def test_chunks_are_repeatable_and_change_with_seed_and_epoch():
+    a = RandomChunks(songs(), seconds=0.25, rate=RATE, seed=1)
+    b = RandomChunks(songs(), seconds=0.25, rate=RATE, seed=1)
+    for i in (0, 5, 7):
+        assert all(torch.equal(x, y) for x, y in zip(a[i], b[i]))
+    assert not torch.equal(a[0][0], a[1][0])
+    c = RandomChunks(songs(), seconds=0.25, rate=RATE, seed=2)
+    assert not torch.equal(a[0][0], c[0][0])
+    first = a[0][0]
+    a.set_epoch(1)
+    assert not torch.equal(first, a[0][0])
+    a.set_epoch(0)
+    assert torch.equal(first, a[0][0])
+
+
+def test_noise_is_added_to_the_mixture_only():
+    data = RandomChunks(songs(), seconds=0.25, rate=RATE, noise=0.1)
+    mixture, stems = data[0]
+    residual = mixture - stems.sum(0)
+    assert 0.05 < residual.std() < 0.15
+
+
+def test_short_songs_are_zero_padded():
+    data = RandomChunks(songs(seconds=0.1), seconds=0.25, rate=RATE, remix=0.0, gain=None)
+    mixture, stems = data[0]
+    assert stems.shape[-1] == 2000 and torch.all(stems[..., 800:] == 0)
+
+
+def test_fixed_chunks_are_fixed_and_cover_every_track():
+    data = FixedChunks(songs(n=2), seconds=0.25, per_track=3, rate=RATE)
+    assert len(data) == 6
+    mixture, stems = data[5]
+    assert torch.equal(mixture, data[5][0])
+    torch.testing.assert_close(mixture, stems.sum(0))
+    np.testing.assert_array_equal(stems.numpy(), data.songs[1][..., -2000:])  # last chunk ends the track
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="stems"):
+        load_stems([np.zeros((2, 100), np.float32)])
+    with pytest.raises(ValueError, match="empty"):
+        load_stems([])
+    with pytest.raises(ValueError, match="no stem"):
+        load_stems([{"drums": np.zeros((2, 10))}])
+    with pytest.raises(IndexError):
+        RandomChunks(songs(), seconds=0.25, samples_per_epoch=4, rate=RATE)[4]
+
+
+def test_spec_augment_masks_bands_and_frames_repeatably():
+    spec = torch.ones(2, 64, 40, dtype=torch.complex64)
+    out = spec_augment(spec, freq_masks=2, freq_width=0.2, time_masks=2, time_width=0.2,
+                       generator=torch.Generator().manual_seed(0))
+    again = spec_augment(spec, freq_masks=2, freq_width=0.2, time_masks=2, time_width=0.2,
+                         generator=torch.Generator().manual_seed(0))
+    assert out.shape == spec.shape and out.dtype == spec.dtype and torch.equal(out, again)
+    zero = out[0].abs() == 0
+    assert zero.any() and not zero.all()
+    assert torch.equal(out[0], out[1])  # the same mask on every channel
+    # masked regions are whole rows (frequencies) or whole columns (frames)
+    rows, cols = zero.all(1), zero.all(0)
+    assert torch.equal(zero, rows[:, None] | cols[None, :])
+
+
+def test_loads_musdb_tracks(tiny_root):
+    from seplib.data import open_dataset
+
+    tracks = open_dataset("train", root=tiny_root)
+    data = RandomChunks(tracks, seconds=0.5, samples_per_epoch=4)
+    assert len(data.songs) == len(tracks)
+    mixture, stems = data[0]
+    assert stems.shape == (len(STEMS), 2, 22050)
+    torch.testing.assert_close(mixture, stems.sum(0))
+    valid = FixedChunks(open_dataset("valid", root=tiny_root), seconds=0.5, per_track=2)
+    assert len(valid) == 2 * len(valid.songs) and valid[0][1].shape == (4, 2, 22050)

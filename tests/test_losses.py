@@ -1,0 +1,133 @@
+import pytest
+import torch
+from torch import nn
+
+from seplib import losses
+from seplib.spectral import stft
+
+
+def pair(shape=(2, 4, 2, 1024), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    target = torch.randn(shape, generator=g)
+    return target + 0.3 * torch.randn(shape, generator=g), target
+
+
+WAVEFORM = [losses.time_l1, losses.multi_resolution_stft_loss]
+SPECTRAL = [losses.mask_loss, losses.magnitude_loss, losses.log_magnitude_loss]
+
+
+@pytest.mark.parametrize("fn", WAVEFORM + SPECTRAL)
+def test_zero_for_a_perfect_estimate_positive_otherwise(fn):
+    est, target = pair() if fn in WAVEFORM else (t.abs().reshape(2, 4, 2, 32, 32) for t in pair())
+    assert float(fn(target, target)) == pytest.approx(0.0, abs=1e-6)
+    assert float(fn(est, target)) > 0.01
+
+
+def test_complex_l1_sees_phase():
+    X = stft(pair()[1], 256, 64)
+    assert float(losses.complex_l1(X, X)) == 0.0
+    rotated = X * torch.exp(torch.tensor(1j))
+    assert float(losses.complex_l1(rotated, X)) > 0.1
+    assert float(losses.magnitude_loss(rotated.abs(), X.abs())) < 1e-5  # magnitudes cannot tell
+
+
+def test_si_sdr_loss_is_scale_invariant_and_best_when_perfect():
+    est, target = pair()
+    value = float(losses.si_sdr_loss(est, target))
+    assert float(losses.si_sdr_loss(3.0 * est, target)) == pytest.approx(value, abs=1e-4)
+    assert float(losses.si_sdr_loss(target, target)) < -60 < value
+    # a known value: estimate = target + noise of the same power -> 0 dB
+    g = torch.Generator().manual_seed(1)
+    s = torch.randn(1, 1, 1, 100000, generator=g)
+    n = torch.randn(1, 1, 1, 100000, generator=g)
+    n = n - (n * s).sum() / (s * s).sum() * s  # orthogonal noise
+    n = n * s.norm() / n.norm()
+    assert float(losses.si_sdr(s + n, s)) == pytest.approx(0.0, abs=1e-3)
+
+
+def test_stem_weights():
+    est, target = pair()
+    est[:, 3] += 1.0  # a bad vocal estimate
+    plain = float(losses.time_l1(est, target))
+    assert float(losses.time_l1(est, target, {"vocals": 3.0})) > plain
+    assert float(losses.time_l1(est, target, [1, 1, 1, 3])) == pytest.approx(
+        float(losses.time_l1(est, target, {"vocals": 3.0})))
+    assert float(losses.time_l1(est, target, {"vocals": 0.0})) < plain
+    with pytest.raises(ValueError, match="unknown stem"):
+        losses.time_l1(est, target, {"voice": 2.0})
+    with pytest.raises(ValueError, match="one non-negative weight"):
+        losses.time_l1(est, target, [1, 1])
+
+
+class Gains(nn.Module):
+    """Waveform stand-in: each stem is a learnable gain times the mixture."""
+    stems = ("drums", "bass", "other", "vocals")
+
+    def __init__(self):
+        super().__init__()
+        self.gain = nn.Parameter(torch.zeros(4))
+
+    def forward(self, mixture):
+        return self.gain[None, :, None, None] * mixture[:, None]
+
+
+class Masks(Gains):
+    """TF stand-in: constant masks (one per stem) on a small STFT."""
+
+    def spectrogram(self, x):
+        return stft(x, 256, 64)
+
+    def masks(self, mixture, X=None):
+        spec = self.spectrogram(mixture) if X is None else X
+        return torch.sigmoid(self.gain)[None, :, None, None, None].expand(-1, -1, *spec.shape[1:])
+
+
+def test_loss_for_each_family_runs_and_has_gradients():
+    mixture = torch.randn(2, 2, 2048)
+    stems = torch.stack([0.1 * mixture, 0.2 * mixture, 0.3 * mixture, 0.4 * mixture], 1)
+    for name, model in [("unet", Masks()), ("dprnn", Masks()), ("demucs-lite", Gains()), ("conv1d", Gains())]:
+        value = losses.loss_for(name, vocals=2.0)(model, mixture, stems)
+        assert value.ndim == 0 and value.item() > 0
+        value.backward()
+        assert model.gain.grad.abs().sum() > 0
+    perfect = Gains()
+    perfect.gain.data = torch.tensor([0.1, 0.2, 0.3, 0.4])
+    assert losses.loss_for("conv1d")(perfect, mixture, stems).item() < 1e-6
+    assert losses.loss_for("demucs-lite")(perfect, mixture, stems).item() < 1e-3
+    masks = Masks()
+    masks.gain.data = torch.logit(torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    assert losses.loss_for("unet")(masks, mixture, stems).item() < 1e-5
+    with pytest.raises(ValueError, match="no default loss"):
+        losses.loss_for("transformer")
+
+
+class SeeingMasks(Masks):
+    """TF stand-in whose masks depend on what it sees: |X| / (|X| + 1)."""
+
+    def masks(self, mixture, X=None):
+        X = self.spectrogram(mixture) if X is None else X
+        seen = (X.abs() / (X.abs() + 1)).unsqueeze(1)
+        return seen * torch.sigmoid(self.gain)[None, :, None, None, None]
+
+
+def test_spec_augment_option_hides_input_while_training_only():
+    mixture = torch.randn(2, 2, 2048)
+    stems = torch.stack([0.1 * mixture, 0.2 * mixture, 0.3 * mixture, 0.4 * mixture], 1)
+    model, plain = SeeingMasks(), losses.loss_for("dprnn")
+    augmented = losses.loss_for("dprnn", spec_augment={"freq_masks": 4, "freq_width": 0.3})
+    model.train()
+    torch.manual_seed(0)
+    assert augmented(model, mixture, stems).item() != pytest.approx(plain(model, mixture, stems).item())
+    model.eval()
+    assert augmented(model, mixture, stems).item() == plain(model, mixture, stems).item()
+    with pytest.raises(ValueError, match="spectrogram model"):
+        losses.loss_for("conv1d", spec_augment=True)
+
+
+def test_multi_resolution_stft_loss_survives_a_silent_stem():
+    est, target = pair()
+    target[:, 3] = 0.0  # no vocals in this batch
+    est[:, 3] = 1e-3 * torch.randn_like(est[:, 3])  # a faint residue
+    value = losses.multi_resolution_stft_loss(est, target)
+    assert torch.isfinite(value) and value.item() < 5
+    assert losses.multi_resolution_stft_loss(target, target).item() == pytest.approx(0, abs=1e-6)

@@ -1,0 +1,211 @@
+import math
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from seplib import train
+from seplib.data.chunks import FixedChunks, RandomChunks
+
+RATE = 8000
+
+
+def songs(n=3, seconds=1.0, seed=0, ratios=(0.1, 0.2, 0.3, 0.4)):
+    """Songs whose stems are fixed fractions of one noise: the ideal model is four gains."""
+    rng = np.random.default_rng(seed)
+    return [(np.array(ratios)[:, None, None] * rng.standard_normal((1, 2, int(seconds * RATE))))
+            .astype(np.float32) for _ in range(n)]
+
+
+class Gains(nn.Module):
+    """Stand-in waveform model: stem j = gain_j * mixture."""
+    name = "conv1d"
+
+    def __init__(self):
+        super().__init__()
+        self.stems, self.hparams = ("drums", "bass", "other", "vocals"), {"init": 0.0}
+        self.gain = nn.Parameter(torch.zeros(4))
+
+    def forward(self, mixture):  # (batch, channels, samples) -> (batch, stems, channels, samples)
+        return self.gain[None, :, None, None] * mixture[:, None]
+
+
+class TinyConv(nn.Module):
+    """Stand-in with dropout, so that resuming must restore the random state too."""
+    name = "conv1d"
+
+    def __init__(self, hidden=6):
+        super().__init__()
+        self.stems, self.hparams = ("drums", "bass", "other", "vocals"), {"hidden": hidden}
+        self.net = nn.Sequential(nn.Conv1d(2, hidden, 9, padding=4), nn.Tanh(), nn.Dropout(0.2),
+                                 nn.Conv1d(hidden, 8, 9, padding=4))
+
+    def forward(self, mixture):
+        batch, channels, samples = mixture.shape
+        return self.net(mixture).reshape(batch, 4, channels, samples)
+
+
+def data(**kwargs):
+    train_set = RandomChunks(songs(), seconds=0.1, samples_per_epoch=10, rate=RATE, seed=0, **kwargs)
+    return train_set, FixedChunks(songs(n=1, seed=9), seconds=0.1, per_track=2, rate=RATE)
+
+
+def test_learning_rate_schedules():
+    assert train.learning_rate(0, 100, 1.0, "constant") == 1.0
+    assert train.learning_rate(0, 100, 1.0, "cosine") == pytest.approx(1.0)
+    assert train.learning_rate(50, 100, 1.0, "cosine") == pytest.approx(0.505)
+    assert train.learning_rate(99, 100, 1.0, "cosine") < 0.02
+    assert [train.learning_rate(s, 100, 1.0, "step") for s in (0, 60, 80)] == pytest.approx([1, 0.1, 0.01])
+    assert train.learning_rate(1, 100, 1.0, "constant", warmup=4) == 0.5
+    with pytest.raises(ValueError, match="schedule"):
+        train.learning_rate(0, 10, 1.0, "linear")
+
+
+def test_batches_walk_through_a_permutation_per_epoch():
+    firsts = [i for step in range(5) for _, i in train.batch_indices(step, 2, 10, seed=3)]
+    assert sorted(firsts) == list(range(10))
+    assert train.batch_indices(5, 2, 10, 3)[0][0] == 1  # epoch 1 starts at step 5
+    assert train.batch_indices(7, 2, 10, 3) == train.batch_indices(7, 2, 10, 3)
+
+
+def test_fit_learns_a_toy_problem():
+    torch.manual_seed(0)
+    model = Gains()
+    train_set, valid_set = data(gain=None, swap=0.0, remix=0.0)
+    history = train.fit(model, train_set, valid_set, steps=60, batch_size=4, lr=0.05,
+                        valid_every=10, device="cpu", progress=False)
+    assert history["step"] == [10, 20, 30, 40, 50, 60]
+    assert set(history) == {"step", "train_loss", "valid_loss", "lr"}
+    assert history["valid_loss"][-1] < 0.2 * history["valid_loss"][0]
+    assert history["train_loss"][-1] < 0.2 * history["train_loss"][0]
+    assert history["lr"][0] > history["lr"][-1]  # cosine schedule
+    torch.testing.assert_close(model.gain.detach(), torch.tensor([0.1, 0.2, 0.3, 0.4]), atol=0.05, rtol=0)
+
+
+class Disconnect(Exception):
+    pass
+
+
+def test_resumed_run_equals_an_unbroken_run(tmp_path):
+    from seplib.losses import loss_for
+
+    settings = dict(steps=12, batch_size=3, lr=0.01, valid_every=4, checkpoint_every=3,
+                    weight_decay=1e-3, device="cpu", progress=False, seed=5)
+    torch.manual_seed(0)
+    unbroken = TinyConv()
+    history = train.fit(unbroken, *data(noise=0.01), out_dir=tmp_path / "a", **settings)
+
+    loss, calls = loss_for("conv1d"), []
+
+    def breaking_loss(model, mixture, stems):  # the runtime disconnects during step 8
+        if model.training:
+            calls.append(1)
+            if len(calls) == 8:
+                raise Disconnect
+        return loss(model, mixture, stems)
+
+    torch.manual_seed(0)
+    with pytest.raises(Disconnect):
+        train.fit(TinyConv(), *data(noise=0.01), loss=breaking_loss, out_dir=tmp_path / "b", **settings)
+    saved = torch.load(tmp_path / "b" / "last.pt", weights_only=True)
+    assert saved["state"]["step"] == 6
+    torch.manual_seed(123)  # a fresh runtime: other initial weights, other random state
+    resumed = TinyConv()
+    history_b = train.fit(resumed, *data(noise=0.01), out_dir=tmp_path / "b", resume=True, **settings)
+    for (name, a), (_, b) in zip(unbroken.state_dict().items(), resumed.state_dict().items()):
+        assert torch.equal(a, b), name
+    np.testing.assert_equal(history, history_b)
+    last = torch.load(tmp_path / "b" / "last.pt", weights_only=True)
+    assert last["model_name"] == "conv1d" and last["hparams"] == {"hidden": 6}
+    for key in ("model_state", "optimizer_state", "scaler_state", "rng", "state", "settings"):
+        assert key in last
+    best = torch.load(tmp_path / "b" / "best.pt", weights_only=True)
+    assert best["model_name"] == "conv1d" and best["hparams"] == {"hidden": 6}
+    assert best["valid_loss"] == min(history["valid_loss"])
+    # a resumed run with another seed would see other data: refused
+    with pytest.raises(ValueError, match="seed"):
+        train.fit(TinyConv(), *data(), out_dir=tmp_path / "b", resume=True, **{**settings, "seed": 6})
+
+
+def test_a_fresh_run_never_overwrites_a_checkpoint(tmp_path):
+    train_set, valid_set = data()
+    train.fit(Gains(), train_set, steps=2, batch_size=2, out_dir=tmp_path, device="cpu", progress=False)
+    before = (tmp_path / "last.pt").read_bytes()
+    with pytest.raises(FileExistsError, match="resume=True"):
+        train.fit(Gains(), train_set, steps=2, batch_size=2, out_dir=tmp_path, device="cpu", progress=False)
+    assert (tmp_path / "last.pt").read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
+    history = train.fit(Gains(), data()[0], steps=4, batch_size=2, valid_every=2, out_dir=tmp_path / "new",
+                        resume=True, device="cpu", progress=False)
+    assert history["step"] == [2, 4] and math.isnan(history["valid_loss"][0])
+
+
+def test_early_stopping_stops(tmp_path):
+    train_set, valid_set = data()
+    # lr = 0: the validation loss never improves after the first validation
+    history = train.fit(Gains(), train_set, valid_set, steps=100, batch_size=2, lr=0.0, valid_every=2,
+                        patience=2, out_dir=tmp_path, device="cpu", progress=False)
+    assert history["step"] == [2, 4, 6]
+    again = train.fit(Gains(), train_set, valid_set, steps=100, batch_size=2, lr=0.0, valid_every=2,
+                      patience=2, out_dir=tmp_path, resume=True, device="cpu", progress=False)
+    assert again["step"] == [2, 4, 6]  # a stopped run stays stopped
+
+
+def test_fit_ends_on_the_best_weights():
+    train_set, valid_set = data(gain=None, swap=0.0, remix=0.0)
+    model = Gains()
+    # a huge lr makes later validations worse than an early one
+    history = train.fit(model, train_set, valid_set, steps=20, batch_size=2, lr=5.0, schedule="constant",
+                        valid_every=2, clip_grad=None, device="cpu", progress=False)
+    best = min(history["valid_loss"])
+    assert best < history["valid_loss"][-1]
+    assert train.evaluate(model, __import__("seplib.losses").losses.loss_for("conv1d"), valid_set) == \
+        pytest.approx(best, rel=1e-5)
+
+
+def test_train_model_end_to_end(tmp_path, tiny_root, monkeypatch):
+    import seplib
+
+    fake = types.ModuleType("seplib.models")
+    fake.HPARAMS = {"conv1d": {"quick": {}, "lab": {}, "full": {}}}
+    fake.build = lambda name, **hparams: Gains()
+    monkeypatch.setitem(sys.modules, "seplib.models", fake)
+    monkeypatch.setattr(seplib, "models", fake, raising=False)
+    model, history = train.train_model("conv1d", size="quick", steps=8, out=tmp_path / "run", root=tiny_root,
+                                       progress=False, seconds=0.25)
+    assert history["step"] == [8] and np.isfinite(history["valid_loss"]).all()
+    assert (tmp_path / "run" / "last.pt").exists() and (tmp_path / "run" / "best.pt").exists()
+    with pytest.raises(FileExistsError):
+        train.train_model("conv1d", size="quick", steps=8, out=tmp_path / "run", root=tiny_root,
+                          progress=False)
+    model, more = train.train_model("conv1d", size="quick", steps=16, out=tmp_path / "run", root=tiny_root,
+                                    progress=False, seconds=0.25, resume=True)
+    assert more["step"] == [8, 16]
+
+
+@pytest.mark.parametrize("name", ["unet", "demucs-lite", "dprnn", "conv1d"])
+def test_every_model_trains_and_its_checkpoints_load(name, tmp_path):
+    models = pytest.importorskip("seplib.models")
+    from seplib.losses import loss_for
+
+    torch.manual_seed(0)
+    model = models.build(name, **models.HPARAMS[name]["quick"])
+    rng = np.random.default_rng(0)
+    tracks = [(0.1 * rng.standard_normal((4, 2, 44100))).astype(np.float32) for _ in range(2)]
+    train_set = RandomChunks(tracks, seconds=0.25, samples_per_epoch=8)
+    valid_set = FixedChunks(tracks[:1], seconds=0.25, per_track=1)
+    history = train.fit(model, train_set, valid_set, loss=loss_for(name), steps=2, batch_size=2,
+                        valid_every=1, out_dir=tmp_path, device="cpu", progress=False)
+    assert np.isfinite(history["train_loss"]).all() and np.isfinite(history["valid_loss"]).all()
+    for file in ("best.pt", "last.pt"):
+        loaded = models.load(tmp_path / file, device="cpu", name=name)
+        assert loaded.hparams == model.hparams
+    best = models.load(tmp_path / "best.pt", device="cpu")
+    for key, value in best.state_dict().items():
+        assert torch.equal(value, model.state_dict()[key]), key  # fit ends on the best weights
