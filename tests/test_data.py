@@ -33,6 +33,9 @@ def test_musdb_reads_the_real_samples(tiny_root):
         np.testing.assert_array_equal(stems[stem], on_disk.T)
         assert np.abs(on_disk).max() > 0.01  # not silence
     np.testing.assert_array_equal(mixture, sum(stems.values()))
+    # musdb's own reader (ffmpeg) gives the very same samples
+    np.testing.assert_array_equal(track.sources["vocals"].audio.T.astype(np.float32), stems["vocals"])
+    np.testing.assert_array_equal(track.audio.T.astype(np.float32), mixture)
 
 
 def _copy_track(tiny_root, tmp_path):

