@@ -163,7 +163,7 @@ def _device(device):
 
 
 def _as_sources(x, name):
-    """``(sources, channels, samples)`` float64 numpy from numpy, torch or a list of arrays."""
+    """``(sources, channels, samples)`` float numpy from numpy, torch or a list of arrays."""
     x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
     if x.ndim == 2:                       # (sources, samples): mono
         x = x[:, None, :]
@@ -171,7 +171,9 @@ def _as_sources(x, name):
         raise ValueError(f"{name} must be (sources, channels, samples), got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} holds NaN or inf samples")
-    return x.astype(np.float64, copy=False)
+    if x.dtype not in (np.float32, np.float64) or not x.flags.writeable:   # torch wants writable
+        x = x.astype(np.float64 if x.dtype not in (np.float32, np.float64) else x.dtype)
+    return x
 
 
 def _pad_or_truncate(estimates, length):
@@ -183,18 +185,22 @@ def _pad_or_truncate(estimates, length):
 
 
 def _frames(length, window, hop):
-    """museval's framing: ``(start, size, count)``; only whole windows, or one frame if short."""
+    """museval's framing in samples: ``(size, hop, count)``; only whole windows fit, and a
+    window of ``None`` or longer than the signal gives one frame of the whole signal."""
     if window is None or window >= length:
-        return 0, length, 1
+        return length, length, 1
     hop = hop or window
-    return 0, window, (length - window + hop) // hop
+    return window, hop, (length - window + hop) // hop
+
+
+def _framed(x, size, hop, count):
+    """``(..., samples)`` -> ``(..., frames, size)``, a view."""
+    return x[..., : (count - 1) * hop + size].unfold(-1, size, hop)
 
 
 def _silent_frames(x, size, hop, count):
-    """True for frames where any source is silent (channel sum all zero), museval's rule."""
-    mono = torch.from_numpy(x.sum(1))                                  # (sources, samples)
-    frames = mono[:, : (count - 1) * hop + size].unfold(-1, size, hop)  # (sources, frames, size)
-    return (frames == 0).all(-1).any(0)                                 # (frames,)
+    """True for frames where any source is silent (channel sum all zero): museval's rule."""
+    return (_framed(torch.from_numpy(x.sum(1)), size, hop, count) == 0).all(-1).any(0)
 
 
 def _next_pow2(n):
@@ -203,28 +209,39 @@ def _next_pow2(n):
 
 def _lagged_correlations(x, y, L, block=2 ** 15):
     r"""Cross-correlations :math:`r_{ab}(\tau) = \sum_n x_a(n)\, y_b(n + \tau)` for
-    :math:`|\tau| < L`, summed block by block so memory stays small on long tracks.
+    :math:`|\tau| < L`, in float64, summed block by block so memory stays small on long tracks.
 
     Args:
-        x: ``(a, samples)`` float64 tensor;  y: ``(b, samples)``
+        x: ``(a, samples)`` tensor;  y: ``(b, samples)``
 
     Returns:
-        r: ``(a, b, 2L - 1)``, lag :math:`\tau` at index :math:`\tau + L - 1`
+        r: ``(a, b, 2L - 1)`` float64, lag :math:`\tau` at index :math:`\tau + L - 1`
     """
     n = x.shape[-1]
-    n_fft = block + 2 * L                       # room for the block and both halos, no wrap
-    nb = -(-n // block)
-    xp = torch.nn.functional.pad(x, (0, nb * block - n))
-    yp = torch.nn.functional.pad(y, (L - 1, nb * block - n + L - 1))
+    n_fft = block + 2 * L                       # room for a block and its halos: no wrap-around
     acc = 0
-    for b0 in range(0, nb, 64):                 # 64 blocks (about 50 s) at a time
-        b1 = min(nb, b0 + 64)
-        xb = xp[:, b0 * block: b1 * block].reshape(x.shape[0], b1 - b0, block)
-        yb = yp[:, b0 * block: b1 * block + 2 * L - 2].unfold(-1, block + 2 * L - 2, block)
-        X = torch.fft.rfft(xb, n_fft)
-        Y = torch.fft.rfft(yb, n_fft)
-        acc = acc + torch.einsum("akf,bkf->abf", X.conj(), Y)
-    return torch.fft.irfft(acc, n_fft)[..., : 2 * L - 1]
+    for start in range(0, n, 64 * block):       # 64 blocks (about 50 s) at a time
+        stop = min(n, start + 64 * block)
+        nb = -(-(stop - start) // block)
+        xb = torch.nn.functional.pad(x[:, start:stop].double(), (0, start + nb * block - stop))
+        # y with L - 1 samples of context on both sides of each block (zeros beyond the ends)
+        lo, hi = max(0, start - L + 1), min(n, start + nb * block + L - 1)
+        yb = torch.nn.functional.pad(y[:, lo:hi].double(),
+                                     (lo - (start - L + 1), start + nb * block + L - 1 - hi))
+        X = torch.fft.rfft(xb.reshape(x.shape[0], nb, block), n_fft)
+        Y = torch.fft.rfft(yb.unfold(-1, block + 2 * L - 2, block), n_fft)
+        # sum over blocks of conj(X_a) Y_b, one small matrix product per frequency
+        # (contiguous copies first: complex matmul on strided views is very slow on CPUs)
+        acc = acc + torch.bmm(X.conj().permute(2, 0, 1).contiguous(), Y.permute(2, 1, 0).contiguous())
+    return torch.fft.irfft(acc.permute(1, 2, 0), n_fft)[..., : 2 * L - 1]
+
+
+def _solve_spd(A, B):
+    """Solve A X = B for a symmetric positive (semi)definite A: Cholesky, or LU if that fails."""
+    factor, info = torch.linalg.cholesky_ex(A)
+    if bool((info == 0).all()):
+        return torch.cholesky_solve(B, factor)
+    return torch.linalg.solve(A, B)
 
 
 def _distortion_filters(refs, ests, L):
@@ -237,27 +254,27 @@ def _distortion_filters(refs, ests, L):
     (``C_all``), and onto its own reference only (``C_own``).
 
     Args:
-        refs, ests: ``(sources, channels, samples)`` float64 tensors
+        refs, ests: ``(sources, channels, samples)`` tensors
 
-    Returns:
+    Returns (float64):
         C_all: ``(sources, channels, L, sources_est, channels_out)``
         C_own: ``(sources, channels, L, channels_out)``
     """
     S, C, _ = refs.shape
     K = S * C
-    corr = _lagged_correlations(refs.reshape(K, -1), torch.cat([refs, ests]).reshape(2 * K, -1), L)
+    x = refs.reshape(K, -1)
     lag = torch.arange(L, device=refs.device)
     # G[(k1, a), (k2, b)] = <x_k1(n - a), x_k2(n - b)> = r_k1k2(a - b)
-    G = corr[:, :K][:, :, lag[:, None] - lag[None, :] + L - 1]          # (K, K, L, L)
+    G = _lagged_correlations(x, x, L)[:, :, lag[:, None] - lag[None, :] + L - 1]   # (K, K, L, L)
     G = G.permute(0, 2, 1, 3).reshape(K * L, K * L)
     # D[(k, a), m] = <x_k(n - a), est_m(n)> = r_k,est_m(a)
-    D = corr[:, K:, L - 1:].permute(0, 2, 1).reshape(K * L, K)
+    D = _lagged_correlations(x, ests.reshape(K, -1), L)[:, :, L - 1:].permute(0, 2, 1).reshape(K * L, K)
     eye = torch.eye(K * L, dtype=G.dtype, device=G.device) * np.finfo(np.float64).eps
-    C_all = torch.linalg.solve(G + eye, D).reshape(S, C, L, S, C)
+    C_all = _solve_spd(G + eye, D).reshape(S, C, L, S, C)
     # own reference only: the diagonal blocks of G, each estimate with its own source
     G_own = torch.stack([G[j * C * L:(j + 1) * C * L, j * C * L:(j + 1) * C * L] for j in range(S)])
     D_own = torch.stack([D[j * C * L:(j + 1) * C * L, j * C:(j + 1) * C] for j in range(S)])
-    C_own = torch.linalg.solve(G_own + eye[: C * L, : C * L], D_own).reshape(S, C, L, C)
+    C_own = _solve_spd(G_own + eye[: C * L, : C * L], D_own).reshape(S, C, L, C)
     return C_all, C_own
 
 
@@ -307,51 +324,47 @@ def bss_eval_v4(references, estimates, rate=44100, window=1.0, hop=1.0, device=N
                          "the same (sources, channels)")
     S, C, n = refs.shape
     L = FILTERS_LEN
-    start, size, count = _frames(n, seconds_to_samples(window, rate), seconds_to_samples(hop, rate))
-    hop_n = seconds_to_samples(hop, rate) or size
-    silent = _silent_frames(refs, size, hop_n, count) | _silent_frames(ests, size, hop_n, count)
-    scores = {m: np.full((S, count), np.nan) for m in ("SDR", "ISR", "SIR", "SAR")}
+    size, hop_n, count = _frames(n, seconds_to_samples(window, rate), seconds_to_samples(hop, rate))
+    silent = (_silent_frames(refs, size, hop_n, count) | _silent_frames(ests, size, hop_n, count)).numpy()
     if silent.all():
-        return scores
+        return {m: np.full((S, count), np.nan) for m in ("SDR", "ISR", "SIR", "SAR")}
 
     dev = _device(device)
-    r = torch.from_numpy(refs).to(dev)
-    e = torch.from_numpy(ests).to(dev)
+    r, e = torch.from_numpy(refs).to(dev), torch.from_numpy(ests).to(dev)
     C_all, C_own = _distortion_filters(r, e, L)
+    # the filters as matrices per frequency: (F, S*C, S_est*C_out) and (F*S, C, C_out)
     n_fft = _next_pow2(size + L - 1)
-    F_all = torch.fft.rfft(C_all, n_fft, dim=2)                 # (S, C, F, S_est, C_out)
-    F_own = torch.fft.rfft(C_own, n_fft, dim=2)                 # (S, C, F, C_out)
-    r_frames = r[..., : (count - 1) * hop_n + size].unfold(-1, size, hop_n)   # (S, C, T, size)
-    e_frames = e[..., : (count - 1) * hop_n + size].unfold(-1, size, hop_n)
-    out = {m: [] for m in ("s", "spat", "interf", "artif", "own", "all", "err")}
+    W_all = torch.fft.rfft(C_all, n_fft, dim=2).permute(2, 0, 1, 3, 4).reshape(-1, S * C, S * C).contiguous()
+    W_own = torch.fft.rfft(C_own, n_fft, dim=2).permute(2, 0, 1, 3).reshape(-1, C, C).contiguous()
+    r_frames, e_frames = _framed(r, size, hop_n, count), _framed(e, size, hop_n, count)  # (S, C, T, size)
+
+    def energy(x):                               # over channels and time: (S, t)
+        return (x ** 2).sum((1, 3))
+
+    parts = []
     for t0 in range(0, count, frames_per_batch):
-        rt = r_frames[:, :, t0:t0 + frames_per_batch]           # (S, C, t, size)
-        et = e_frames[:, :, t0:t0 + frames_per_batch]
-        R = torch.fft.rfft(rt, n_fft)                           # (S, C, t, F)
-        # filter each frame of the references (full convolution: the frame plus L - 1 tail)
-        own = torch.fft.irfft(torch.einsum("sctf,scfo->sotf", R, F_own), n_fft)[..., : size + L - 1]
-        alls = torch.fft.irfft(torch.einsum("sctf,scfjo->jotf", R, F_all), n_fft)[..., : size + L - 1]
-        s = torch.nn.functional.pad(rt, (0, L - 1))
-        est = torch.nn.functional.pad(et, (0, L - 1))
-
-        def energy(x):
-            return (x ** 2).sum((1, 3))                         # over channels and time: (S, t)
-
-        out["s"].append(energy(s))
-        out["err"].append(energy(est - s))
-        out["spat"].append(energy(own - s))
-        out["own"].append(energy(own))
-        out["interf"].append(energy(alls - own))
-        out["all"].append(energy(alls))
-        out["artif"].append(energy(est - alls))
-    E = {k: torch.cat(v, 1).cpu().numpy() for k, v in out.items()}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crit = {"SDR": (E["s"], E["err"]), "ISR": (E["s"], E["spat"]),
-                "SIR": (E["own"], E["interf"]), "SAR": (E["all"], E["artif"])}
-        for m, (num, den) in crit.items():
-            db = np.where(den == 0, np.inf, 10 * np.log10(num / np.where(den == 0, 1, den)))
-            scores[m] = np.where(silent.numpy()[None, :], np.nan, db)
-    return scores
+        s = torch.nn.functional.pad(r_frames[:, :, t0:t0 + frames_per_batch].double(), (0, L - 1))
+        est = torch.nn.functional.pad(e_frames[:, :, t0:t0 + frames_per_batch].double(), (0, L - 1))
+        t = s.shape[2]
+        # filter the frame's references (full convolution: the frame and an L - 1 tail), as
+        # complex matrix products per frequency (made contiguous: strided ones are slow on CPUs)
+        R = torch.fft.rfft(s, n_fft).permute(3, 2, 0, 1).reshape(-1, t, S * C).contiguous()
+        proj_all = torch.bmm(R, W_all).reshape(-1, t, S, C).permute(2, 3, 1, 0)    # (S_est, C, t, F)
+        proj_all = torch.fft.irfft(proj_all, n_fft)[..., : size + L - 1]             # s + e_spat + e_interf
+        R_own = R.reshape(-1, t, S, C).transpose(1, 2).reshape(-1, t, C)
+        proj_own = torch.bmm(R_own, W_own).reshape(-1, S, t, C).permute(1, 3, 2, 0)  # (S, C, t, F)
+        proj_own = torch.fft.irfft(proj_own, n_fft)[..., : size + L - 1]             # s + e_spat
+        parts.append(torch.stack([
+            energy(s), energy(est - s),                  # SDR
+            energy(s), energy(proj_own - s),             # ISR
+            energy(proj_own), energy(proj_all - proj_own),   # SIR
+            energy(proj_all), energy(est - proj_all),    # SAR
+        ]))
+    num, den = torch.cat(parts, dim=2).cpu().numpy().reshape(4, 2, S, count).transpose(1, 0, 2, 3)
+    with np.errstate(divide="ignore"):
+        db = np.where(den == 0, np.inf, 10 * np.log10(num / np.where(den == 0, 1, den)))
+    db[..., silent] = np.nan
+    return dict(zip(("SDR", "ISR", "SIR", "SAR"), db))
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,12 +434,14 @@ def mir_eval_images(references, estimates):
 # --------------------------------------------------------------------------------------------
 # One track, many tracks: the MUSDB protocol
 # --------------------------------------------------------------------------------------------
-def _stem_order():
+def _sorted_stems(names):
+    """Stems in seplib's order (drums, bass, other, vocals, accompaniment), others after."""
     try:
         from . import STEMS
     except ImportError:
         STEMS = ("drums", "bass", "other", "vocals")
-    return tuple(STEMS) + ("accompaniment",)
+    order = tuple(STEMS) + ("accompaniment",)
+    return sorted(names, key=lambda s: (order.index(s), "") if s in order else (len(order), s))
 
 
 def _reference(stem, references):
@@ -479,20 +494,18 @@ def track_scores(references, estimates, rate, backend="fast", window=1.0, hop=1.
         raise ValueError(f"backend must be 'fast' or 'museval', got {backend!r}")
     if not estimates:
         raise ValueError("estimates is empty: nothing to score")
-    order = _stem_order()
-    stems = sorted(estimates, key=lambda s: order.index(s) if s in order else len(order))
+    stems = _sorted_stems(estimates)
     rows = []
     for group, keep in _groups(stems):
         if not keep:
             continue
         refs = [_reference(s, references) for s in group]
-        ests = [np.asarray(estimates[s]) for s in group]
+        ests = [_pad_or_truncate(np.asarray(estimates[s])[None], refs[0].shape[-1])[0] for s in group]
         if len(group) == 1:                  # a lone stem against the rest of the mix
             mix = np.sum([np.asarray(v) for k, v in references.items() if k != "accompaniment"], 0)
             refs.append(mix - refs[0])
-            ests.append(mix[..., : ests[0].shape[-1]] - ests[0][..., : mix.shape[-1]])
-        ref_arr = np.stack(refs)
-        est_arr = np.stack([_pad_or_truncate(e[None], ref_arr.shape[-1])[0] for e in ests])
+            ests.append(mix - ests[0])
+        ref_arr, est_arr = np.stack(refs), np.stack(ests)
         if backend == "fast":
             res = bss_eval_v4(ref_arr, est_arr, rate, window, hop, device=device)
         else:
@@ -529,9 +542,7 @@ def aggregate(scores):
     """
     per_track = _track_medians(scores)
     table = per_track.groupby(["stem", "metric"])["value"].median().unstack("metric")
-    order = _stem_order()
-    stems = sorted(table.index, key=lambda s: order.index(s) if s in order else len(order))
-    return table.reindex(index=stems, columns=[m for m in METRICS if m in table.columns])
+    return table.reindex(index=_sorted_stems(table.index), columns=[m for m in METRICS if m in table.columns])
 
 
 def summary(per_track, method, split="test"):
@@ -543,7 +554,7 @@ def summary(per_track, method, split="test"):
 
     Returns:
         summary (dict): ``{"method", "split", "tracks": N, "stems": {stem: {"SDR": dB, ...}}}``,
-        NaN given as ``None`` so the dict is valid JSON
+        NaN (and inf) given as ``None`` so the dict is valid JSON
 
     Taught in: 08_leaderboard
     """
@@ -592,12 +603,14 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test"):
 
     Taught in: 08_leaderboard
     """
-    path = _results_dir(results_dir) / _checked_name(dataset, "dataset") / f"{_checked_name(method, 'method')}.json"
+    folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
+    path = folder / f"{_checked_name(method, 'method')}.json"
     if path.exists():
         try:
             old = json.loads(path.read_text())
         except (OSError, ValueError) as err:
-            raise ValueError(f"{path} exists and is not a seplib scores file ({err}); not overwriting") from err
+            raise ValueError(f"{path} exists and is not a seplib scores file ({err}); "
+                             "not overwriting") from err
         if (old.get("method"), old.get("dataset")) != (method, dataset):
             raise ValueError(f"{path} holds scores of {old.get('method')!r} on {old.get('dataset')!r}, "
                              f"not {method!r} on {dataset!r}; not overwriting")
@@ -669,16 +682,24 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     scores = load_scores(dataset, results_dir=results_dir)
     if scores.empty:
-        return pd.DataFrame(columns=list(_stem_order()[:4])).rename_axis("method")
-    rows = {m: aggregate(df)[metric] for m, df in scores.groupby("method")}
-    table = pd.DataFrame(rows).T.rename_axis("method")
-    order = _stem_order()
-    table = table[sorted(table.columns, key=order.index if set(table.columns) <= set(order) else str)]
+        return pd.DataFrame().rename_axis("method")
+    table = pd.DataFrame({m: aggregate(df)[metric] for m, df in scores.groupby("method")}).T
+    table = table[_sorted_stems(table.columns)].rename_axis("method")
     return table.loc[table.mean(axis=1).sort_values(ascending=False).index]
 
 
-def _dataset_of(tracks):
-    """A name for the data set the tracks come from: the folder above their split folder."""
+def dataset_of(tracks):
+    """The name the scores of these tracks are stored under: their data set's folder name.
+
+    Args:
+        tracks (list): musdb tracks, as from :func:`seplib.data.open_dataset`
+
+    Returns:
+        name (str): e.g. ``synth-lab`` or ``MUSDB18HQ`` (the folder above the ``test`` folder,
+        as :func:`seplib.data.dataset_name` names it), with ``-train`` appended for training tracks
+
+    Taught in: 01_stft_and_masks
+    """
     track = tracks[0]
     path = Path(track.path).resolve()
     root = next((p.parent for p in path.parents if p.name == track.subset), path.parent)
@@ -726,6 +747,6 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         results.append(_track_medians(scores).assign(track=track.name))
     per_track = pd.concat(results)[["track", "stem", "metric", "value"]].reset_index(drop=True)
     if store:
-        save_scores(method, dataset or _dataset_of(tracks), per_track, results_dir,
+        save_scores(method, dataset or dataset_of(tracks), per_track, results_dir,
                     split="test" if tracks[0].subset == "test" else tracks[0].subset)
     return per_track

@@ -1,0 +1,106 @@
+"""Speed and agreement of the BSSEval implementations on one 30 s, four-stem stereo track.
+
+Times seplib's torch BSSEval v4 (:func:`seplib.metrics.bss_eval_v4`), ``museval`` v4 (the
+MUSDB18 reference) and ``mir_eval.separation.bss_eval_sources`` (BSSEval v3, whole track,
+best permutation: another protocol, shown for scale), and prints JSON with the seconds each
+took and how far seplib's scores are from museval's.
+
+A second, shorter check uses the same signals kept in float precision (no 16-bit rounding):
+their band-limited spectra leave the least-squares filters of BSSEval badly conditioned,
+and then museval disagrees with itself (inputs changed by 1e-12) about as much as with us.
+
+Usage: python benchmarks/metrics_speed.py [--seconds 30] [--skip-mir-eval]
+"""
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+import scipy.signal
+
+from seplib import config, metrics
+
+RATE = 44100
+
+
+def sources(seconds, n_sources=4, rate=RATE, seed=0, pcm16=True):
+    """Music-like stereo references (band-limited noise and tones with an envelope) and
+    estimates with leakage from another source, noise and colouring. ``pcm16``: rounded to
+    16 bits, as audio read from a WAV or MP4 file is."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    refs = []
+    for j in range(n_sources):
+        b, a = scipy.signal.butter(2, [80 * (j + 1), min(700 * (j + 1) ** 1.5, 0.4 * rate)], "band", fs=rate)
+        x = scipy.signal.lfilter(b, a, rng.standard_normal((2, n)), axis=-1)
+        x += 0.3 * np.sin(2 * np.pi * 110 * (j + 1) * t) * [[1.0], [0.6]]
+        refs.append(x * (0.6 + 0.4 * np.sin(2 * np.pi * t * (j + 1) / 3)))
+    refs = np.array(refs)
+    ests = 0.8 * refs + 0.15 * np.roll(refs, 1, axis=0) + 0.02 * rng.standard_normal(refs.shape)
+    ests = scipy.signal.lfilter([1, 0.3], [1], ests, axis=-1)
+    peak = 1.1 * max(np.abs(refs).max(), np.abs(ests).max())
+    if pcm16:
+        return [(np.round(x / peak * 32767) / 32767).astype(np.float32) for x in (refs, ests)]
+    return [(x / peak).astype(np.float32) for x in (refs, ests)]
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, round(time.perf_counter() - start, 2)
+
+
+def differences(a, b):
+    """Largest framewise and largest per-source-median difference, per metric (dB)."""
+    return {m: {"max_abs_frame": float(np.nanmax(np.abs(a[m] - b[m]))),
+                "max_abs_median": float(np.max(np.abs(np.nanmedian(a[m], 1) - np.nanmedian(b[m], 1))))}
+            for m in ("SDR", "ISR", "SIR", "SAR")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--skip-mir-eval", action="store_true", help="skip the slow mir_eval run")
+    args = parser.parse_args()
+
+    refs, ests = sources(args.seconds)
+    metrics.bss_eval_v4(refs[:, :, :RATE], ests[:, :, :RATE], RATE)        # warm up (and a GPU)
+    fast, fast_s = timed(metrics.bss_eval_v4, refs, ests, RATE)
+    ref, museval_s = timed(metrics.museval_v4, refs, ests, RATE)
+    result = {
+        "track": {"seconds": args.seconds, "sources": 4, "channels": 2, "rate": RATE, "pcm16": True},
+        "device": str(config.device()),
+        "seconds": {"seplib_fast_v4": fast_s, "museval_v4": museval_s},
+        "speedup_vs_museval": round(museval_s / fast_s, 1),
+        "fast_vs_museval_dB": differences(fast, ref),
+        "median_SDR_museval": np.round(np.nanmedian(ref["SDR"], 1), 3).tolist(),
+    }
+    if not args.skip_mir_eval:
+        import mir_eval.separation
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # bss_eval_sources takes mono (sources, samples): the two channels one after the other
+            (sdr, _, _, _), mir_s = timed(mir_eval.separation.bss_eval_sources,
+                                          refs.reshape(4, -1), ests.reshape(4, -1))
+        result["seconds"]["mir_eval_bss_eval_sources"] = mir_s
+        result["mir_eval_sources_SDR_minus_museval_median_SDR_dB"] = {
+            "note": "another protocol: v3 sources, whole track, channels concatenated, best permutation",
+            "values": np.round(sdr - np.nanmedian(ref["SDR"], 1), 3).tolist(),
+        }
+
+    # badly conditioned case: float signals, museval against itself and against us
+    refs, ests = sources(6.0, pcm16=False, seed=1)
+    a = metrics.museval_v4(refs, ests, RATE)
+    nudged = refs.astype(np.float64) * (1 + 1e-12 * np.random.default_rng(0).standard_normal(refs.shape))
+    result["float_signals_6s_dB"] = {
+        "museval_vs_museval_inputs_nudged_1e-12": differences(a, metrics.museval_v4(nudged, ests, RATE)),
+        "fast_vs_museval": differences(metrics.bss_eval_v4(refs, ests, RATE), a),
+    }
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
