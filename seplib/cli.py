@@ -61,7 +61,8 @@ def _cmd_evaluate(args):
     metrics = ("SDR", "SIR", "SAR", "ISR")
     print(f"{'stem':<14}" + "".join(f"{m:>8}" for m in metrics))
     for stem, scores in result["stems"].items():
-        print(f"{stem:<14}" + "".join(f"{scores.get(m, float('nan')):8.2f}" for m in metrics))
+        values = (scores.get(m) for m in metrics)  # None: no score (a silent stem)
+        print(f"{stem:<14}" + "".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in values))
     if args.json:
         path = Path(args.json)
         if path.exists() and not args.force:
