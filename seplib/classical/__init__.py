@@ -85,7 +85,14 @@ def spectrogram(mixture, n_fft=N_FFT, hop=HOP):
     if mixture.shape[-1] < n_fft:
         raise ValueError(f"mixture has {mixture.shape[-1]} samples, fewer than one STFT frame "
                          f"(n_fft={n_fft})")
-    X = stft(mixture, n_fft, hop)
+    # one channel at a time: STFT's temporary buffers stay one channel big (long songs)
+    X = None
+    for c, channel in enumerate(mixture):
+        X_c = stft(channel, n_fft, hop)
+        if X is None:
+            X = torch.empty((len(mixture),) + tuple(X_c.shape), dtype=X_c.dtype)
+        X[c] = X_c
+        del X_c
     return X, X.abs().numpy()
 
 
@@ -139,7 +146,8 @@ def masks_to_estimates(X, masks, mixture, rest=None, n_fft=N_FFT, hop=HOP):
 
     Args:
         X (torch.Tensor): complex mixture STFT ``(channels, freqs, frames)``
-        masks (dict): ``{stem: (channels, freqs, frames)}`` numpy or torch, in [0, 1]
+        masks (dict): ``{stem: (channels, freqs, frames)}`` (or ``(freqs, frames)``, shared by
+            the channels) numpy or torch, in [0, 1]
         mixture (np.ndarray): ``(channels, samples)``
         rest (str): name of the stem to give as the remainder (not a key of ``masks``)
         n_fft (int): frame length
@@ -156,7 +164,10 @@ def masks_to_estimates(X, masks, mixture, rest=None, n_fft=N_FFT, hop=HOP):
     out = {}
     for name, mask in masks.items():
         mask = torch.as_tensor(np.asarray(mask, dtype=np.float32) if not torch.is_tensor(mask) else mask)
-        out[name] = istft(X * mask.to(X.device), length, n_fft, hop).cpu().numpy()
+        mask = mask.to(X.device).expand(X.shape)  # (freqs, frames) masks serve every channel
+        # one channel at a time: the masked spectrogram is never held for all channels at once
+        out[name] = np.stack([istft(X[c] * mask[c], length, n_fft, hop).cpu().numpy()
+                              for c in range(X.shape[0])])
     if rest is not None:
         if rest in out:
             raise ValueError(f"rest={rest!r} is also a key of masks")

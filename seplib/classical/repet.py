@@ -1,0 +1,330 @@
+r"""REPET and REPET-SIM: the accompaniment repeats, the voice does not (Rafii and Pardo).
+
+**REPET** assumes the accompaniment repeats with one period. The *beat spectrum* (the
+autocorrelation of the power spectrogram along time, averaged over frequency) shows that
+period as a peak:
+
+.. math:: b(\ell) = \frac{1}{F}\sum_f \frac{\sum_t V(f,t)^2\,V(f,t+\ell)^2}{T - \ell}
+
+The median of the period-aligned segments of :math:`V` is the *repeating segment*; tiled
+along time and clipped to the mixture it models the background,
+:math:`W = \min(\tilde V, V)`, and :math:`M = W / V` is the background's soft mask.
+
+**REPET-SIM** drops the fixed period: for each frame :math:`t` it takes the :math:`k` frames
+most similar to it (cosine similarity, at least ``min_seconds`` away), and their median is
+the background model for that frame:
+
+.. math:: \tilde V(f, t) = \mathrm{median}_{t' \in \mathcal N_k(t)} V(f, t'), \qquad
+          \cos(t, t') = \frac{\langle V_{:,t}, V_{:,t'} \rangle}{\|V_{:,t}\|\,\|V_{:,t'}\|}
+
+The similarity is computed a block of frames at a time, so memory grows as
+``block * frames``, never ``frames * frames``: a 6-minute song fits in far less than 1 GiB.
+
+:func:`librosa_vocal_separation` runs librosa's own recipe (``nn_filter`` with a median) on
+the same STFT, for comparison.
+
+Taught in: 03_repet_sim
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..spectral import HOP, N_FFT
+from . import masks_to_estimates, seconds_to_frames, softmask, spectrogram
+
+EPS = 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# REPET: one repeating period
+# --------------------------------------------------------------------------------------------
+def beat_spectrum(V):
+    r"""The beat spectrum: autocorrelation over time of the power spectrogram, mean over freqs.
+
+    Computed with the FFT (Wiener-Khinchin), normalised by the number of overlapping frames
+    :math:`T - \ell` (an unbiased estimate) and by its value at lag 0.
+
+    Args:
+        V (np.ndarray): magnitude ``(..., freqs, frames)``; leading axes (channels) are averaged
+
+    Returns:
+        b (np.ndarray): ``(frames,)`` float64, ``b[0] = 1``; ``b[l]`` is the similarity of the
+        spectrogram with itself shifted by ``l`` frames
+
+    Taught in: 03_repet_sim
+    """
+    P = np.asarray(V, dtype=np.float64) ** 2
+    P = P.reshape(-1, P.shape[-1])  # (channels * freqs, frames)
+    T = P.shape[-1]
+    spectrum = np.fft.rfft(P, n=2 * T, axis=-1)
+    acf = np.fft.irfft(np.abs(spectrum) ** 2, n=2 * T, axis=-1)[:, :T]
+    acf /= np.arange(T, 0, -1)  # unbiased: T - lag terms at each lag
+    b = acf.mean(axis=0)
+    return b / max(b[0], EPS)
+
+
+def period_scores(b, min_frames, max_frames):
+    r"""How well each candidate period explains the peaks of the beat spectrum.
+
+    The score of a period :math:`p` is the mean, over its multiples :math:`kp` in the first
+    three quarters of the beat spectrum, of how far :math:`b` rises there (the peak may be
+    one frame off) above its mean over a fixed neighbourhood. A true period scores high at
+    every multiple; half of it hits troughs at the odd multiples.
+
+    Args:
+        b (np.ndarray): beat spectrum ``(frames,)``
+        min_frames (int), max_frames (int): range of candidate periods, in frames
+
+    Returns:
+        scores (dict): ``{period in frames: score}``
+
+    Taught in: 03_repet_sim
+    """
+    n = len(b)
+    max_frames = min(int(max_frames), (n - 1) // 2)
+    min_frames = max(2, int(min_frames))
+    if max_frames < min_frames:
+        raise ValueError(f"the signal is too short for periods of {min_frames}..{max_frames} frames "
+                         f"({n} frames): shorten min_seconds or give a longer signal")
+    limit = (3 * n) // 4  # the far end of the beat spectrum rests on few frames: ignore it
+    delta = max(2, min_frames // 2)  # the same neighbourhood for every candidate: no bias
+    scores = {}
+    for p in range(min_frames, max_frames + 1):
+        rises = [b[lag - 1:lag + 2].max() - b[max(lag - delta, 0):lag + delta + 1].mean()
+                 for lag in range(p, min(limit, n - 1), p)]
+        scores[p] = float(np.mean(rises)) if rises else -np.inf
+    return scores
+
+
+def repeating_period(b, min_frames, max_frames, tolerance=0.75):
+    """The repeating period: the best-scoring lag, or the shortest divisor of it that is nearly as good.
+
+    Multiples of the period (two bars for a one-bar loop) also explain the peaks and may
+    score a little higher; the shortest divisor of the best lag whose score reaches
+    ``tolerance`` times the best is taken instead (see :func:`period_scores`).
+
+    Args:
+        b (np.ndarray): beat spectrum ``(frames,)``
+        min_frames (int), max_frames (int): range of candidate periods, in frames
+        tolerance (float): how close to the best score a shorter period must come
+
+    Returns:
+        period (int): in frames
+
+    Taught in: 03_repet_sim
+    """
+    scores = period_scores(b, min_frames, max_frames)
+    best = max(scores, key=scores.get)
+    for divisor in range(best // min(scores), 1, -1):  # shortest candidate first
+        near = [q for q in range(round(best / divisor) - 1, round(best / divisor) + 2) if q in scores]
+        if near:
+            q = max(near, key=scores.get)
+            if scores[q] >= tolerance * scores[best]:
+                return q
+    return best
+
+
+def repeating_model(V, period):
+    """The repeating background: median of the period-aligned segments, tiled and clipped.
+
+    Args:
+        V (np.ndarray): magnitude ``(..., freqs, frames)``
+        period (int): repeating period in frames
+
+    Returns:
+        W (np.ndarray): ``(..., freqs, frames)``, :math:`\\min(\\tilde V, V)` where
+        :math:`\\tilde V` repeats the median segment
+
+    Taught in: 03_repet_sim
+    """
+    frames = V.shape[-1]
+    count = -(-frames // period)
+    padded = np.full(V.shape[:-1] + (count * period,), np.nan, dtype=np.float32)
+    padded[..., :frames] = V
+    segments = padded.reshape(V.shape[:-1] + (count, period))  # (..., freqs, segments, period)
+    segment = np.nanmedian(segments, axis=-2) if count > 1 else segments[..., 0, :]
+    tiled = np.tile(segment, count)[..., :frames]
+    return np.minimum(tiled, V)
+
+
+def background_mask(W, V, highpass_bins=0):
+    r"""Soft background mask :math:`M = W / V` (0 where the mixture is silent).
+
+    Args:
+        W (np.ndarray): background model ``(..., freqs, frames)``, :math:`0 \le W \le V`
+        V (np.ndarray): mixture magnitude, same shape
+        highpass_bins (int): the lowest bins go wholly to the background (no voice there)
+
+    Returns:
+        mask (np.ndarray): ``(..., freqs, frames)`` float32 in [0, 1]
+
+    Taught in: 03_repet_sim
+    """
+    mask = np.divide(W, V, out=np.zeros(V.shape, dtype=np.float32), where=V > EPS)
+    mask[..., :highpass_bins, :] = 1.0
+    return np.clip(mask, 0.0, 1.0, out=mask)
+
+
+def _highpass_bins(highpass_hz, rate, n_fft):
+    return int(np.ceil(highpass_hz * n_fft / rate)) if highpass_hz else 0
+
+
+def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz=100.0,
+                   n_fft=N_FFT, hop=HOP):
+    """REPET: foreground ``vocals`` and repeating background ``accompaniment``.
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): sample rate in Hz
+        min_seconds (float), max_seconds (float): range of the repeating period (the longest
+            is cut to a third of the signal, so at least three repetitions are seen)
+        highpass_hz (float): below this frequency everything goes to the accompaniment
+        n_fft (int), hop (int): STFT frame length and hop
+
+    Returns:
+        estimates (dict): ``{"vocals", "accompaniment"}`` each ``(channels, samples)``; they
+        sum to the mixture
+
+    Taught in: 03_repet_sim
+    """
+    X, V = spectrogram(mixture, n_fft, hop)
+    frames = V.shape[-1]
+    period = repeating_period(beat_spectrum(V), seconds_to_frames(min_seconds, rate, hop),
+                              min(seconds_to_frames(max_seconds, rate, hop), frames // 3))
+    mask = background_mask(repeating_model(V, period), V, _highpass_bins(highpass_hz, rate, n_fft))
+    return masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals", n_fft=n_fft, hop=hop)
+
+
+# --------------------------------------------------------------------------------------------
+# REPET-SIM: similar frames instead of one period
+# --------------------------------------------------------------------------------------------
+def similar_frames(features, k, min_frames, block=256):
+    r"""For each frame, the ``k`` most cosine-similar frames at least ``min_frames`` away.
+
+    Frames are compared a block at a time: memory is ``block * frames`` similarities, never a
+    ``frames * frames`` matrix. Frames with negative similarity are never chosen (the frame
+    itself stands in for them).
+
+    Args:
+        features (np.ndarray): ``(frames, dims)`` non-negative, e.g. magnitudes of all
+            channels stacked
+        k (int): number of neighbours
+        min_frames (int): smallest allowed distance :math:`|t - t'|` in frames
+        block (int): frames per block
+
+    Returns:
+        neighbours (np.ndarray): ``(frames, k)`` int64 frame indices
+
+    Taught in: 03_repet_sim
+    """
+    features = np.asarray(features, dtype=np.float32)
+    n = features.shape[0]
+    k = int(min(k, n))
+    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), EPS)
+    neighbours = np.empty((n, k), dtype=np.int64)
+    columns = np.arange(n)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(start + block, n))
+        sim = unit[rows] @ unit.T  # (block, frames): the only similarity ever held
+        sim[np.abs(rows[:, None] - columns[None, :]) < min_frames] = -np.inf
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < n else np.argsort(-sim, axis=1)
+        best = np.take_along_axis(sim, top, axis=1)
+        neighbours[rows] = np.where(best >= 0, top, rows[:, None])
+    return neighbours
+
+
+def similarity_model(V, neighbours, block=32):
+    """The REPET-SIM background: for each frame, the median of its similar frames, clipped.
+
+    The median is the middle value of the ``k`` neighbours (for an even ``k``, the upper of
+    the two middle values, as ``scipy.ndimage.median_filter`` takes it).
+
+    Args:
+        V (np.ndarray): magnitude ``(..., freqs, frames)``
+        neighbours (np.ndarray): ``(frames, k)`` from :func:`similar_frames`
+        block (int): frames per block (bounds memory to ``block * k`` spectra)
+
+    Returns:
+        W (np.ndarray): ``(..., freqs, frames)`` float32, :math:`\\min(\\tilde V, V)`
+
+    Taught in: 03_repet_sim
+    """
+    frames, k = neighbours.shape
+    spectra = np.ascontiguousarray(np.asarray(V, dtype=np.float32).reshape(-1, frames).T)  # (frames, ch*freqs)
+    model = np.empty_like(spectra)
+    for start in range(0, frames, block):
+        stack = spectra[neighbours[start:start + block]]  # (block, k, ch*freqs)
+        model[start:start + len(stack)] = np.partition(stack, k // 2, axis=1)[:, k // 2]
+    np.minimum(model, spectra, out=model)
+    del spectra
+    return np.ascontiguousarray(model.T).reshape(V.shape)
+
+
+def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, block=256,
+                       n_fft=N_FFT, hop=HOP):
+    """REPET-SIM: foreground ``vocals`` and self-similar background ``accompaniment``.
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): sample rate in Hz
+        k (int): number of similar frames whose median models the background
+        min_seconds (float): similar frames must be at least this far apart (converted by
+            :func:`~seplib.classical.seconds_to_frames`)
+        highpass_hz (float): below this frequency everything goes to the accompaniment
+        block (int): frames compared at a time in :func:`similar_frames` (memory, not results)
+        n_fft (int), hop (int): STFT frame length and hop
+
+    Returns:
+        estimates (dict): ``{"vocals", "accompaniment"}`` each ``(channels, samples)``; they
+        sum to the mixture
+
+    Taught in: 03_repet_sim
+    """
+    X, V = spectrogram(mixture, n_fft, hop)
+    features = V.reshape(-1, *V.shape[-2:]).sum(0).T  # (frames, freqs): channels summed
+    neighbours = similar_frames(features, k, seconds_to_frames(min_seconds, rate, hop), block)
+    del features
+    mask = background_mask(similarity_model(V, neighbours), V,
+                           _highpass_bins(highpass_hz, rate, n_fft))
+    del V  # long songs: keep only what the iSTFT needs
+    return masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals", n_fft=n_fft, hop=hop)
+
+
+# --------------------------------------------------------------------------------------------
+# librosa's recipe, for comparison
+# --------------------------------------------------------------------------------------------
+def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background=2.0,
+                             margin_vocals=10.0, power=2.0, n_fft=N_FFT, hop=HOP):
+    r"""librosa's "vocal separation" recipe, run by librosa on seplib's STFT.
+
+    ``nn_filter`` (median of cosine nearest neighbours at least ``width`` frames away, with
+    librosa's default :math:`k = 2\lceil\sqrt{T - 2w + 1}\rceil`), clipped to the mixture,
+    then soft masks with margins:
+
+    .. math:: M_{\mathrm{acc}} = \mathrm{softmask}(\tilde V,\ \beta_a (V - \tilde V)), \qquad
+              M_{\mathrm{voc}} = \mathrm{softmask}(V - \tilde V,\ \beta_v \tilde V)
+
+    The masks need not sum to one, so here the estimates need not sum to the mixture.
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): sample rate in Hz
+        width_seconds (float): minimum distance between neighbours (librosa's ``width``)
+        margin_background (float), margin_vocals (float): the two margins
+        power (float): soft mask exponent
+        n_fft (int), hop (int): STFT frame length and hop
+
+    Returns:
+        estimates (dict): ``{"vocals", "accompaniment"}`` each ``(channels, samples)``
+
+    Taught in: 03_repet_sim
+    """
+    import librosa
+
+    X, V = spectrogram(mixture, n_fft, hop)
+    width = int(librosa.time_to_frames(width_seconds, sr=rate, hop_length=hop))
+    V_filter = librosa.decompose.nn_filter(V, aggregate=np.median, metric="cosine", width=width)
+    V_filter = np.minimum(V, V_filter)
+    masks = {"vocals": softmask(V - V_filter, margin_vocals * V_filter, power),
+             "accompaniment": softmask(V_filter, margin_background * (V - V_filter), power)}
+    return masks_to_estimates(X, masks, mixture, n_fft=n_fft, hop=hop)

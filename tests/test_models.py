@@ -1,0 +1,260 @@
+"""The learned models: shapes, checkpoints, chunked separation, and that they can learn."""
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import seplib
+from seplib import STEMS, models
+from seplib.separate import METHODS, method_function
+
+NAMES = tuple(models.MODELS)
+MASK_MODELS = ("unet", "dprnn")
+RATE = 44100
+
+
+def quick(name, seed=0, **overrides):
+    torch.manual_seed(seed)
+    return models.build(name, **{**models.HPARAMS[name]["quick"], **overrides})
+
+
+def song(seconds=0.5, seed=0):
+    """Four stems with distinct spectra, stereo: mixture (1, 2, samples), stems (1, 4, 2, samples)."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(int(seconds * RATE)) / RATE
+    drums = torch.randn(t.numel(), generator=g) * torch.exp(-30 * (t % 0.25))
+    bass = torch.sin(2 * np.pi * 82.4 * t) + 0.3 * torch.sin(2 * np.pi * 164.8 * t)
+    other = 0.5 * torch.sign(torch.sin(2 * np.pi * 523.3 * t))
+    vocals = torch.sin(2 * np.pi * (1200 * t + 3 * torch.sin(2 * np.pi * 5 * t)))
+    stems = 0.1 * torch.stack([drums, bass, other, vocals])          # (stems, samples)
+    stems = torch.stack([stems, 0.7 * stems], dim=1)                 # (stems, channels, samples)
+    return stems.sum(0)[None], stems[None]
+
+
+def snr_db(reference, estimate):
+    return 10 * np.log10(np.sum(reference ** 2) / max(np.sum((reference - estimate) ** 2), 1e-30))
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("length", [1, 1001, 22051])
+def test_forward_keeps_length_and_gives_one_waveform_per_stem(name, length):
+    model = quick(name).eval()
+    mixture = torch.randn(2, 2, length)
+    with torch.no_grad():
+        estimates = model(mixture)
+    assert model.stems == STEMS
+    assert estimates.shape == (2, len(STEMS), 2, length)
+    assert estimates.dtype == torch.float32 and torch.isfinite(estimates).all()
+
+
+@pytest.mark.parametrize("name", MASK_MODELS)
+@pytest.mark.parametrize("gate", ["softmax", "sigmoid"])
+def test_mask_models_expose_spectrogram_and_masks(name, gate):
+    model = quick(name, gate=gate).eval()
+    mixture = torch.randn(2, 2, 5001)
+    with torch.no_grad():
+        X = model.spectrogram(mixture)
+        masks = model.masks(mixture)
+        estimates = model(mixture)
+    n_fft, hop = model.hparams["n_fft"], model.hparams["hop"]
+    assert X.is_complex() and X.shape == (2, 2, n_fft // 2 + 1, 1 + 5001 // hop)
+    assert masks.shape == (2, len(STEMS), *X.shape[1:])
+    assert masks.min() >= 0 and masks.max() <= 1
+    # forward is the masked mixture spectrogram, back in the time domain
+    expected = seplib.spectral.istft(masks * X[:, None], 5001, n_fft, hop)
+    torch.testing.assert_close(estimates, expected, atol=1e-5, rtol=1e-4)
+    if gate == "softmax":  # masks share every bin among the stems: estimates sum to the mixture
+        torch.testing.assert_close(masks.sum(1), torch.ones_like(masks[:, 0]))
+        torch.testing.assert_close(estimates.sum(1), mixture, atol=1e-5, rtol=1e-4)
+
+
+def test_unet_can_separate_vocals_from_accompaniment():
+    model = quick("unet", stems=("vocals", "accompaniment"))
+    mixture = np.random.default_rng(0).standard_normal((2, 30001)).astype(np.float32) * 0.1
+    estimates = models.separate_unet(mixture, RATE, model=model)
+    assert list(estimates) == ["vocals", "accompaniment"]
+    np.testing.assert_allclose(estimates["vocals"] + estimates["accompaniment"], mixture, atol=1e-5)
+
+
+def test_unet_pads_any_frame_count():
+    model = quick("unet", depth=4, max_bin=100).eval()  # bins and frames padded to multiples of 16
+    hop = model.hparams["hop"]
+    for length in (hop * 5 + 3, hop * 17, hop * 32 - 1):
+        with torch.no_grad():
+            masks = model.masks(torch.randn(1, 2, length))
+        assert masks.shape[-2:] == (model.hparams["n_fft"] // 2 + 1, 1 + length // hop)
+
+
+# --- hyper-parameters and build ---------------------------------------------------------------
+
+def test_every_model_is_a_registered_method():
+    for name in NAMES:
+        assert METHODS[name].startswith("seplib.models:")
+        assert callable(method_function(name))
+
+
+def test_every_size_builds_and_quick_models_are_tiny():
+    for name in NAMES:
+        counts = {size: models.parameter_count(models.build(name, **models.HPARAMS[name][size]))
+                  for size in ("quick", "lab", "full")}
+        assert counts["quick"] < 100_000, (name, counts)
+        assert counts["quick"] < counts["lab"] < counts["full"], (name, counts)
+
+
+def test_class_defaults_are_the_lab_size():
+    for name, cls in models.MODELS.items():
+        defaults = {k: p.default for k, p in inspect.signature(cls).parameters.items()
+                    if k not in ("stems", "audio_channels")}
+        assert defaults == models.HPARAMS[name]["lab"], name
+
+
+def test_build_rejects_unknown_names_and_hparams():
+    with pytest.raises(ValueError, match="unknown model"):
+        models.build("transformer")
+    with pytest.raises(ValueError, match="depht"):
+        models.build("unet", depht=3)
+    with pytest.raises(ValueError, match="gate"):
+        models.build("unet", gate="relu")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hparams_rebuild_the_same_architecture(name):
+    model = quick(name)
+    assert model.name == name
+    clone = models.build(name, **model.hparams)
+    assert clone.hparams == model.hparams
+    clone.load_state_dict(model.state_dict())  # same parameter names and shapes
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+def save_checkpoint(model, path):
+    torch.save({"model_name": model.name, "hparams": model.hparams, "model_state": model.state_dict(),
+                "optimizer_state": {}, "epoch": 3}, path)
+    return path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkpoint_round_trip(name, tmp_path):
+    model = quick(name)
+    with torch.no_grad():  # move batch-norm statistics off their defaults: buffers must travel too
+        model.train()(torch.randn(2, 2, 8000))
+    model.eval()
+    path = save_checkpoint(model, tmp_path / f"{name}.pt")
+    loaded = models.load(path, device="cpu", name=name)
+    assert not loaded.training and loaded.hparams == model.hparams
+    mixture = torch.randn(1, 2, 9001)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(mixture), model(mixture))
+
+
+def test_load_gives_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pt"):
+        models.load(tmp_path / "missing.pt")
+    text = tmp_path / "notes.pt"
+    text.write_text("not a checkpoint")
+    with pytest.raises(ValueError, match="notes.pt is not a seplib checkpoint"):
+        models.load(text)
+    weights_only = tmp_path / "state.pt"
+    torch.save(quick("conv1d").state_dict(), weights_only)
+    with pytest.raises(ValueError, match="state.pt is not a seplib checkpoint.*model_name"):
+        models.load(weights_only)
+    dprnn = save_checkpoint(quick("dprnn"), tmp_path / "dprnn.pt")
+    with pytest.raises(ValueError, match="holds a 'dprnn' model, not 'unet'"):
+        models.load(dprnn, name="unet")
+    with pytest.raises(ValueError, match="dprnn.pt holds a 'dprnn' model"):
+        models.separate_unet(np.zeros((2, 4410), np.float32), RATE, checkpoint=dprnn)
+
+
+def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEPLIB_MODELS", str(tmp_path))
+    mixture = np.random.default_rng(0).standard_normal((2, 20000)).astype(np.float32) * 0.1
+    with pytest.raises(FileNotFoundError, match="seplib train unet"):
+        models.separate_unet(mixture, RATE)
+    model = quick("unet").eval()
+    path = models.default_checkpoint("unet")
+    assert path == tmp_path / "unet" / "best.pt"
+    path.parent.mkdir()
+    save_checkpoint(model, path)
+    from_file = seplib.separate("unet", mixture, RATE, device="cpu")
+    in_memory = seplib.separate("unet", mixture, RATE, model=model)
+    for stem in STEMS:
+        np.testing.assert_allclose(from_file[stem], in_memory[stem], atol=1e-6)
+
+
+def test_separate_checks_rate_and_channels():
+    model = quick("conv1d")
+    with pytest.raises(ValueError, match="44100"):
+        models.separate_conv1d(np.zeros((2, 16000), np.float32), 16000, model=model)
+    with pytest.raises(ValueError, match="2 audio channels"):
+        models.separate_conv1d(np.zeros((1, 16000), np.float32), RATE, model=model)
+
+
+# --- chunked separation ----------------------------------------------------------------------
+
+# SNR (dB) between two chunkings: the U-Net and the convolutional models only see a few
+# hundred ms of context, so enough overlap hides the chunk edges; the LSTMs of Demucs and
+# DPRNN see the whole chunk, so their results depend (a little) on where chunks start.
+CHUNK_AGREEMENT_DB = {"unet": 50, "conv1d": 60, "demucs-lite": 60, "dprnn": 25}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_separation_hardly_depends_on_chunk_size(name):
+    model = quick(name)
+    rng = np.random.default_rng(1)
+    t = np.arange(4 * RATE) / RATE
+    mixture = (0.1 * rng.standard_normal((2, t.size)) + 0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    short = models.separate_with_model(name, mixture, RATE, model=model, chunk_seconds=1.5, overlap_seconds=0.5)
+    long = models.separate_with_model(name, mixture, RATE, model=model, chunk_seconds=2.5, overlap_seconds=0.5)
+    assert model.training  # the caller's model is left as it was
+    for stem in STEMS:
+        assert short[stem].shape == mixture.shape
+        assert snr_db(long[stem], short[stem]) > CHUNK_AGREEMENT_DB[name], stem
+
+
+@pytest.mark.parametrize("name", MASK_MODELS)
+def test_mask_model_stems_sum_to_the_mixture(name):
+    mixture = np.random.default_rng(2).standard_normal((2, 3 * RATE)).astype(np.float32) * 0.1
+    estimates = seplib.separate(name, mixture, RATE, model=quick(name), chunk_seconds=1.0, overlap_seconds=0.25)
+    np.testing.assert_allclose(sum(estimates.values()), mixture, atol=1e-5)
+
+
+# --- learning --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_parameter_gets_a_gradient(name):
+    model = quick(name)
+    mixture, stems = song(0.1)
+    (model(mixture) - stems).abs().mean().backward()
+    for pname, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), pname
+        assert p.grad.abs().sum() > 0, pname
+
+
+# (hparam overrides, Adam learning rate, steps, factor the loss must fall by): a waveform
+# model must learn the exact waveform, phase included, so it gets a wider first layer.
+OVERFIT = {
+    "unet": ({}, 1e-2, 60, 8),
+    "dprnn": ({}, 1e-2, 60, 5),
+    "conv1d": ({}, 1e-2, 60, 3),
+    "demucs-lite": (dict(depth=2, channels=24, lstm_layers=1), 1e-2, 100, 3),
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tiny_model_overfits_one_example(name):
+    overrides, lr, steps, factor = OVERFIT[name]
+    model = quick(name, **overrides)
+    mixture, stems = song(0.25)
+    optimizer = torch.optim.Adam(model.parameters(), lr)
+    losses = []
+    for _ in range(steps):
+        loss = (model(mixture) - stems).abs().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] / factor, (losses[0], losses[-1])
