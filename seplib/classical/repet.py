@@ -28,8 +28,9 @@ Taught in: 03_repet_sim
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from ..spectral import HOP, N_FFT
+from ..spectral import HOP, N_FFT, istft, stft
 from . import masks_to_estimates, seconds_to_frames, softmask, spectrogram
 
 EPS = 1e-10
@@ -257,7 +258,7 @@ def similarity_model(V, neighbours, block=32):
         model[start:start + len(stack)] = np.partition(stack, k // 2, axis=1)[:, k // 2]
     np.minimum(model, spectra, out=model)
     del spectra
-    return np.ascontiguousarray(model.T).reshape(V.shape)
+    return model.T.reshape(V.shape)  # a view: no third copy of the spectrogram
 
 
 def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, block=256,
@@ -280,19 +281,21 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
 
     Taught in: 03_repet_sim
     """
-    X, V = spectrogram(mixture, n_fft, hop)
-    features = V.reshape(-1, *V.shape[-2:]).sum(0).T  # (frames, freqs): channels summed
-    neighbours = similar_frames(features, k, seconds_to_frames(min_seconds, rate, hop), block)
-    del features
-    mask = background_mask(similarity_model(V, neighbours), V,
-                           _highpass_bins(highpass_hz, rate, n_fft))
-    del V  # long songs: keep only what the iSTFT needs
-    return masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals", n_fft=n_fft, hop=hop)
+    # One channel at a time, and the complex STFT only while it is needed: a 6-minute
+    # stereo song stays under 2 GiB. (The STFT is computed twice; it is the cheap part.)
+    mixture = np.asarray(mixture, dtype=np.float32)
+    V = np.stack([spectrogram(channel[None], n_fft, hop)[1][0] for channel in mixture])
+    neighbours = similar_frames(V.sum(0).T, k, seconds_to_frames(min_seconds, rate, hop), block)
+    accompaniment = np.empty_like(mixture)
+    for c, channel in enumerate(mixture):
+        mask = background_mask(similarity_model(V[c], neighbours), V[c],
+                               _highpass_bins(highpass_hz, rate, n_fft))
+        X = stft(channel, n_fft, hop).mul_(torch.from_numpy(mask))  # masked in place
+        accompaniment[c] = istft(X, len(channel), n_fft, hop).numpy()
+        del X, mask
+    return {"vocals": mixture - accompaniment, "accompaniment": accompaniment}
 
 
-# --------------------------------------------------------------------------------------------
-# librosa's recipe, for comparison
-# --------------------------------------------------------------------------------------------
 def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background=2.0,
                              margin_vocals=10.0, power=2.0, n_fft=N_FFT, hop=HOP):
     r"""librosa's "vocal separation" recipe, run by librosa on seplib's STFT.
