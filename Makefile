@@ -38,9 +38,9 @@ data: $(VENV)/.installed ffmpeg
 lab: $(VENV)/.installed-lab ffmpeg data
 	$(BIN)/jupyter lab notebooks/
 
-# Two pytest workers, one thread each: the notebooks run in order on one, unit tests on the other.
+# Two pytest workers, one thread each; a notebook runs whole on one worker (loadfile).
 test: $(VENV)/.installed ffmpeg
-	OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax --nbval-current-env -q
+	OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env -q
 
 # Execute every notebook into HTML (plots and audio players included) under build/book/.
 book: $(VENV)/.installed ffmpeg

@@ -4,6 +4,7 @@ Taught in: 00_getting_started
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from pathlib import Path
@@ -104,3 +105,26 @@ def models_dir():
     if os.environ.get("SEPLIB_MODELS"):
         return Path(os.environ["SEPLIB_MODELS"]).expanduser()
     return data_dir() / "models"
+
+
+@contextlib.contextmanager
+def locked(lock_file):
+    """Hold an exclusive lock on ``lock_file`` (made if missing) while the block runs.
+
+    Two notebooks (or two test workers) that train the same model or write the same data
+    set take turns instead of writing over each other; the second then finds the first's
+    finished work and reuses it. A no-op where file locks are not available.
+    """
+    lock_file = Path(lock_file)
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; carry on unlocked
+        yield
+        return
+    with open(lock_file, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

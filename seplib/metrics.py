@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import warnings
 from pathlib import Path
@@ -624,7 +625,7 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test"):
                    for r in per_track.itertuples()],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique: writers never collide
     tmp.write_text(json.dumps(record, indent=1))
     tmp.replace(path)
     return path

@@ -29,3 +29,23 @@ def test_paths_follow_env(monkeypatch, tmp_path):
     assert config.results_dir() == tmp_path / "results"
     assert config.models_dir() == tmp_path / "models"
     assert config.device().type in ("cpu", "cuda", "mps")
+
+
+def test_locked_makes_writers_take_turns(tmp_path):
+    import threading
+    import time
+
+    order = []
+
+    def worker(name):
+        with config.locked(tmp_path / "x.lock"):
+            order.append(f"{name} in")
+            time.sleep(0.2)
+            order.append(f"{name} out")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])

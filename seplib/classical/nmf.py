@@ -29,7 +29,7 @@ import json
 import numpy as np
 import torch
 
-from .. import STEMS
+from .. import STEMS, config
 from ..spectral import HOP, N_FFT
 from . import masks_to_estimates, spectrogram
 
@@ -432,16 +432,15 @@ def supervised_dictionaries(root=None, size=None, n_components=32, beta="kl", n_
     params = {"n_components": n_components, "beta": beta, "n_iter": n_iter, "seconds": seconds,
               "n_fft": n_fft, "hop": hop, "seed": seed}
     path = dictionary_path(dataset_name(root, size), params)
-    if path.is_file():
-        saved = torch.load(path, map_location="cpu")
-        return saved["dictionaries"]
-    tracks = open_dataset("train", root=root, size=size)
-    spectrograms = training_spectrograms(tracks, seconds, n_fft, hop, seed=seed)
-    dictionaries = learn_dictionaries(spectrograms, n_components, beta, n_iter, seed, device, progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")  # write, then rename: no half files
-    torch.save({"dictionaries": dictionaries, "params": params, "tracks": [t.name for t in tracks]}, tmp)
-    tmp.replace(path)
+    with config.locked(path.with_name(".lock")):  # two notebooks at once: one learns, one waits
+        if path.is_file():
+            return torch.load(path, map_location="cpu")["dictionaries"]
+        tracks = open_dataset("train", root=root, size=size)
+        spectrograms = training_spectrograms(tracks, seconds, n_fft, hop, seed=seed)
+        dictionaries = learn_dictionaries(spectrograms, n_components, beta, n_iter, seed, device, progress)
+        tmp = path.with_name(path.name + ".part")  # write, then rename: no half files
+        torch.save({"dictionaries": dictionaries, "params": params, "tracks": [t.name for t in tracks]}, tmp)
+        tmp.replace(path)
     return dictionaries
 
 

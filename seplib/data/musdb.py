@@ -49,7 +49,9 @@ def ensure_default(size=None, progress=True):
     from .synth import write_dataset
 
     size = size or config.run_size()
-    return write_dataset(default_root(size), size=size, progress=progress)
+    root = default_root(size)
+    with config.locked(root.with_name(f".{root.name}.lock")):  # one writer at a time
+        return write_dataset(root, size=size, progress=progress)
 
 
 def resolve_root(root=None, size=None):
