@@ -101,6 +101,41 @@ def losses(history, ax=None, title="training"):
     return ax
 
 
+def live_losses(title="training", figsize=(8, 3)):
+    """A ``callback`` for :func:`seplib.train.fit` that redraws the loss curve in place.
+
+    The figure is shown once, through an IPython display handle, and updated after every
+    validation, so a notebook cell shows one growing curve instead of one plot per row.
+
+    Args:
+        title (str): the plot's title
+        figsize (tuple): figure size in inches
+
+    Returns:
+        callback (callable): ``callback(history)``, ``history`` as :func:`seplib.train.fit`
+        returns it; ``callback.figure`` is the matplotlib figure
+
+    Taught in: 05_unet
+    """
+    from IPython.display import display
+
+    fig, ax = plt.subplots(figsize=figsize)
+    plt.close(fig)  # shown through the handle only, not a second time at the end of the cell
+    handle = None
+
+    def callback(history):
+        nonlocal handle
+        ax.clear()
+        losses(history, ax=ax, title=title)
+        if handle is None:
+            handle = display(fig, display_id=True)
+        else:
+            handle.update(fig)
+
+    callback.figure = fig
+    return callback
+
+
 def leaderboard(table, ax=None, title="median SDR on the test split (dB)"):
     """Bar chart of a leaderboard table (methods x stems, from :func:`seplib.metrics.leaderboard`).
 

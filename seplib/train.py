@@ -213,7 +213,7 @@ def train_step(model, loss, optimizer, mixture, stems, clip_grad=5.0, scaler=Non
 def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, lr=1e-3,
         weight_decay=0.0, schedule="cosine", warmup=0, clip_grad=5.0, valid_every=None,
         patience=None, out_dir=None, checkpoint_every=None, resume=False, seed=0, device=None,
-        amp=True, progress=True):
+        amp=True, progress=True, callback=None):
     """Train a model: AdamW, LR schedule, clipping, AMP on CUDA, early stopping, checkpoints.
 
     Args:
@@ -241,6 +241,10 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         amp (bool): mixed precision on CUDA (bfloat16, or float16 with loss scaling); never
             on other devices
         progress (bool): show a tqdm bar with the running loss
+        callback (callable): called as ``callback(history)`` after each new history row (each
+            validation), with a copy of the history so far (as returned below), e.g.
+            :func:`seplib.plots.live_losses` to redraw the loss curve while training;
+            ``None``: nothing
 
     Returns:
         history (dict): lists ``step``, ``train_loss`` (mean since the previous row),
@@ -333,6 +337,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
                 state["history"][column].append(v)
             state["interval_losses"] = []
             bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}")
+            if callback is not None:
+                callback({c: list(v) for c, v in state["history"].items()})
         if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
             checkpoint()
     bar.close()
@@ -342,7 +348,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
 
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
-                progress=True, batch_size=None, seconds=None, lr=1e-3, weights=None, **hparams):
+                progress=True, batch_size=None, seconds=None, lr=1e-3, weights=None, callback=None,
+                **hparams):
     """Train a named model on the train split, validating on the valid split: what
     ``seplib train MODEL`` and the notebooks call.
 
@@ -359,6 +366,8 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
         batch_size (int), seconds (float): override the plan's batch size and chunk length
         lr (float): peak learning rate
         weights (dict): loss knobs for :func:`seplib.losses.loss_for`, e.g. ``{"vocals": 2.0}``
+            or ``{"kind": "l2"}``
+        callback (callable): ``callback(history)`` after each validation (see :func:`fit`)
         **hparams: model hyper-parameters over ``seplib.models.HPARAMS[name][size]``
 
     Returns:
@@ -390,5 +399,5 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     history = fit(model, train_set, valid_set, loss=loss_for(name, **(weights or {})),
                   steps=plan["steps"], batch_size=plan["batch_size"], lr=lr,
                   valid_every=plan["valid_every"], out_dir=out,
-                  resume=resume, seed=seed, progress=progress)
+                  resume=resume, seed=seed, progress=progress, callback=callback)
     return model, history

@@ -209,3 +209,15 @@ def test_every_model_trains_and_its_checkpoints_load(name, tmp_path):
     best = models.load(tmp_path / "best.pt", device="cpu")
     for key, value in best.state_dict().items():
         assert torch.equal(value, model.state_dict()[key]), key  # fit ends on the best weights
+
+
+def test_fit_calls_back_after_each_validation(capsys):
+    from seplib import plots
+
+    seen = []
+    live = plots.live_losses()
+    history = train.fit(Gains(), *data(), steps=6, batch_size=2, valid_every=2, device="cpu", progress=False,
+                        callback=lambda h: (seen.append(h), live(h)))
+    assert [h["step"] for h in seen] == [[2], [2, 4], [2, 4, 6]]
+    assert seen[-1] == history
+    assert live.figure.axes[0].get_lines()  # the curve was drawn

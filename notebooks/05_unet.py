@@ -1,0 +1,503 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · A spectrogram U-Net that learns the masks
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/05_unet.ipynb)
+#
+# **Goal.** Notebooks 02–04 built masks from rules (median filters, repetition, spectral
+# templates); here a convolutional network *learns* them from examples: a U-Net that looks at
+# the mixture's spectrogram and writes one soft mask per stem. By the end you can build the
+# training data with augmentation, check that a model can learn at all (overfit one chunk),
+# train it with checkpoints that survive a disconnect, score it against the classical methods
+# and the oracle, and run small ablations to see which design choices matter.
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import display
+
+from seplib import STEMS, audio, config, data, listen, losses, metrics, models, plots, separate, spectral, train
+from seplib.data.chunks import FixedChunks, RandomChunks
+
+SIZE = config.run_size()
+print(f"device: {config.device()}, run size: {SIZE}")
+train_tracks, valid_tracks, test = (data.open_dataset(split) for split in ("train", "valid", "test"))
+dataset = metrics.dataset_of(test)
+rate = test[0].rate
+print(f"{len(train_tracks)} train, {len(valid_tracks)} valid, {len(test)} test tracks ({dataset})")
+HPARAMS = models.HPARAMS["unet"][SIZE]   # the U-Net of this run size
+PLAN = train.TRAINING[SIZE]              # steps, batch size, chunk seconds, ...
+print("U-Net:", HPARAMS)
+print("training plan:", PLAN)
+
+# %% [markdown]
+# ## 1. The idea: masks from an encoder/decoder with skips
+# Treat the stereo log-magnitude spectrogram $\log(1 + |X|)$ as a two-channel image
+# (channels × freqs × frames). A stack of strided 2-D convolutions (the **encoder**) halves
+# its frequency and time resolution at each level while doubling the number of feature maps,
+# so deep units see a wide context: a whole chord, a drum hit with its decay. Transposed
+# convolutions (the **decoder**) bring it back to full size; at each level the decoder's map is
+# concatenated with the encoder's map of the same size (a **skip connection**), which hands
+# back the fine detail the bottleneck lost. The last layer writes one logit map $z_j$ per
+# stem (and audio channel), and a gate turns them into masks:
+#
+# $$M_j = \frac{e^{z_j}}{\sum_k e^{z_k}} \quad\text{(softmax: the masks sum to one)}, \qquad
+# \hat S_j = M_j \odot X, \qquad \hat s_j = \mathrm{iSTFT}(\hat S_j).$$
+#
+# Like the oracle masks of notebook 01, the estimate keeps the mixture's phase. The network is
+# trained to make the masked magnitudes match the true ones, with a per-stem weight $w_j$:
+#
+# $$\mathcal{L} = \frac{\sum_j w_j \,\operatorname{mean}\bigl|\,M_j \odot |X| - |S_j|\,\bigr|}{\sum_j w_j}.$$
+#
+# The picture is the network itself: run a forward pass and record the shape after each stage
+# with forward hooks.
+
+# %%
+config.seed_everything(0)
+unet = models.build("unet", **HPARAMS)
+mixture = data.track_mixture(test[0])
+x = torch.from_numpy(mixture[:, : 2 * rate])[None]         # (batch=1, channels, samples): 2 s
+
+stages = []
+def record(name):
+    def hook(module, inputs, output):
+        if not stages:                                       # the encoder's input: padded features
+            stages.append(("input features (padded)", tuple(inputs[0].shape)))
+        stages.append((name, tuple(output.shape)))
+    return hook
+
+handles = [block.register_forward_hook(record(f"encoder {i + 1}")) for i, block in enumerate(unet.encoder)]
+handles += [block.register_forward_hook(record(f"decoder {len(unet.decoder) - i}")) for i, block in enumerate(unet.decoder)]
+handles.append(unet.head.register_forward_hook(record("head (mask logits)")))
+with torch.no_grad():
+    masks = unet.masks(x)
+for h in handles:
+    h.remove()
+shapes = pd.DataFrame(stages, columns=["stage", "shape (batch, channels, freqs, frames)"])
+shapes["level"] = [int(np.log2(stages[0][1][2] // shape[2])) for _, shape in stages]
+display(shapes)
+print("masks:", tuple(masks.shape), "= (batch, stems, channels, freqs, frames)")
+
+# %%
+def draw_unet(stages, ax):
+    """Boxes at (order of the forward pass, -level); dashed lines are the skip connections."""
+    levels = [int(np.log2(stages[0][1][2] // s[2])) for _, s in stages]
+    for i, ((name, shape), level) in enumerate(zip(stages, levels)):
+        height = 0.25 + 0.6 * shape[2] / stages[0][1][2]    # taller = more frequency bins
+        ax.add_patch(plt.Rectangle((i - 0.4, -level - height / 2), 0.8, height,
+                                   color={"e": "tab:blue", "d": "tab:orange", "h": "tab:orange"}.get(name[0], "tab:gray"), alpha=0.6))
+        ax.text(i, -level, f"{name}\n{shape[1]}×{shape[2]}×{shape[3]}", ha="center", va="center", fontsize=8)
+        if i:
+            ax.annotate("", (i - 0.4, -level), (i - 0.6, -levels[i - 1]), arrowprops=dict(arrowstyle="->"))
+    for i, (name, _) in enumerate(stages):                   # encoder k skips to the decoder on its level
+        if name.startswith("encoder") and levels[i] < max(levels):
+            j = next(j for j in range(i + 1, len(stages)) if stages[j][0].startswith("decoder")
+                     and levels[j] == levels[i])
+            ax.plot([i, j], [-levels[i] + 0.3] * 2, "k--", lw=0.8)
+    ax.set(xlim=(-0.6, len(stages) - 0.4), ylim=(-max(levels) - 0.8, 0.8), title="the U-Net: channels×freqs×frames")
+    ax.axis("off")
+
+
+fig, ax = plt.subplots(figsize=(12, 3.5))
+draw_unet(stages, ax)
+
+# %% [markdown]
+# ## 2. The data pipeline: random chunks with augmentation
+# A model never sees a whole song while it trains. `RandomChunks` cuts a few seconds at a
+# random place, and to make a small data set look bigger it can
+# * scale each stem by a random **gain**,
+# * **swap** a stem's left and right channels,
+# * **remix** across songs: take each stem from a different song and place.
+#
+# The mixture is then remade as the sum of the chosen stems, so the targets stay exact. Every
+# chunk is a pure function of `(seed, epoch, index)`, so the same settings give the same
+# chunk; that lets us switch on one augmentation at a time and compare with the plain chunk.
+
+# %%
+chunk_s = 4.0
+kinds = {
+    "as mixed": dict(gain=None, swap=0.0, remix=0.0),
+    "gain": dict(swap=0.0, remix=0.0),
+    "channel swap": dict(gain=None, swap=1.0, remix=0.0),
+    "cross-song remix": dict(gain=None, swap=0.0, remix=1.0),
+    "all (the training default)": dict(),
+}
+chunks = {name: RandomChunks(train_tracks, seconds=chunk_s, samples_per_epoch=4, seed=1, **kw)[0]
+          for name, kw in kinds.items()}
+plain_mix, plain_stems = chunks["as mixed"]
+gains = (chunks["gain"][1].flatten(1).norm(dim=1) / plain_stems.flatten(1).norm(dim=1)).numpy()
+print("gain per stem:", {s: round(float(g), 2) for s, g in zip(STEMS, gains)})
+assert torch.equal(chunks["channel swap"][1], plain_stems.flip(1))  # same chunk, left <-> right
+for name, (mix, stems_) in chunks.items():                          # the mixture is the sum of its stems
+    assert torch.allclose(mix, stems_.sum(0), atol=1e-6), name
+print("every chunk: mixture == sum of its stems")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(15, 3.2), sharey=True)
+for ax, name in zip(axes, ("as mixed", "cross-song remix", "all (the training default)")):
+    plots.spectrogram(chunks[name][0].numpy(), rate, ax=ax, title=name, max_hz=5000)
+fig.tight_layout()
+plt.show()
+for name, (mix, _) in chunks.items():
+    display(audio.play(mix.numpy(), rate, title=f"training chunk: {name}"))
+
+# %% [markdown]
+# A remixed chunk is not a song anymore (its drums and its vocals were never in the same key
+# or tempo), but every part of it is real and its targets are exact: the network has to learn
+# what a voice *is*, not where it usually sits in a song.
+#
+# ## 3. The model
+# `seplib.models.build("unet", **HPARAMS)` makes the network drawn above; the hyper-parameters
+# follow the run size (small on a CPU, bigger on a GPU).
+
+# %%
+print(f"U-Net ({SIZE}): {models.parameter_count(unet):,} trainable parameters")
+noise = 0.1 * torch.randn(2, 2, rate, generator=torch.Generator().manual_seed(0))  # (batch, channels, samples)
+with torch.no_grad():
+    m = unet.masks(noise)
+    estimates = unet(noise)
+total = m.sum(dim=1)
+print("masks", tuple(m.shape), f"in [{float(m.min()):.3f}, {float(m.max()):.3f}], "
+      f"sum over stems in [{float(total.min()):.6f}, {float(total.max()):.6f}]")
+assert torch.allclose(total, torch.ones_like(total), atol=1e-5)              # softmax gate
+assert torch.allclose(estimates.sum(dim=1), noise, atol=1e-4)                 # estimates add up to the input
+print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples), and they sum to the mixture")
+
+# %% [markdown]
+# Even untrained, the softmax gate makes the four estimates add up to the mixture: the
+# network can only *share* the mixture among the stems, never invent or lose energy.
+#
+# ## 4. The debugging habit: overfit one chunk first
+# Before spending minutes (or hours) on a training run, check that the model, the loss and the
+# optimizer can learn *anything*: train on one single chunk and watch the loss fall. If it
+# does not fall by a large factor, there is a bug (a wrong target, a detached tensor, a
+# learning rate off by 100) and the long run would only waste time. Here with
+# `seplib.train.train_step`, the step `fit` repeats.
+
+# %%
+one = FixedChunks(train_tracks[:1], seconds=0.25, per_track=3)
+one_mix, one_stems = (t[None] for t in one[1])           # (1, channels, samples), (1, stems, channels, samples)
+config.seed_everything(0)
+small = models.build("unet", **models.HPARAMS["unet"]["quick"])
+optimizer = torch.optim.Adam(small.parameters(), lr=1e-2)
+loss_fn = losses.loss_for("unet")
+overfit = [train.train_step(small, loss_fn, optimizer, one_mix, one_stems) for _ in range(30)]
+
+# for scale: the loss of the ideal ratio mask on the same chunk
+X = small.spectrogram(one_mix)
+true_mags = {s: small.spectrogram(one_stems[:, j]).abs() for j, s in enumerate(STEMS)}
+irm = spectral.ideal_ratio_mask(true_mags)
+irm_loss = float(losses.magnitude_loss(torch.stack([irm[s] for s in STEMS], 1) * X.abs()[:, None],
+                                       torch.stack([true_mags[s] for s in STEMS], 1)))
+fig, ax = plt.subplots(figsize=(8, 3))
+ax.plot(overfit, label="training loss on one chunk")
+ax.axhline(irm_loss, color="k", ls="--", label="ideal ratio mask")
+ax.set(xlabel="step", ylabel="loss", yscale="log", title="overfitting one chunk")
+ax.legend()
+plt.show()
+print(f"loss: {overfit[0]:.4f} -> {overfit[-1]:.4f} ({overfit[-1] / overfit[0]:.2f} of the start); "
+      f"ideal ratio mask: {irm_loss:.4f}")
+assert overfit[-1] < 0.3 * overfit[0], "the model cannot even fit one chunk: look for a bug"
+
+# %% [markdown]
+# ## 5. Training
+# `seplib.train.train_model("unet")` does the whole recipe: random chunks of the train split
+# (with the augmentation above), fixed chunks of the valid split for validation, AdamW with a
+# cosine learning-rate schedule, gradient clipping and mixed precision on a GPU. It keeps two
+# checkpoints in `config.models_dir() / "unet"`: `last.pt` (everything needed to resume) and
+# `best.pt` (the weights with the best validation loss, which `separate("unet", ...)` uses).
+#
+# **Colab disconnected?** Run this cell again: with `resume=True` it continues from `last.pt`
+# at the same step, with the same optimizer state and the same data order, and a finished run
+# returns at once. The curve below is redrawn after every validation. (The folder belongs to
+# one run size: to train at another size, delete it or pass another `out=`.)
+
+# %%
+out_dir = config.models_dir() / "unet"
+model, history = train.train_model("unet", resume=True, out=out_dir,
+                                   callback=plots.live_losses(title=f"U-Net ({SIZE}): loss while training"))
+print(sorted(p.name for p in out_dir.glob("*.pt")))
+
+# %%
+display(pd.DataFrame(history).round(4))
+plots.losses(history, title=f"U-Net ({SIZE}): training and validation loss")
+plt.show()
+
+# %% [markdown]
+# Did it learn? Compare with its untrained self (the same seed gives the same initial
+# weights) on the validation chunks, by loss and by SDR (plain SDR per chunk, as in
+# notebook 01, averaged over the chunks).
+
+# %%
+valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
+
+
+def valid_sdr(model, valid_set):
+    """Mean plain SDR (dB) per stem over the validation chunks: one yardstick for every loss."""
+    model.eval()
+    scores = []
+    with torch.no_grad():
+        for mix, refs in valid_set:
+            est = model(mix[None].to(next(model.parameters()).device))[0].cpu().numpy()
+            scores.append([metrics.sdr(est[j], refs[j].numpy()) for j in range(len(STEMS))])
+    return dict(zip(STEMS, np.nanmean(np.array(scores, dtype=float), axis=0)))
+
+
+config.seed_everything(0)
+untrained = models.build("unet", **HPARAMS).to(config.device())
+compare = pd.DataFrame({name: {"valid loss": train.evaluate(m, losses.loss_for("unet"), valid_set),
+                               **valid_sdr(m, valid_set)} for name, m in [("untrained", untrained),
+                                                                          ("trained", model)]}).T
+display(compare.round(3))
+assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
+
+# %% [markdown]
+# Note that the *untrained* U-Net's SDRs are not terrible: its softmax masks start near
+# $1/4$ everywhere, and a quarter of the mixture is a better guess of a stem than the whole
+# mixture. Training has to beat that, not zero; the table shows by how much at this run size
+# (in `quick`, a few dozen steps of a tiny network, not by much on every stem).
+
+# %% [markdown]
+# ## 6. Separate a test song and listen
+# The same call as every other method; it loads `best.pt` and runs the model over the track in
+# overlapping chunks (`separate_chunked`, cross-faded).
+
+# %%
+track = test[0]
+mixture, references = data.track_mixture(track), data.track_stems(track)
+estimates = separate("unet", mixture, rate)
+excerpt = slice(0, min(mixture.shape[1], 8 * rate))
+display(audio.play(mixture[:, excerpt], rate, title=f"mixture: {track.name}"))
+for stem in ("vocals", "drums"):
+    display(audio.play(estimates[stem][:, excerpt], rate, title=f"U-Net: {stem}"))
+    display(audio.play(references[stem][:, excerpt], rate, title=f"reference {stem}"))
+
+# %% [markdown]
+# The masks the trained network writes, next to the ideal ratio mask of notebook 01 (the model's
+# STFT: shorter frames than the 4096 of the oracles):
+
+# %%
+clip = torch.from_numpy(mixture[:, : 4 * rate])[None]
+with torch.no_grad():
+    learned = model.masks(clip.to(config.device()))[0].cpu()         # (stems, channels, freqs, frames)
+n_fft, hop = HPARAMS["n_fft"], HPARAMS["hop"]
+ideal = spectral.ideal_ratio_mask(spectral.magnitudes({s: x[:, : 4 * rate] for s, x in references.items()},
+                                                      n_fft, hop))
+fig, axes = plt.subplots(2, 2, figsize=(13, 6), sharex=True, sharey=True)
+for row, stem in zip(axes, ("vocals", "drums")):
+    plots.mask(learned[STEMS.index(stem)], rate, ax=row[0], title=f"U-Net mask: {stem}", n_fft=n_fft, hop=hop, max_hz=5000)
+    plots.mask(ideal[stem], rate, ax=row[1], title=f"ideal ratio mask: {stem}", n_fft=n_fft, hop=hop, max_hz=5000)
+fig.tight_layout()
+
+# %% [markdown]
+# ## 7. Measure: the leaderboard
+# Score every test track with the MUSDB protocol and put the U-Net beside what the earlier
+# notebooks stored: the mixture (the floor), the oracles (the ceiling) and the classical
+# methods. (If you run this notebook first, the floor and the oracle are computed here.)
+
+# %%
+metrics.evaluate("unet", test, progress=False)
+stored = set(metrics.leaderboard(dataset).index)
+for method in ("mixture", "oracle-irm"):
+    if method not in stored:
+        metrics.evaluate(method, test, progress=False)
+board = metrics.leaderboard(dataset)
+board["mean"] = board[list(STEMS)].mean(axis=1)
+display(board.round(2))
+print("stored methods:", ", ".join(board.index))
+plots.leaderboard(board[list(STEMS)])
+plt.show()
+assert board.loc["unet", "vocals"] > board.loc["mixture", "vocals"]
+assert board.loc["unet", "mean"] > board.loc["mixture", "mean"]
+assert board.loc["oracle-irm", "mean"] > board.loc["unet", "mean"]  # the mask's ceiling is above
+
+# %% [markdown]
+# ## 8. Where it breaks
+# The softmax gate must give every bit of the mixture to *some* stem. Feed the model a mixture
+# with **no vocals at all** (the accompaniment only): whatever lands in the vocals is pure
+# leakage, an error the model cannot avoid by saying "nothing here" unless it has learned to
+# put all of it elsewhere. Listen:
+
+# %%
+accompaniment = mixture - references["vocals"]
+no_vocals = separate("unet", accompaniment, rate)
+leak_db = 10 * np.log10(np.sum(no_vocals["vocals"] ** 2) / np.sum(accompaniment ** 2))
+display(audio.play(accompaniment[:, excerpt], rate, title="input: accompaniment only"))
+display(audio.play(no_vocals["vocals"][:, excerpt], rate, title="U-Net 'vocals' of it: all leakage"))
+print(f"energy put into 'vocals': {leak_db:.1f} dB relative to the input")
+
+# %% [markdown]
+# Which part of the accompaniment does the model take for a voice? Feed it each stem alone:
+
+# %%
+leaks = {stem: 10 * np.log10(np.sum(separate("unet", references[stem], rate)["vocals"] ** 2)
+                             / np.sum(references[stem] ** 2))
+         for stem in STEMS if stem != "vocals"}
+display(pd.Series(leaks, name="energy put into 'vocals' (dB rel. input)").round(1).to_frame())
+worst = max(leaks, key=leaks.get)
+display(audio.play(separate("unet", references[worst], rate)["vocals"][:, excerpt], rate,
+                   title=f"U-Net 'vocals' of the {worst} stem alone"))
+
+# %% [markdown]
+# A stem alone is not what the model was trained on (it always saw all four together), so this
+# is a probe, not a score; but what leaks, and what it sounds like, shows what the network
+# has learned to call a voice from a short spectrogram patch. Ideas to try: more context (a
+# deeper network), more data, a sigmoid gate (which is free to say "no vocals" everywhere).
+# The next section tries some of them.
+#
+# ## 9. Ablations: which knobs matter?
+# The systems this notebook follows varied the depth, the kernel size, the gate, the weight of
+# the vocals in the loss and L1 vs L2. Each setting below is a short training from the same
+# seed, written to `models_dir() / "unet-ablations" / <setting>` (so re-running resumes, and
+# finished settings return at once), and scored with the same yardstick: the mean SDR on the
+# validation chunks. In the `quick` size only two tiny runs; in `lab` and `full` a handful.
+
+# %%
+SETTINGS = {
+    "baseline": dict(),
+    "sigmoid gate": dict(gate="sigmoid"),
+    "depth 3": dict(depth=3),
+    "kernel 3": dict(kernel_size=3),
+    "vocals x 4 in the loss": dict(weights={"vocals": 4.0}),
+    "L2 instead of L1": dict(weights={"kind": "l2"}),
+}
+ABLATION_STEPS = {"quick": 2, "lab": 100, "full": 1000}[SIZE]
+chosen = list(SETTINGS)[:2] if SIZE == "quick" else list(SETTINGS)
+rows = []
+for name in chosen:
+    knobs = dict(SETTINGS[name])
+    run_model, run_history = train.train_model(
+        "unet", steps=ABLATION_STEPS, resume=True, progress=False,
+        out=config.models_dir() / "unet-ablations" / name.replace(" ", "-"), **knobs)
+    rows.append({"setting": name, "steps": run_history["step"][-1],
+                 "parameters": models.parameter_count(run_model), **valid_sdr(run_model, valid_set)})
+ablations = pd.DataFrame(rows).set_index("setting")
+ablations["mean SDR"] = ablations[list(STEMS)].mean(axis=1)
+display(ablations.round(2))
+ax = ablations[list(STEMS) + ["mean SDR"]].plot.bar(figsize=(10, 3.5), width=0.8)
+ax.set(ylabel="validation SDR (dB)", title=f"U-Net ablations, {ABLATION_STEPS} steps each")
+plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
+plt.show()
+
+# %% [markdown]
+# Short runs are noisy. Before you believe a knob, run it with two or three seeds (`seed=` of
+# `train_model`, and a folder per seed) and check that the gap between settings is larger
+# than the spread between seeds.
+#
+# ## 10. The listening room
+# Pick a track, a method and a stem; A/B the estimate against the reference and the mixture.
+
+# %%
+classical = [m for m in ("hpss", "repet-sim", "classical-repet", "classical-nmf") if m in board.index]
+display(listen.listening_room(test, ["mixture", "oracle-irm", "unet", *classical], dataset=dataset))
+
+# %% [markdown]
+# ## Exercises
+# **1.** The encoder halves the frequencies and frames at each of its `depth` levels (after
+# padding both up to a multiple of $2^{\text{depth}}$). For this run size's U-Net and a
+# 3-second chunk, what is the shape `(channels, freqs, frames)` of the bottleneck (the last
+# encoder's output)? Use `HPARAMS` (`max_bin`, `hop`, `depth`, `hidden_channels`); a chunk of
+# $n$ samples has $1 + \lfloor n / \text{hop} \rfloor$ frames. Store a tuple in `bottleneck`.
+
+# %%
+bottleneck = None  # your answer, e.g. (96, 8, 4)
+
+# %%
+# check
+probe = {}
+hook = unet.encoder[-1].register_forward_hook(lambda mod, inp, out: probe.update(shape=tuple(out.shape[1:])))
+with torch.no_grad():
+    unet.masks(torch.zeros(1, 2, 3 * rate))
+hook.remove()
+truth = probe["shape"]
+if bottleneck is None:
+    print(f"Not answered yet. Hint: channels = hidden_channels * 2**(depth-1); pad, then halve depth times. "
+          f"(Answer: {truth})")
+elif tuple(bottleneck) == truth:
+    print("Correct!")
+else:
+    print(f"Not quite: {tuple(bottleneck)} vs {truth}. Did you pad freqs and frames to a multiple of 2**depth?")
+
+# %% [markdown]
+# **2.** Receptive field. One bottleneck unit depends on a window of the input: each stride-2
+# convolution with kernel $k$ adds $(k-1)\,2^{\ell}$ input frames at level $\ell = 0, 1, \dots$
+# How many spectrogram **frames** wide is that window for this U-Net (and how many seconds)?
+# Store the number of frames in `receptive_frames`.
+
+# %%
+receptive_frames = None  # your answer, an integer
+
+# %%
+# check: measure it, by back-propagating from one bottleneck unit to the input
+unet.eval()
+probe_in = torch.randn(1, 2, 64, 512, requires_grad=True)    # (batch, channels, freqs, frames)
+h = probe_in
+for block in unet.encoder:
+    h = block(h)
+h[0, :, h.shape[2] // 2, h.shape[3] // 2].sum().backward()
+truth = int((probe_in.grad.abs().sum(dim=(0, 1, 2)) > 0).sum())
+seconds = float(spectral.frame_to_seconds(truth, rate, HPARAMS["hop"]))
+if receptive_frames is None:
+    print(f"Not answered yet. Hint: 1 + sum over levels of (k - 1) * 2**level. "
+          f"(Answer: {truth} frames, about {seconds:.2f} s)")
+elif receptive_frames == truth:
+    print(f"Correct! {truth} frames, about {seconds:.2f} s of context.")
+else:
+    print(f"Not quite: measured {truth} frames. Did you count the first level's 2**0 = 1?")
+
+# %% [markdown]
+# **3.** Change the gate. Build a U-Net with `gate="sigmoid"` and set its last layer's weights
+# and bias to zero (so every logit is 0). Predict the sum of its four masks in any bin, and
+# store it in `sigmoid_sum`. (What would the softmax gate give?)
+
+# %%
+sigmoid_sum = None  # your answer, a number
+
+# %%
+# check
+zeroed = models.build("unet", **{**HPARAMS, "gate": "sigmoid"})
+torch.nn.init.zeros_(zeroed.head.weight)
+torch.nn.init.zeros_(zeroed.head.bias)
+with torch.no_grad():
+    truth = float(zeroed.masks(noise).sum(dim=1).mean())
+if sigmoid_sum is None:
+    print(f"Not answered yet. Hint: sigmoid(0) = 0.5, and there are {len(STEMS)} stems. (Answer: {truth:g})")
+elif abs(sigmoid_sum - truth) < 1e-4:
+    print("Correct! With a sigmoid the masks need not sum to one: the estimates can add up to more "
+          "(or less) than the mixture. The softmax gate would give exactly 1.")
+else:
+    print(f"Not quite: {sigmoid_sum} vs {truth:g}. Each mask is sigmoid(0) on its own.")
