@@ -77,7 +77,7 @@ def _cmd_train(args):
 
     model, history = train_model(args.model, size=args.size, steps=args.steps, out=args.out,
                                  resume=args.resume, seed=args.seed, root=args.root)
-    print(f"trained {args.model}; checkpoints in {args.out or config.models_dir() / args.model}")
+    print(f"trained {args.model}; checkpoints in {args.out or config.models_dir(args.root, args.size) / args.model}")
 
 
 def _cmd_methods(args):

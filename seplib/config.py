@@ -100,11 +100,20 @@ def results_dir():
     return data_dir() / "results"
 
 
-def models_dir():
-    """Where trained models are kept: ``$SEPLIB_MODELS``, else ``<data_dir>/models``."""
+def models_dir(root=None, size=None):
+    """Where trained models are kept: ``$SEPLIB_MODELS``, else ``<data_dir>/models/<data set>``.
+
+    One folder per data set (``synth-quick``, ``synth-lab``, a MUSDB folder's name), so a
+    model trained at one run size or on one data set is never resumed on another.
+
+    Args:
+        root, size: the data set (as in :func:`seplib.data.open_dataset`; default: this run's)
+    """
     if os.environ.get("SEPLIB_MODELS"):
         return Path(os.environ["SEPLIB_MODELS"]).expanduser()
-    return data_dir() / "models"
+    from .data import dataset_name
+
+    return data_dir() / "models" / dataset_name(root, size)
 
 
 @contextlib.contextmanager

@@ -386,18 +386,21 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     plan = {**TRAINING[size], **TRAINING.get((name, size), {})}
     plan.update({k: v for k, v in dict(steps=steps, batch_size=batch_size, seconds=seconds).items()
                  if v is not None})
-    out = Path(out) if out is not None else config.models_dir() / name
-    check_out_dir(out, resume)  # before the slow part
-    config.seed_everything(seed)
-    model = models.build(name, **{**models.HPARAMS[name][size], **hparams})
-    stems = tuple(getattr(model, "stems", STEMS))
-    train_set = RandomChunks(open_dataset("train", root=root, size=size), plan["seconds"],
-                             samples_per_epoch=max(plan["batch_size"] * plan["valid_every"], 64),
-                             stems=stems, seed=seed, progress=progress)
-    valid_set = FixedChunks(open_dataset("valid", root=root, size=size), plan["seconds"],
-                            per_track=plan["per_track"], stems=stems, progress=progress)
-    history = fit(model, train_set, valid_set, loss=loss_for(name, **(weights or {})),
-                  steps=plan["steps"], batch_size=plan["batch_size"], lr=lr,
-                  valid_every=plan["valid_every"], out_dir=out,
-                  resume=resume, seed=seed, progress=progress, callback=callback)
+    out = Path(out) if out is not None else config.models_dir(root, size) / name
+    # A second notebook (or test worker) training the same folder waits here, then resumes
+    # the finished run instead of writing over it.
+    with config.locked(out / ".lock"):
+        check_out_dir(out, resume)  # before the slow part
+        config.seed_everything(seed)
+        model = models.build(name, **{**models.HPARAMS[name][size], **hparams})
+        stems = tuple(getattr(model, "stems", STEMS))
+        train_set = RandomChunks(open_dataset("train", root=root, size=size), plan["seconds"],
+                                 samples_per_epoch=max(plan["batch_size"] * plan["valid_every"], 64),
+                                 stems=stems, seed=seed, progress=progress)
+        valid_set = FixedChunks(open_dataset("valid", root=root, size=size), plan["seconds"],
+                                per_track=plan["per_track"], stems=stems, progress=progress)
+        history = fit(model, train_set, valid_set, loss=loss_for(name, **(weights or {})),
+                      steps=plan["steps"], batch_size=plan["batch_size"], lr=lr,
+                      valid_every=plan["valid_every"], out_dir=out,
+                      resume=resume, seed=seed, progress=progress, callback=callback)
     return model, history

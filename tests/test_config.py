@@ -27,7 +27,9 @@ def test_paths_follow_env(monkeypatch, tmp_path):
     monkeypatch.delenv("SEPLIB_MODELS", raising=False)
     assert config.data_dir() == tmp_path
     assert config.results_dir() == tmp_path / "results"
-    assert config.models_dir() == tmp_path / "models"
+    monkeypatch.delenv("MUSDB_PATH", raising=False)
+    monkeypatch.setenv("SEPLIB_SIZE", "quick")
+    assert config.models_dir() == tmp_path / "models" / "synth-quick"
     assert config.device().type in ("cpu", "cuda", "mps")
 
 
