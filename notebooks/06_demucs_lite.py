@@ -1,0 +1,614 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Demucs-lite: separating in the waveform domain
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/06_demucs_lite.ipynb)
+#
+# **Goal.** Every method so far multiplied the mixture's spectrogram by a mask and kept the
+# mixture's phase; here a network reads the waveform and *writes* the four stems' waveforms,
+# phase and all. You will build a small Demucs (strided 1-D convolutions with gated linear
+# units, a BiLSTM, a decoder with skip connections), see what its loss rewards, train it
+# with checkpoints that survive a disconnect, and measure what working in 1-D buys and costs
+# against the 2-D masks of notebooks 01–05.
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from IPython.display import display
+from torch import nn
+
+from seplib import STEMS, audio, config, data, losses, metrics, models, plots, separate, spectral, train
+from seplib.data.chunks import FixedChunks
+
+SIZE = config.run_size()
+print(f"device: {config.device()}, run size: {SIZE}")
+valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
+dataset = metrics.dataset_of(test)
+rate = test[0].rate
+HPARAMS = models.HPARAMS["demucs-lite"][SIZE]      # the model of this run size
+PLAN = {**train.TRAINING[SIZE], **train.TRAINING.get(("demucs-lite", SIZE), {})}
+if SIZE == "quick":  # the slowest model here: an even shorter run in the tests
+    PLAN.update(steps=16, seconds=0.25)
+print("Demucs-lite:", HPARAMS)
+print("training plan:", PLAN)
+
+# %% [markdown]
+# ## 1. The idea: a U-Net on the waveform
+# Demucs (Défossez et al., 2019) is a U-Net like notebook 05's, but in one dimension, time,
+# and on raw samples. First it divides the stereo mixture $x$ by its scale
+# $\sigma_x$, the standard deviation of its mono sum, so that loud and quiet songs look alike
+# (and multiplies the output by $\sigma_x$ at the end). Then each **encoder** level $i$ is
+#
+# $$h_{i+1} = \mathrm{GLU}\bigl(W'_i * \mathrm{ReLU}(W_i *_4 h_i)\bigr), \qquad
+# \mathrm{GLU}(a, b) = a \odot \sigma(b),$$
+#
+# a convolution with kernel 8 and **stride 4** (four times fewer time steps, more channels),
+# then a $1\times1$ convolution that doubles the channels, and a **gated linear unit**: half of
+# the channels $a$ pass through a gate $\sigma(b)$ computed from the other half. A BiLSTM runs
+# over the bottleneck's time steps (the long-range context), and the **decoder** mirrors the
+# encoder: add the encoder output of the same level (the skip), $1\times1$ conv + GLU, then a
+# transposed convolution with stride 4 back up. The last level writes
+# $\text{stems} \times \text{channels}$ waveforms. No masks, no STFT, no mixture phase.
+#
+# The picture: run one forward pass and record the shape after each stage with forward hooks.
+
+# %%
+config.seed_everything(0)
+demo = models.build("demucs-lite", **HPARAMS)      # untrained, on the CPU, for looking inside
+track = test[0]
+mixture, references = data.track_mixture(track), data.track_stems(track)
+x = torch.from_numpy(mixture[:, : 2 * rate])[None]  # (batch=1, channels, samples): 2 s
+
+stages, activations = [], {}
+def record(name):
+    def hook(module, inputs, output):
+        out = output[0] if isinstance(output, tuple) else output       # the LSTM returns (output, state)
+        if not stages:                                                 # the first encoder's input
+            stages.append(("input (normalised, padded)", tuple(inputs[0].shape)))
+        stages.append((name, tuple(out.shape)))
+        activations[name] = out.detach()
+    return hook
+
+parts = [(f"encoder {i + 1}", b) for i, b in enumerate(demo.encoder)] + [("BiLSTM", demo.lstm), ("LSTM projection", demo.lstm_proj)]
+parts += [(f"decoder {len(demo.decoder) - i}", b) for i, b in enumerate(demo.decoder)]
+handles = [module.register_forward_hook(record(name)) for name, module in parts]
+with torch.no_grad():
+    estimates = demo(x)
+for h in handles:
+    h.remove()
+shapes = pd.DataFrame(stages, columns=["stage", "output shape"])
+padded = stages[0][1][-1]
+# the LSTM and its projection work on (batch, time, features); the convolutions on (batch, channels, time)
+steps = [s[1] if name in ("BiLSTM", "LSTM projection") else s[-1] for name, s in stages]
+shapes["time steps"] = steps
+shapes["ms per step"] = [1000 * padded / n / rate for n in steps]
+display(shapes.round(3))
+print("input", tuple(x.shape), "(batch, channels, samples); padded to", padded,
+      "samples = demo.valid_length(...)", demo.valid_length(x.shape[-1]))
+print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples)")
+assert estimates.shape == (1, len(STEMS), 2, x.shape[-1])
+
+# %%
+counts = {"encoder": sum(p.numel() for p in demo.encoder.parameters()),
+          "BiLSTM + projection": sum(p.numel() for m in (demo.lstm, demo.lstm_proj) for p in m.parameters()),
+          "decoder": sum(p.numel() for p in demo.decoder.parameters())}
+print({k: f"{v:,}" for k, v in counts.items()}, f"total {models.parameter_count(demo):,} trainable parameters")
+assert sum(counts.values()) == models.parameter_count(demo)
+
+# %% [markdown]
+# What the (untrained) encoder makes of the waveform: each level is an image of channels ×
+# time steps (each channel standardised), with four times fewer and four times longer steps
+# than the level above.
+
+# %%
+enc = [f"encoder {i + 1}" for i in range(demo.depth)]
+fig, axes = plt.subplots(len(enc) + 1, 1, figsize=(11, 1.6 * (len(enc) + 1)), sharex=True)
+seconds = padded / rate
+axes[0].plot(np.arange(x.shape[-1]) / rate, x[0, 0].numpy(), lw=0.4)
+axes[0].set(title="mixture (left channel)", ylabel="amplitude")
+for ax, name in zip(axes[1:], enc):
+    a = activations[name][0].numpy()                               # (channels, time)
+    a = (a - a.mean(axis=1, keepdims=True)) / (a.std(axis=1, keepdims=True) + 1e-8)  # each channel standardised
+    ax.imshow(a, aspect="auto", origin="lower", cmap="magma", extent=(0, seconds, 0, a.shape[0]))
+    ax.set(title=f"{name}: {a.shape[0]} channels × {a.shape[1]} steps ({1000 * seconds / a.shape[1]:.2f} ms each)",
+           ylabel="channel")
+axes[-1].set_xlabel("time (s)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### Normalising by the mixture's scale
+# $\sigma_x$ is the standard deviation of the mono mixture, over the whole input. Dividing by
+# it at the start and multiplying at the end makes the network's job the same for a quiet and
+# a loud song: scale the input by 10 and the output scales by 10 too.
+
+# %%
+sigma = x.mean(dim=1, keepdim=True).std(dim=-1, keepdim=True, correction=0)   # (batch, 1, 1)
+print(f"sigma_x by hand {float(sigma):.5f}, seplib {float(models.mixture_std(x)):.5f}")
+assert torch.allclose(sigma, models.mixture_std(x))
+with torch.no_grad():
+    louder = demo(10 * x)
+ratio = float((louder - 10 * estimates).abs().max() / (10 * estimates).abs().max())
+print(f"|demo(10 x) - 10 demo(x)| / |10 demo(x)| = {ratio:.1e}")
+assert ratio < 1e-3
+
+# %% [markdown]
+# When a long track is separated in chunks, every chunk is normalised by the **whole track's**
+# $\sigma_x$ (`separate` passes `std=`), so a quiet intro is not blown up to the loudness of
+# the chorus.
+#
+# ### The gated linear unit, by hand
+# Split the channels in two halves $a$ and $b$ and return $a \odot \sigma(b)$: the network can
+# open or close each channel at each time step. Compare with `torch.nn.functional.glu`, then
+# rebuild the first encoder level from the model's own weights.
+
+# %%
+def my_glu(z):
+    """GLU over the channel axis of (batch, 2 * channels, time) -> (batch, channels, time)."""
+    a, b = z.chunk(2, dim=1)
+    return a * torch.sigmoid(b)
+
+
+z = torch.randn(2, 16, 100, generator=torch.Generator().manual_seed(0))
+print("my_glu:", tuple(my_glu(z).shape), "max |difference| to F.glu:", float((my_glu(z) - F.glu(z, dim=1)).abs().max()))
+assert torch.allclose(my_glu(z), F.glu(z, dim=1))
+
+conv, _, pointwise, _ = demo.encoder[0]                            # Conv1d(k=8, s=4), ReLU, Conv1d(1x1), GLU
+x_in = F.pad(x / models.demucs_lite.waveform_scale(x), (0, padded - x.shape[-1]))
+by_hand = my_glu(pointwise(F.relu(conv(x_in))))
+print(f"encoder 1 by hand: {tuple(by_hand.shape)}; equals the model's: "
+      f"{torch.allclose(by_hand, activations['encoder 1'], atol=1e-6)}")
+assert torch.allclose(by_hand, activations["encoder 1"], atol=1e-6)
+
+# %% [markdown]
+# ## 2. The loss: waveform L1 plus a multi-resolution STFT loss
+# A waveform model can be trained on the waveform directly, with the mean absolute error
+#
+# $$\mathcal{L}_{\text{L1}} = \operatorname{mean}_n |\hat s_j(n) - s_j(n)|.$$
+#
+# It punishes *any* difference in the samples, including a phase shift the ear barely notices,
+# and it hardly notices errors in quiet parts (which the ear does hear). The
+# **multi-resolution STFT loss** looks at magnitudes instead, at $R$ frame lengths
+# (512, 1024, 2048 samples here):
+#
+# $$\mathcal{L}_{\text{STFT}} = \frac{1}{R}\sum_{r}\Bigl(
+# \underbrace{\frac{\bigl\| |S| - |\hat S| \bigr\|_F}{\| S \|_F}}_{\text{spectral convergence}}
+# + \underbrace{\operatorname{mean}\bigl|\log(|S|+\epsilon) - \log(|\hat S|+\epsilon)\bigr|}_{\text{log magnitude}}\Bigr).$$
+#
+# Demucs-lite trains on $\mathcal{L}_{\text{L1}} + \mathcal{L}_{\text{STFT}}$, each a weighted
+# mean over stems, $\sum_j w_j \mathcal{L}_j / \sum_j w_j$. Compute both for estimates that are
+# wrong in different ways, on one second of the test song:
+
+# %%
+def lowpass(signal, hz):
+    """Zero every frequency above hz (an FFT brick wall), over the last axis."""
+    spectrum = torch.fft.rfft(signal)
+    spectrum[..., torch.fft.rfftfreq(signal.shape[-1], 1 / rate) > hz] = 0
+    return torch.fft.irfft(spectrum, n=signal.shape[-1])
+
+
+one_s = slice(2 * rate, 3 * rate)
+S = torch.from_numpy(np.stack([references[s][:, one_s] for s in STEMS]))[None]   # (1, stems, channels, samples)
+noise = torch.randn(S.shape, generator=torch.Generator().manual_seed(0))
+wrong = {
+    "perfect": S,
+    "polarity flipped (-s)": -S,
+    "delayed by 1 ms": torch.roll(S, int(0.001 * rate), dims=-1),
+    "low-passed at 2 kHz": lowpass(S, 2000),
+    "plus noise 30 dB down": S + S.std() * 10 ** (-30 / 20) * noise,
+    "half as loud": 0.5 * S,
+    "silence": torch.zeros_like(S),
+}
+table = pd.DataFrame({name: {"time L1": float(losses.time_l1(e, S)),
+                             "multi-res. STFT": float(losses.multi_resolution_stft_loss(e, S)),
+                             "SI-SDR (dB)": float(losses.si_sdr(e, S).mean())}
+                      for name, e in wrong.items()}).T
+display(table.round(4))
+
+# %% [markdown]
+# Read the table by rows:
+# * **Polarity flipped:** every sample is wrong, the L1 doubles that of silence, yet the
+#   magnitudes are identical and the STFT loss is zero (so is the SI-SDR's penalty: its
+#   optimal scale is $-1$). A magnitude loss alone cannot see phase.
+# * **Delayed / low-passed:** the two losses rank them in opposite orders. The L1 hates a
+#   1 ms shift (the ear hardly notices) and barely sees the missing treble (the ear hears it
+#   at once); the STFT loss does the reverse.
+# * **Noise 30 dB down:** tiny in L1, large in the log-magnitude term, which sees the noise
+#   in the quiet bins.
+#
+# Together they punish what either alone lets through.
+
+# %%
+assert table.loc["perfect"].iloc[:2].abs().max() < 1e-6
+assert abs(table.loc["polarity flipped (-s)", "time L1"] - 2 * table.loc["silence", "time L1"]) < 1e-6
+assert table.loc["polarity flipped (-s)", "multi-res. STFT"] < 1e-4
+assert table.loc["delayed by 1 ms", "time L1"] > table.loc["low-passed at 2 kHz", "time L1"]
+assert table.loc["delayed by 1 ms", "multi-res. STFT"] < table.loc["low-passed at 2 kHz", "multi-res. STFT"]
+assert table.loc["plus noise 30 dB down", "multi-res. STFT"] > 50 * table.loc["plus noise 30 dB down", "time L1"]
+
+# %% [markdown]
+# **Per-stem weights.** A weight $w_j$ per stem makes the loss care more about one stem (the
+# vocals, usually). By hand, for the "half as loud" estimate with only the vocals wrong:
+
+# %%
+est = S.clone()
+est[:, STEMS.index("vocals")] *= 0.5                              # only the vocals are wrong
+per_stem = torch.stack([(est[:, j] - S[:, j]).abs().mean() for j in range(len(STEMS))])
+w = torch.tensor([2.0 if s == "vocals" else 1.0 for s in STEMS])
+by_hand = float((w * per_stem).sum() / w.sum())
+seplib_value = float(losses.time_l1(est, S, weights={"vocals": 2.0}))
+print(f"per stem {dict(zip(STEMS, per_stem.numpy().round(5)))}")
+print(f"weighted mean by hand {by_hand:.6f}, seplib {seplib_value:.6f}, unweighted {float(losses.time_l1(est, S)):.6f}")
+assert abs(by_hand - seplib_value) < 1e-7
+
+# %% [markdown]
+# `seplib.losses.loss_for("demucs-lite")` is the loss the training loop calls,
+# `loss(model, mixture, stems)`; check that it is exactly the sum of the two terms
+# (`loss_for("demucs-lite", vocals=2.0)` would weight the vocals, `train_model` takes the same
+# knobs as `weights={"vocals": 2.0}`).
+
+# %%
+mix = S.sum(dim=1)                                                # (batch, channels, samples)
+demo.eval()
+with torch.no_grad():
+    out = demo(mix)
+    parts_sum = losses.time_l1(out, S) + losses.multi_resolution_stft_loss(out, S)
+    recipe = losses.loss_for("demucs-lite")(demo, mix, S)
+print(f"L1 + STFT by hand {float(parts_sum):.5f}, loss_for {float(recipe):.5f}")
+assert torch.allclose(parts_sum, recipe)
+
+# %% [markdown]
+# ## 3. Training
+# `seplib.train.train_model("demucs-lite")` is the recipe of notebook 05 with this model and
+# this loss: random chunks of the train split with augmentation, AdamW with a cosine
+# schedule, validation on fixed chunks of the valid split. Checkpoints go to
+# `config.models_dir() / "demucs-lite"`: `last.pt` to resume, `best.pt` for `separate`.
+#
+# **Colab disconnected?** Run the cell again: `resume=True` continues from `last.pt` (same
+# step, optimizer, data order) and a finished run returns at once. On a CPU this is the
+# slowest model of the workbook (the LSTM runs over every bottleneck step in turn, and the
+# STFT loss is computed at three resolutions), so the `quick` and `lab` runs are short; a GPU
+# (`full`) is where it gets the training steps it needs.
+
+# %%
+out_dir = config.models_dir() / "demucs-lite"
+was_there = (out_dir / "last.pt").exists()
+print("resuming the run in" if was_there else "starting a new run in", out_dir)
+start = time.perf_counter()
+model, history = train.train_model("demucs-lite", resume=True, out=out_dir, steps=PLAN["steps"], seconds=PLAN["seconds"],
+                                   callback=plots.live_losses(title=f"Demucs-lite ({SIZE}): loss while training"))
+print(f"{history['step'][-1]} steps, {time.perf_counter() - start:.0f} s in this call;",
+      sorted(p.name for p in out_dir.glob("*.pt")))
+
+# %%
+display(pd.DataFrame(history).round(4))
+plots.losses(history, title=f"Demucs-lite ({SIZE}): training and validation loss")
+plt.show()
+
+# %% [markdown]
+# Did it learn? Compare with its untrained self (the same seed gives the same initial
+# weights) on the validation chunks: the loss, and the plain SDR of each stem averaged over
+# the chunks.
+
+# %%
+valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
+dev = next(model.parameters()).device
+
+
+def valid_sdr(net, chunks):
+    """Mean plain SDR (dB) per stem over validation chunks."""
+    net.eval()
+    scores = []
+    with torch.no_grad():
+        for mix_, refs_ in chunks:
+            est_ = net(mix_[None].to(dev))[0].cpu().numpy()
+            scores.append([metrics.sdr(est_[j], refs_[j].numpy()) for j in range(len(STEMS))])
+    return dict(zip(STEMS, np.nanmean(np.array(scores, dtype=float), axis=0)))
+
+
+config.seed_everything(0)
+untrained = models.build("demucs-lite", **HPARAMS).to(dev)
+compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, losses.loss_for("demucs-lite"), valid_set),
+                               **valid_sdr(net, valid_set)}
+                        for name, net in [("untrained", untrained), ("trained", model)]}).T
+display(compare.round(3))
+assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
+
+# %% [markdown]
+# ## 4. Separate a test song and listen
+# The same call as for every method: it loads `best.pt` and runs the model over the track in
+# overlapping chunks, each normalised by the whole track's $\sigma_x$.
+
+# %%
+estimates = separate("demucs-lite", mixture, rate)
+excerpt = slice(0, min(mixture.shape[1], 8 * rate))
+display(audio.play(mixture[:, excerpt], rate, title=f"mixture: {track.name}"))
+for stem in ("vocals", "drums", "bass"):
+    display(audio.play(estimates[stem][:, excerpt], rate, title=f"Demucs-lite: {stem}"))
+    display(audio.play(references[stem][:, excerpt], rate, title=f"reference {stem}"))
+
+# %%
+fig, axes = plt.subplots(2, 2, figsize=(13, 5.5), sharex=True, sharey=True)
+for row, stem in zip(axes, ("vocals", "drums")):
+    plots.spectrogram(estimates[stem][:, excerpt], rate, ax=row[0], title=f"Demucs-lite: {stem}", max_hz=5000)
+    plots.spectrogram(references[stem][:, excerpt], rate, ax=row[1], title=f"reference {stem}", max_hz=5000)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 5. Measure: the leaderboard
+# Every test track with the MUSDB protocol, beside what earlier notebooks stored (the
+# mixture as the floor and the oracle ratio mask as the masks' ceiling are computed here if
+# this notebook runs first).
+
+# %%
+metrics.evaluate("demucs-lite", test, progress=False)
+stored = set(metrics.leaderboard(dataset).index)
+for method in ("mixture", "oracle-irm"):
+    if method not in stored:
+        metrics.evaluate(method, test, progress=False)
+board = metrics.leaderboard(dataset)
+board["mean"] = board[list(STEMS)].mean(axis=1)
+display(board.round(2))
+plots.leaderboard(board[list(STEMS)])
+plt.show()
+assert board.loc["oracle-irm", "mean"] > board.loc["mixture", "mean"]
+
+# %% [markdown]
+# Careful with a score near 0 dB: an estimate of pure **silence** has a plain SDR of exactly
+# 0 dB, $10\log_{10}(\|s\|^2 / \|s - 0\|^2)$, which is already above the mixture's floor.
+# A model that has learned only to be quiet lands there. In the `quick` size the model has
+# seen a few seconds of audio and its stems are little more than quiet noise; the `lab` and
+# `full` runs train far longer on more data (compare its row here after each). Compare its
+# plain SDR on the test song with that of silence:
+
+# %%
+plain = {stem: {"Demucs-lite": metrics.sdr(estimates[stem], references[stem]),
+                "silence": metrics.sdr(np.zeros_like(references[stem]), references[stem]),
+                "mixture": metrics.sdr(mixture, references[stem])} for stem in STEMS}
+display(pd.DataFrame(plain).round(2))
+assert all(abs(v["silence"]) < 1e-6 for v in plain.values())
+#
+# ## 6. 1-D or 2-D: what the waveform buys, and what it costs
+# **Phase.** A mask $M_j \in [0, 1]$ multiplies the mixture's STFT, so every estimate carries
+# the mixture's phase; with a softmax gate (or any ideal mask of notebook 01) the estimates
+# also add up to the mixture exactly. A waveform model writes each stem freely: it can give a
+# stem a phase the mixture does not have in that bin, and its stems need not add up. Measure
+# it: how far is $\sum_j \hat s_j$ from $x$, relative to $x$?
+
+# %%
+def sum_residual_db(est, mix_):
+    """10 log10 of ||sum of the estimates - mixture||^2 / ||mixture||^2 (very negative: they add up)."""
+    err = sum(est[s] for s in STEMS) - mix_
+    return 10 * np.log10(np.sum(err.astype(np.float64) ** 2) / np.sum(mix_.astype(np.float64) ** 2) + 1e-30)
+
+
+config.seed_everything(0)
+mask_model = models.build("unet", **models.HPARAMS["unet"][SIZE])    # untrained, softmax-gated masks
+residuals = {
+    "oracle-irm (mask)": sum_residual_db(separate("oracle-irm", mixture, rate, references=references), mixture),
+    "U-Net, untrained (softmax mask)": sum_residual_db(separate("unet", mixture, rate, model=mask_model), mixture),
+    "Demucs-lite (waveform)": sum_residual_db(estimates, mixture),
+}
+for name, r in residuals.items():
+    print(f"{name:34s} sum of estimates vs mixture: {r:7.1f} dB")
+assert residuals["oracle-irm (mask)"] < -60 and residuals["U-Net, untrained (softmax mask)"] < -60
+assert residuals["Demucs-lite (waveform)"] > -60
+
+# %% [markdown]
+# The masks' estimates add up to the mixture to float precision; Demucs-lite's do not. That
+# freedom is the point: no mask can do better than the true magnitude with the mixture's
+# phase, the ceiling below (notebook 01's experiment, per stem), and a waveform model is not
+# bound by it. (Where the stems must add up, one can hand the residual
+# $x - \sum_j \hat s_j$ back to them, for instance a quarter to each.)
+
+# %%
+X = spectral.stft(mixture)
+ceiling = {}
+for stem in STEMS:
+    true_mag_mix_phase = spectral.istft(spectral.stft(references[stem]).abs() * torch.exp(1j * X.angle()),
+                                        mixture.shape[1]).numpy()
+    ceiling[stem] = metrics.sdr(true_mag_mix_phase, references[stem])
+print("SDR of true magnitude + mixture phase, the best any mask can do (dB):",
+      {s: round(v, 1) for s, v in ceiling.items()})
+
+# %% [markdown]
+# **What it costs.** Freedom has to be learned: the network must get every sample's sign
+# and timing right, where a mask model only decides how much of each bin to keep. Waveform
+# models need more data (and augmentation) and more compute to catch up with spectrogram
+# models; the original Demucs needed extra training songs to beat them. Compare one training
+# step (forward, loss, backward) on a batch of two half-second chunks, at this run size, on
+# the CPU (wall-clock times depend on your machine and on what else it is doing; the ratios
+# are what to look at):
+
+# %%
+def step_seconds(name, repeats=2):
+    """Wall time of forward + loss + backward on a batch of two 0.5 s chunks (the best of a few)."""
+    config.seed_everything(0)
+    net = models.build(name, **models.HPARAMS[name][SIZE])
+    loss_fn = losses.loss_for(name)
+    mix_ = 0.1 * torch.randn(2, 2, rate // 2, generator=torch.Generator().manual_seed(0))
+    stems_ = mix_[:, None].expand(-1, len(STEMS), -1, -1) / len(STEMS)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        loss_fn(net, mix_, stems_).backward()
+        best = min(best, time.perf_counter() - start)
+    return {"parameters": models.parameter_count(net), "seconds per step (CPU)": best}
+
+
+cost = pd.DataFrame({name: step_seconds(name) for name in ("unet", "dprnn", "demucs-lite")}).T
+cost["relative to unet"] = cost["seconds per step (CPU)"] / cost.loc["unet", "seconds per step (CPU)"]
+display(cost.round(3))
+
+# %% [markdown]
+# ## 7. Where it breaks: a shift of one sample
+# Strided convolutions look at the waveform on a grid of `stride ** depth` samples. Shift the
+# input by a multiple of that and the encoder sees the same grid, shifted; shift it by one
+# sample and every encoder level sees different numbers. A model that has not learned to be
+# indifferent to this gives a different answer. Measure the change in the
+# estimates, in the middle of two seconds of the test song:
+
+# %%
+grid = model.chunk_multiple
+clip = torch.from_numpy(mixture[:, : 2 * rate])[None].to(dev)
+margin = rate // 4
+model.eval()
+with torch.no_grad():
+    reference_out = model(clip)
+    change = {}
+    for shift in (grid, 1, grid // 2):
+        shifted = model(clip[..., shift:])                            # its sample n is the clip's n + shift
+        a = reference_out[..., shift + margin: clip.shape[-1] - margin]
+        b = shifted[..., margin: margin + a.shape[-1]]
+        change[shift] = float(10 * torch.log10(((a - b) ** 2).sum() / (a ** 2).sum()))
+for shift, db in change.items():
+    print(f"shift by {shift:3d} samples{' (the grid)' if shift == grid else '':11s}: change {db:6.1f} dB below the estimate")
+assert change[grid] < change[1]  # on the grid the model (almost) just shifts its answer
+
+# %% [markdown]
+# Demucs answers with the **shift trick**: separate several randomly shifted copies of the
+# mixture and average, at a few times the cost. Training with random shifts (which
+# `RandomChunks` gives for free: every chunk starts at a random sample) teaches some of that
+# indifference too.
+#
+# ## Exercises
+# **1. Receptive field.** A convolution with kernel $k$ and stride $s$ at level $\ell$
+# (counting from 0) widens the window of input samples that one output depends on by
+# $(k-1)\,s^{\ell}$. Write `receptive_field(depth, kernel_size, stride)`: how many input
+# samples one bottleneck step of the encoder sees (before the BiLSTM, which then sees
+# everything). How many milliseconds is that for this run size's model?
+
+# %%
+def receptive_field(depth, kernel_size, stride):
+    return None  # your code: an integer number of samples
+
+
+# %%
+# check: measure it, by back-propagating from one bottleneck step to the input
+def measured_receptive_field(depth, kernel_size, stride):
+    torch.manual_seed(0)
+    net = models.build("demucs-lite", depth=depth, channels=8, kernel_size=kernel_size, stride=stride).double()
+    probe = torch.randn(1, 2, 40 * stride ** depth, dtype=torch.float64, requires_grad=True)
+    h = probe
+    for block in net.encoder:
+        h = block(h)
+    h[0, :, h.shape[-1] // 2].sum().backward()
+    touched = torch.nonzero(probe.grad.abs().sum(dim=(0, 1)) > 0)
+    return int(touched.max() - touched.min() + 1)
+
+
+configs = [(1, 8, 4), (3, 8, 4), (HPARAMS["depth"], HPARAMS["kernel_size"], HPARAMS["stride"]), (2, 6, 2)]
+truth = {c: measured_receptive_field(*c) for c in configs}
+mine = {c: receptive_field(*c) for c in configs}
+this_size = truth[configs[2]]
+if any(v is None for v in mine.values()):
+    print(f"Not answered yet. Hint: start from 1 and add (k - 1) * s**level for level = 0 .. depth-1. "
+          f"(This run size: {this_size} samples, {1000 * this_size / rate:.1f} ms.)")
+elif mine == truth:
+    print(f"Correct! This model's encoder sees {this_size} samples = {1000 * this_size / rate:.1f} ms at a time.")
+else:
+    print("Not quite:", {f"depth={d}, k={k}, s={s}": f"yours {mine[(d, k, s)]}, measured {truth[(d, k, s)]}"
+                         for d, k, s in configs if mine[(d, k, s)] != truth[(d, k, s)]})
+
+# %% [markdown]
+# **2. Stack a refinement network after the separator.** The separator's estimates are a
+# good start; a second, small network that looks at all four of them at once could remove
+# what leaked from one stem into another. Write `Refiner`, an `nn.Module` whose `forward`
+# takes the estimates `(batch, stems, channels, samples)` and returns the same shape: for
+# instance a tiny 1-D U-Net on `stems * channels` input channels (one strided `Conv1d` down,
+# a `Conv1d`, a `ConvTranspose1d` back up, a skip) whose output is *added* to its input (start
+# it as the identity: zero the last layer's weights). It must work for any length, odd ones
+# too. The `Stacked` module below chains the two; the check runs a forward pass and a
+# backward pass through the stack with the demucs-lite loss.
+
+# %%
+class Stacked(nn.Module):
+    """A separator followed by a refiner: mixture -> first estimates -> refined estimates."""
+
+    def __init__(self, separator, refiner):
+        super().__init__()
+        self.separator, self.refiner = separator, refiner
+        self.stems, self.audio_channels = separator.stems, separator.audio_channels
+
+    def forward(self, mixture):
+        return self.refiner(self.separator(mixture))   # (batch, stems, channels, samples)
+
+
+class Refiner(nn.Module):
+    def __init__(self, stems=len(STEMS), channels=2, hidden=16):
+        super().__init__()
+        # your layers here
+
+    def forward(self, estimates):
+        return None  # your code: (batch, stems, channels, samples) -> same shape
+
+
+# %%
+# check
+config.seed_everything(0)
+separator = models.build("demucs-lite", **models.HPARAMS["demucs-lite"]["quick"])
+try:
+    refiner = Refiner()
+    stacked = Stacked(separator, refiner)
+    mix_ = 0.1 * torch.randn(2, 2, 4411, generator=torch.Generator().manual_seed(1))    # an odd length
+    out_ = stacked(mix_)
+except Exception as err:                                                                # noqa: BLE001
+    out_, problem = None, f"{type(err).__name__}: {err}"
+else:
+    problem = None
+if out_ is None:
+    print("Not answered yet." if problem is None else f"Not quite, it fails: {problem}",
+          "Hint: reshape to (batch, stems * channels, samples), pad to a multiple of the stride, "
+          "down, conv, up, crop, add the skip and the input, reshape back.")
+elif not any(p.requires_grad for p in refiner.parameters()):
+    print("Not quite: the Refiner has no trainable parameters.")
+elif tuple(out_.shape) != (2, len(STEMS), 2, 4411):
+    print(f"Not quite: the stack returns {tuple(out_.shape)}, expected (2, {len(STEMS)}, 2, 4411).")
+else:
+    stems_ = mix_[:, None].expand(-1, len(STEMS), -1, -1) / len(STEMS)
+    losses.loss_for("demucs-lite")(stacked, mix_, stems_).backward()
+    if all(p.grad is None or not p.grad.abs().any() for p in refiner.parameters()):
+        print("Not quite: no gradient reaches the Refiner's parameters; is its output computed from them?")
+    else:
+        with torch.no_grad():
+            identity = torch.allclose(stacked(mix_), separator(mix_), atol=1e-6)
+        print(f"Correct! The stack trains with the same loss (train.fit(stacked, ...)); "
+              f"{'it starts as the identity, so it can only improve on the separator.' if identity else 'tip: start it as the identity (zero the last layer).'}")

@@ -1,0 +1,451 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · DPRNN: a dual-path RNN on the spectrogram, and a baseline that shows why
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/07_dprnn.ipynb)
+#
+# **Goal.** A recurrent network can use the context of a whole song, but an LSTM over
+# thousands of frames is slow and forgets; the dual-path RNN cuts the frames into chunks and
+# alternates an LSTM *within* chunks with an LSTM *across* chunks. You will see which frames
+# each one looks at, chunk and overlap-add a sequence by hand, train the model with
+# SpecAugment, and compare it with a four-layer Conv1d baseline that shows what the context
+# is for.
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import display
+
+from seplib import STEMS, audio, config, data, listen, losses, metrics, models, plots, separate, train
+from seplib.data.chunks import FixedChunks, spec_augment
+from seplib.models.dprnn import overlap_add, split_chunks
+from seplib.models.unet import gate_masks
+
+SIZE = config.run_size()
+print(f"device: {config.device()}, run size: {SIZE}")
+valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
+dataset = metrics.dataset_of(test)
+rate = test[0].rate
+HPARAMS = models.HPARAMS["dprnn"][SIZE]            # the model of this run size
+PLAN = train.TRAINING[SIZE]                        # steps, batch size, chunk seconds, ...
+K, hop, n_fft = HPARAMS["chunk_frames"], HPARAMS["hop"], HPARAMS["n_fft"]
+print("DPRNN:", HPARAMS)
+print("training plan:", PLAN)
+
+# %% [markdown]
+# ## 1. The idea: two short paths instead of one long one
+# The model works on the spectrogram like the U-Net of notebook 05: each frame's stereo
+# log-magnitude spectrum becomes a feature vector, giving a sequence of $T$ vectors. Cut the
+# sequence into chunks of $K$ frames that overlap by half, $S \approx 2T/K$ of them, and stack
+# them into a $K \times S$ grid. A **dual-path block** then runs
+#
+# * an **intra-chunk** BiLSTM along each chunk ($S$ sequences of length $K$): local structure,
+#   an onset, a vowel's first few frames;
+# * an **inter-chunk** BiLSTM along each position across chunks ($K$ sequences of length $S$):
+#   the same place in every chunk, $K/2$ frames apart, spanning the whole input.
+#
+# Each with a residual connection and layer norm. After one block every frame has heard from
+# every other (within two hops), and the longest sequence an LSTM must walk is
+# $\max(K, S)$ instead of $T$; $K \approx \sqrt{2T}$ balances the two. Overlap-add turns the
+# grid back into $T$ frames and a $1 \times 1$ convolution writes one soft mask per stem, as in
+# notebook 05: $\hat S_j = M_j \odot X$.
+#
+# The picture: the mixture's spectrogram with the chunk boundaries, and for one frame, what
+# each path sees. Which frame sits where comes from the model's own `split_chunks` run on the
+# frame numbers.
+
+# %%
+track = test[0]
+mixture, references = data.track_mixture(track), data.track_stems(track)
+clip_s = 3.0
+clip = mixture[:, : int(clip_s * rate)]
+frames = 1 + clip.shape[1] // hop                                   # centred STFT frames
+numbers = (torch.arange(frames) + 1.0)[None, :, None]               # (batch=1, frames, features=1): 1, 2, ...
+grid = split_chunks(numbers, K)[0, :, :, 0].long() - 1              # (chunks, K): frame numbers, -1 = padding
+S = grid.shape[0]
+t0 = frames // 2
+c0, p0 = [(c, p) for c in range(S) for p in range(K) if grid[c, p] == t0][0]
+intra = grid[c0][grid[c0] >= 0]
+inter = grid[:, p0][grid[:, p0] >= 0]
+print(f"T = {frames} frames -> S = {S} chunks of K = {K} (overlap {K // 2}); "
+      f"frame {t0} is at position {p0} of chunk {c0} (and in one more chunk)")
+print(f"intra-chunk LSTM: frames {int(intra.min())}..{int(intra.max())} ({len(intra) * hop / rate:.2f} s); "
+      f"inter-chunk LSTM: {len(inter)} frames, {K // 2 * hop / rate:.2f} s apart, from {int(inter.min())} to {int(inter.max())}")
+assert (grid >= 0).sum() == 2 * frames                               # every frame lies in exactly two chunks
+
+fig, (ax, ax2) = plt.subplots(2, 1, figsize=(13, 5.5), sharex=True, gridspec_kw=dict(height_ratios=[3, 1]))
+to_s = lambda f: f * hop / rate                                      # frame number -> seconds
+plots.spectrogram(clip, rate, ax=ax, n_fft=n_fft, hop=hop, max_hz=5000,
+                  title=f"what frame {t0} hears: its chunk (intra-chunk LSTM, cyan) and the same position in every chunk (inter, white)")
+ax.axvspan(to_s(int(intra.min())), to_s(int(intra.max()) + 1), color="cyan", alpha=0.35)
+for f in inter:
+    ax.axvspan(to_s(int(f)), to_s(int(f) + 1), color="white", alpha=0.8)
+ax.set_xlabel("")
+for c in range(S):                                                   # chunk c covers frames c*K/2 - K/2 ... + K
+    start = c * K // 2 - K // 2
+    ax2.barh(c % 2, to_s(K), left=to_s(start), height=0.7, color="cyan" if c == c0 else "0.85", edgecolor="k", lw=0.5)
+    ax2.plot(to_s(start + p0 + 0.5), c % 2, "k|", ms=10)
+ax2.set(yticks=[0, 1], yticklabels=["even chunks", "odd chunks"], xlabel="time (s)", ylim=(-0.6, 1.6),
+        title=f"the {S} chunks (half-overlapping) and position {p0} in each")
+top, bottom = ax.get_position(), ax2.get_position()                  # line up with the spectrogram (it has a colorbar)
+ax2.set_position([top.x0, bottom.y0, top.width, bottom.height])
+plt.show()
+
+# %% [markdown]
+# ## 2. Chunking and overlap-add, by hand
+# Pad $K/2$ zero frames in front (so the first frame also lies in two chunks) and enough at the
+# back for a whole number of half-chunks, then cut chunks every $K/2$ frames. Overlap-add puts
+# each chunk back at its place and adds: every frame is the sum of its two copies.
+
+# %%
+def my_split(x, K):
+    """(batch, frames, features) -> (batch, chunks, K, features), chunks K/2 apart."""
+    half = K // 2
+    batch, T, features = x.shape
+    padded = torch.cat([x.new_zeros(batch, half, features), x,
+                        x.new_zeros(batch, half + (-T % half), features)], dim=1)
+    starts = range(0, padded.shape[1] - K + 1, half)
+    return torch.stack([padded[:, s: s + K] for s in starts], dim=1)
+
+
+def my_overlap_add(chunks, T):
+    """(batch, chunks, K, features) -> (batch, T, features): add each chunk back at its place."""
+    batch, n, K, features = chunks.shape
+    half = K // 2
+    out = chunks.new_zeros(batch, (n + 1) * half, features)
+    for c in range(n):
+        out[:, c * half: c * half + K] += chunks[:, c]
+    return out[:, half: half + T]                                    # drop the padding
+
+
+seq = torch.randn(2, 101, 3, generator=torch.Generator().manual_seed(0))   # (batch, frames, features)
+mine, theirs = my_split(seq, K), split_chunks(seq, K)
+print("split:", tuple(seq.shape), "->", tuple(mine.shape), "(batch, chunks, K, features)")
+assert torch.equal(mine, theirs)
+random_chunks = torch.randn(theirs.shape, generator=torch.Generator().manual_seed(1))
+assert torch.allclose(my_overlap_add(random_chunks, 101), overlap_add(random_chunks, 101))
+round_trip = overlap_add(split_chunks(seq, K), 101)
+print("overlap_add(split_chunks(x)) == 2 x exactly:", torch.equal(round_trip, 2 * seq))
+assert torch.equal(round_trip, 2 * seq)
+
+# %% [markdown]
+# The factor 2 is harmless: the layers after it are learned and absorb it.
+#
+# ## 3. The model, stage by stage
+# `DPRNN.masks` in a few lines, run on two seconds of the test song; each stage's output shape
+# is printed, and the result must equal the model's own.
+
+# %%
+config.seed_everything(0)
+demo = models.build("dprnn", **HPARAMS)                             # untrained, on the CPU
+x = torch.from_numpy(mixture[:, : 2 * rate])[None]                  # (batch=1, channels, samples)
+rnn_inputs = {}
+hooks = [demo.blocks[0].intra_rnn.register_forward_hook(lambda m, i, o: rnn_inputs.update(intra=tuple(i[0].shape))),
+         demo.blocks[0].inter_rnn.register_forward_hook(lambda m, i, o: rnn_inputs.update(inter=tuple(i[0].shape)))]
+stages = []
+with torch.no_grad():
+    X = demo.spectrogram(x)
+    stages.append(("STFT", X.shape, "(batch, channels, freqs, frames), complex"))
+    feats = demo.front.features(X)
+    stages.append(("log-magnitude, standardised, bins < max_bin", feats.shape, "(batch, channels, bins, frames)"))
+    b, c, bins, T = feats.shape
+    h = demo.encode(feats.reshape(b, c * bins, T).transpose(1, 2))
+    stages.append(("linear: one feature vector per frame", h.shape, "(batch, frames, features)"))
+    h = split_chunks(h, K)
+    stages.append(("split into chunks", h.shape, "(batch, chunks, K, features)"))
+    for block in demo.blocks:
+        h = block(h)
+    stages.append((f"{len(demo.blocks)} dual-path block(s)", h.shape, "(batch, chunks, K, features)"))
+    h = overlap_add(h, T)
+    stages.append(("overlap-add", h.shape, "(batch, frames, features)"))
+    logits = demo.head(h.transpose(1, 2)).reshape(b, len(demo.stems), c, bins, T)
+    stages.append(("1x1 conv head: mask logits", logits.shape, "(batch, stems, channels, bins, frames)"))
+    masks = demo.front.extend(gate_masks(logits, demo.gate))
+    stages.append(("softmax over stems, top bin extended", masks.shape, "(batch, stems, channels, freqs, frames)"))
+    model_masks = demo.masks(x)
+for hk in hooks:
+    hk.remove()
+display(pd.DataFrame([(n, tuple(s), m) for n, s, m in stages], columns=["stage", "shape", "meaning"]))
+print("intra-chunk LSTM input:", rnn_inputs["intra"], "= (batch * chunks, K, features)")
+print("inter-chunk LSTM input:", rnn_inputs["inter"], "= (batch * K, chunks, features)")
+assert torch.allclose(masks, model_masks)
+assert torch.allclose(masks.sum(dim=1), torch.ones_like(masks[:, 0]), atol=1e-5)   # the masks share the mixture
+
+# %%
+counts = {"front end (input statistics)": sum(p.numel() for p in demo.front.parameters()),
+          "linear encoder": sum(p.numel() for p in demo.encode.parameters()),
+          "dual-path blocks": sum(p.numel() for p in demo.blocks.parameters()),
+          "mask head": sum(p.numel() for p in demo.head.parameters())}
+print({k: f"{v:,}" for k, v in counts.items()}, f"total {models.parameter_count(demo):,}")
+assert sum(counts.values()) == models.parameter_count(demo)
+
+# %% [markdown]
+# ## 4. SpecAugment
+# A small data set is easy to memorise. SpecAugment (Park et al., 2019) hides random bands of
+# frequencies and spans of frames of the model's **input** (never of the targets), so it has
+# to fill in what it cannot see from the context, which is exactly what the inter-chunk path
+# is for.
+
+# %%
+mag = X[0].abs()                                                     # (channels, freqs, frames)
+hidden = spec_augment(mag, freq_masks=2, freq_width=0.15, time_masks=2, time_width=0.15,
+                      generator=torch.Generator().manual_seed(3))
+fig, axes = plt.subplots(1, 2, figsize=(14, 3.5), sharey=True)
+for ax, (name, m) in zip(axes, [("input spectrogram", mag), ("after spec_augment", hidden)]):
+    plots.image(plots.to_db(m.numpy()), rate, hop=hop, n_fft=n_fft, ax=ax, title=name, max_hz=5000, label="dB")
+fig.tight_layout()
+plt.show()
+print(f"fraction of bins hidden: {float((hidden == 0).float().mean()):.2f}")
+
+# %% [markdown]
+# `seplib.losses.loss_for("dprnn", spec_augment=True)` switches it on inside the loss: while
+# the model trains it computes its masks from the hidden spectrogram, and the masks are applied
+# to the whole one; in evaluation mode nothing is hidden. Check both:
+
+# %%
+chunk_mix = torch.from_numpy(mixture[:, rate: 2 * rate])[None]
+chunk_stems = torch.from_numpy(np.stack([references[s][:, rate: 2 * rate] for s in STEMS]))[None]
+plain_loss, augmented_loss = losses.loss_for("dprnn"), losses.loss_for("dprnn", spec_augment=True)
+torch.manual_seed(0)                                                 # the hidden bands are random
+with torch.no_grad():
+    demo.train()
+    value_train = float(augmented_loss(demo, chunk_mix, chunk_stems))
+    demo.eval()
+    value_eval, value_plain = float(augmented_loss(demo, chunk_mix, chunk_stems)), float(plain_loss(demo, chunk_mix, chunk_stems))
+print(f"with SpecAugment: training mode {value_train:.4f}, eval mode {value_eval:.4f}; plain loss {value_plain:.4f}")
+assert value_eval == value_plain and value_train != value_plain
+
+# %% [markdown]
+# ## 5. Training
+# The recipe of notebook 05 (`seplib.train.train_model`), with SpecAugment on: `weights`
+# carries the loss's knobs to `loss_for`. Checkpoints go to `config.models_dir() / "dprnn"`;
+# **Colab disconnected?** run the cell again and `resume=True` continues where it stopped.
+
+# %%
+out_dir = config.models_dir() / "dprnn"
+model, history = train.train_model("dprnn", resume=True, out=out_dir, weights={"spec_augment": True},
+                                   callback=plots.live_losses(title=f"DPRNN ({SIZE}): loss while training"))
+print(f"{history['step'][-1]} steps;", sorted(p.name for p in out_dir.glob("*.pt")))
+
+# %%
+display(pd.DataFrame(history).round(4))
+plots.losses(history, title=f"DPRNN ({SIZE}): training and validation loss")
+plt.show()
+
+# %% [markdown]
+# Did it learn? Compare with its untrained self (same seed, same initial weights) on the
+# validation chunks, with the plain loss and the plain SDR per stem.
+
+# %%
+valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
+dev = next(model.parameters()).device
+
+
+def valid_sdr(net, chunks):
+    """Mean plain SDR (dB) per stem over validation chunks."""
+    net.eval()
+    scores = []
+    with torch.no_grad():
+        for mix_, refs_ in chunks:
+            est_ = net(mix_[None].to(dev))[0].cpu().numpy()
+            scores.append([metrics.sdr(est_[j], refs_[j].numpy()) for j in range(len(STEMS))])
+    return dict(zip(STEMS, np.nanmean(np.array(scores, dtype=float), axis=0)))
+
+
+config.seed_everything(0)
+untrained = models.build("dprnn", **HPARAMS).to(dev)
+compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, plain_loss, valid_set), **valid_sdr(net, valid_set)}
+                        for name, net in [("untrained", untrained), ("trained", model)]}).T
+display(compare.round(3))
+assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
+
+# %% [markdown]
+# ## 6. The baseline: four convolutions
+# Is all this machinery needed? `conv1d` is the simplest learned separator: a strided
+# `Conv1d` (a learned filterbank), two convolutions at that rate, a transposed convolution
+# back to samples. No skips, no recurrence, no spectrogram. Train it with its own recipe
+# (waveform L1) and score both on the test split.
+
+# %%
+baseline, baseline_history = train.train_model("conv1d", resume=True, out=config.models_dir() / "conv1d",
+                                               callback=plots.live_losses(title=f"Conv1d baseline ({SIZE})"))
+print(f"conv1d: {models.parameter_count(baseline):,} parameters, DPRNN: {models.parameter_count(model):,}")
+
+# %%
+for method in ("dprnn", "conv1d"):
+    metrics.evaluate(method, test, progress=False)
+stored = set(metrics.leaderboard(dataset).index)
+for method in ("mixture", "oracle-irm"):
+    if method not in stored:
+        metrics.evaluate(method, test, progress=False)
+board = metrics.leaderboard(dataset)
+board["mean"] = board[list(STEMS)].mean(axis=1)
+display(board.round(2))
+plots.leaderboard(board[list(STEMS)])
+plt.show()
+print(f"mean SDR: DPRNN {board.loc['dprnn', 'mean']:.2f} dB, conv1d {board.loc['conv1d', 'mean']:.2f} dB, "
+      f"mixture {board.loc['mixture', 'mean']:.2f} dB, oracle IRM {board.loc['oracle-irm', 'mean']:.2f} dB")
+assert board.loc["dprnn", "mean"] > board.loc["mixture", "mean"]     # masks that sum to the mixture: not silence
+assert board.loc["oracle-irm", "mean"] > board.loc["dprnn", "mean"]  # the masks' ceiling is above
+
+# %% [markdown]
+# **Why the rest exist: context.** How much of the input does one output depend on? Measure it
+# with autograd: back-propagate from the output at the middle of a two-second input and see
+# which input samples get a gradient.
+
+# %%
+def context_seconds(net, output_fn, seconds=2.0):
+    """Length (s) of the input span that one output at the middle depends on."""
+    net = net.cpu().eval()
+    probe = (0.1 * torch.randn(1, 2, int(seconds * rate), generator=torch.Generator().manual_seed(0))).requires_grad_()
+    output_fn(net, probe).backward()
+    touched = torch.nonzero(probe.grad.abs().sum(dim=(0, 1)) > 0)
+    return float(touched.max() - touched.min() + 1) / rate
+
+
+def middle(y):
+    """Sum over everything at the middle of the last (time) axis."""
+    return y[..., y.shape[-1] // 2].sum()
+
+
+context = {"conv1d": context_seconds(baseline, lambda net, p: middle(net(p, std=1.0))),  # a fixed scale, see below
+           "dprnn": context_seconds(model, lambda net, p: middle(net.masks(p)))}      # frames
+model.to(dev)
+baseline.to(dev)
+for name, s in context.items():
+    print(f"{name:7s}: one output depends on {1000 * s:7.1f} ms of the 2000 ms input")
+assert context["conv1d"] < 0.05 and context["dprnn"] > 1.9
+
+# %% [markdown]
+# (The baseline is given a fixed scale `std=1.0` here: normally it divides the input by the
+# mixture's standard deviation, a single number that depends on every sample but carries no
+# context.) The baseline decides every sample from about as long as one period of a low note. It cannot
+# tell a sung vowel from a synthesizer playing the same pitch (which needs the phrase, the
+# vibrato, the consonants around it), nor a bass note from the kick drum that starts with it.
+# The U-Net gets its context from depth (notebook 05), Demucs from its BiLSTM (notebook 06),
+# and DPRNN from its inter-chunk path: all of them see seconds.
+#
+# ## 7. Listen
+# The listening room: the mixture, the baseline, DPRNN and the oracle ratio mask, on every
+# test song and stem.
+
+# %%
+display(listen.listening_room(test, ["mixture", "conv1d", "dprnn", "oracle-irm"], dataset=dataset))
+
+# %% [markdown]
+# ## 8. Where it breaks
+# DPRNN's masks keep the mixture's phase, like every mask: its ceiling is the oracle's row
+# above. And the inter-chunk path sees only what is in the input: separated in 10-second
+# pieces (as `separate` does), a chorus cannot borrow from the previous chorus. Where a part of
+# the song is hard, you can hear the model hesitate; compare its vocals with the reference:
+
+# %%
+estimates = separate("dprnn", mixture, rate)
+excerpt = slice(0, min(mixture.shape[1], 8 * rate))
+display(audio.play(mixture[:, excerpt], rate, title=f"mixture: {track.name}"))
+display(audio.play(estimates["vocals"][:, excerpt], rate, title="DPRNN: vocals"))
+display(audio.play(references["vocals"][:, excerpt], rate, title="reference vocals"))
+residual = estimates["vocals"] - references["vocals"]
+display(audio.play(residual[:, excerpt], rate, title="what DPRNN got wrong (estimate - reference)"))
+
+# %% [markdown]
+# ## Exercises
+# **1.** How many chunks $S$ does `split_chunks` make from $T$ frames with chunks of $K$
+# (even) frames? Write `n_chunks(T, K)`.
+
+# %%
+def n_chunks(T, K):
+    return None  # your code
+
+
+# %%
+# check
+cases = [(100, 16), (101, 16), (8, 8), (1, 2), (690, 48)]
+truth = {c: split_chunks(torch.zeros(1, c[0], 1), c[1]).shape[1] for c in cases}
+answers = {c: n_chunks(*c) for c in cases}
+if any(a is None for a in answers.values()):
+    print("Not answered yet. Hint: T + K/2 in front + padding to a multiple of K/2 + K/2 at the back, "
+          "then one chunk every K/2 frames.")
+elif answers == truth:
+    print("Correct!")
+else:
+    print("Not quite:", {f"T={t}, K={k}": f"yours {answers[(t, k)]}, split_chunks {truth[(t, k)]}"
+                         for t, k in cases if answers[(t, k)] != truth[(t, k)]})
+
+# %% [markdown]
+# **2.** The inter-chunk LSTM reads, for each position $p$ in a chunk, the sequence of that
+# position across all chunks. Write `inter_view(x)` that turns `(batch, chunks, K, features)`
+# into `(batch * K, chunks, features)` so that row `b * K + p` is `x[b, :, p]`.
+
+# %%
+def inter_view(x):
+    return None  # your code
+
+
+# %%
+# check
+probe = torch.randn(2, 5, 4, 3, generator=torch.Generator().manual_seed(0))
+answer = inter_view(probe)
+if answer is None:
+    print("Not answered yet. Hint: transpose the chunk and position axes, then reshape (DualPathBlock.forward does it).")
+elif tuple(answer.shape) != (2 * 4, 5, 3):
+    print(f"Not quite: shape {tuple(answer.shape)}, expected (8, 5, 3).")
+elif all(torch.equal(answer[b * 4 + p], probe[b, :, p]) for b in range(2) for p in range(4)):
+    print("Correct!")
+else:
+    print("Not quite: the shape is right but row b * K + p is not x[b, :, p]; a reshape without the transpose mixes them.")
+
+# %% [markdown]
+# **3.** One dual-path block walks $K$ steps (intra) and then $S$ steps (inter) in sequence.
+# For a 30-second input at this model's hop, which even `chunk_frames` $K$ makes $K + S$
+# smallest? Store it in `best_K` (compare with $\sqrt{2T}$).
+
+# %%
+best_K = None  # your answer, an even integer
+
+# %%
+# check
+T30 = 1 + int(30 * rate) // hop
+steps = {k: k + split_chunks(torch.zeros(1, T30, 1), k).shape[1] for k in range(2, 402, 2)}
+fewest = min(steps.values())
+if best_K is None:
+    print(f"Not answered yet. T = {T30} frames; try K near sqrt(2T) = {np.sqrt(2 * T30):.0f}. "
+          f"(Best: K + S = {fewest}, e.g. K = {min(k for k, v in steps.items() if v == fewest)}.)")
+elif steps.get(best_K) == fewest:
+    print(f"Correct! K = {best_K} walks {fewest} steps instead of T = {T30}.")
+else:
+    print(f"Not quite: K = {best_K} walks {steps.get(best_K, 'an odd K is not allowed')} steps; the fewest is {fewest}.")
