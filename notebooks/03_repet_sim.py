@@ -1,0 +1,385 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · REPET and REPET-SIM: the accompaniment repeats, the voice does not
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/03_repet_sim.ipynb)
+#
+# **Goal.** Separate the vocals from the accompaniment using only one fact about music: the
+# accompaniment repeats (a drum pattern, a chord loop), while the singer keeps singing new
+# things. By the end you can find a song's repeating period in its *beat spectrum*, build the
+# REPET and REPET-SIM masks by hand, and say when repetition is the wrong assumption.
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from seplib import audio, classical, config, data, listen, metrics, plots, separate
+from seplib.classical import repet
+
+print(f"device: {config.device()}, run size: {config.run_size()}")
+test = data.open_dataset("test")
+track = test[0]
+rate = track.rate
+mixture, stems = data.track_mixture(track), data.track_stems(track)
+accompaniment = mixture - stems["vocals"]
+excerpt = slice(0, min(mixture.shape[1], 6 * rate))  # 6 s for the listening examples
+view = slice(0, min(mixture.shape[1], 8 * rate))     # 8 s for the pictures
+hop = 1024                                           # seplib's default STFT hop (samples)
+print(f"{len(test)} test tracks; working on {track.name!r}")
+
+# %% [markdown]
+# ## 1. Repetition you can see: the self-similarity matrix
+# Compare every frame of the spectrogram with every other by the cosine of their magnitude
+# spectra:
+#
+# $$S(t, t') = \frac{\langle V_{:,t}, V_{:,t'}\rangle}{\lVert V_{:,t}\rVert\,\lVert V_{:,t'}\rVert}.$$
+#
+# A pattern that repeats every $p$ frames draws stripes parallel to the diagonal, $p$ frames
+# off it. Here on 8 seconds (a small matrix, for the picture only), for the accompaniment, the
+# vocals and the mixture:
+
+# %%
+def self_similarity(x):
+    """Cosine similarity of every pair of STFT frames of x (channels summed): (frames, frames)."""
+    _, V = classical.spectrogram(x)
+    F = V.sum(0)                                           # (freqs, frames)
+    F = F / np.maximum(np.linalg.norm(F, axis=0, keepdims=True), 1e-10)
+    return F.T @ F
+
+
+seconds = view.stop / rate
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
+for ax, (name, sig) in zip(axes, [("accompaniment", accompaniment), ("vocals", stems["vocals"]), ("mixture", mixture)]):
+    ax.imshow(self_similarity(sig[:, view]), origin="lower", cmap="magma", extent=(0, seconds, 0, seconds))
+    ax.set(title=f"self-similarity: {name}", xlabel="time (s)", ylabel="time (s)")
+fig.tight_layout()
+
+# %% [markdown]
+# The accompaniment's stripes repeat every bar (the drum pattern) and every few bars (the
+# chords); the vocals' matrix has no such grid. REPET turns that observation into a mask.
+#
+# ## 2. The beat spectrum: finding the period
+# Average the self-similarity along its diagonals, on the power spectrogram
+# $P = V^2$: this is the autocorrelation of each frequency row over time, averaged over
+# frequencies (Rafii and Pardo, 2013):
+#
+# $$b(\ell) = \frac{1}{F}\sum_{f}\frac{1}{T - \ell}\sum_{t=0}^{T-\ell-1} P(f, t)\, P(f, t + \ell),
+# \qquad \text{normalised so that } b(0) = 1.$$
+#
+# Peaks of $b$ sit at the lags where the music repeats. By hand, one lag at a time (on the
+# first 8 s), and checked against `seplib.classical.repet.beat_spectrum` (which uses the FFT):
+
+# %%
+X_ex, V_ex = classical.spectrogram(mixture[:, view])
+P = (V_ex.astype(np.float64) ** 2).reshape(-1, V_ex.shape[-1])  # (channels * freqs, frames)
+T = P.shape[1]
+b_hand = np.array([np.mean(np.sum(P[:, : T - lag] * P[:, lag:], axis=1)) / (T - lag) for lag in range(T)])
+b_hand /= b_hand[0]
+b_seplib = repet.beat_spectrum(V_ex)
+print(f"largest difference, by hand vs seplib: {np.abs(b_hand - b_seplib).max():.1e}")
+assert np.allclose(b_hand, b_seplib, atol=1e-6)
+
+# %% [markdown]
+# Now on the whole track. The repeating period is the lag whose multiples best line up with the
+# peaks (`repet.repeating_period`: it scores every candidate between 1 s and a third of the
+# track by how far $b$ rises at its multiples, and prefers the shortest period that does
+# nearly as well as the best, so a one-bar loop is not reported as two bars).
+
+# %%
+X, V = classical.spectrogram(mixture)
+b = repet.beat_spectrum(V)
+min_frames = classical.seconds_to_frames(1.0, rate, hop)
+max_frames = min(classical.seconds_to_frames(10.0, rate, hop), V.shape[-1] // 3)
+period = repet.repeating_period(b, min_frames, max_frames)
+lags = np.arange(len(b)) * hop / rate
+print(f"period: {period} frames = {period * hop / rate:.2f} s; the highest peak in range is at "
+      f"{(min_frames + np.argmax(b[min_frames:max_frames + 1])) * hop / rate:.2f} s")
+root = data.resolve_root()
+info = json.loads((root / "seplib.json").read_text())["song_info"].get(track.name) if (root / "seplib.json").is_file() else None
+if info:  # the synthetic songs know their tempo: one bar of 4 beats is 240 / tempo seconds
+    bar = 240 / info["tempo"]
+    print(f"this song: {info['tempo']} beats per minute, one bar = {bar:.2f} s: "
+          f"the period is {period * hop / rate / bar:.2f} bars")
+
+fig, ax = plt.subplots(figsize=(12, 3))
+ax.plot(lags[1:], b[1:], lw=1)
+for k in range(1, int(lags[-1] / (period * hop / rate)) + 1):
+    ax.axvline(k * period * hop / rate, color="C3", ls="--", lw=0.8, label="detected period and multiples" if k == 1 else None)
+ax.set(xlabel="lag (s)", ylabel="b(lag)", title="beat spectrum of the mixture", xlim=(0, lags[-1]))
+ax.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# The period need not be a whole bar: if the drums repeat every half bar, so does most of the
+# spectrogram, and the chords that change every bar average out in the median below.
+#
+# ## 3. REPET by hand
+# 1. Cut $V$ into segments of one period and stack them.
+# 2. Their element-wise **median** is the *repeating segment*: the voice is in some segments
+#    and not others, so the median ignores it (an outlier), while the loop is in all of them.
+# 3. Tile it along the song and clip it to the mixture: $W = \min(\tilde V, V)$, a model of the
+#    background (it cannot be louder than the mixture).
+# 4. The soft mask of the background is $M = W / V$; the voice gets $1 - M$. Below 100 Hz
+#    everything goes to the accompaniment (no voice sings there).
+
+# %%
+count = -(-V.shape[-1] // period)                                   # segments (the last one partial)
+padded = np.full(V.shape[:-1] + (count * period,), np.nan, dtype=np.float32)
+padded[..., : V.shape[-1]] = V
+segments = padded.reshape(V.shape[:-1] + (count, period))          # (channels, freqs, segments, period)
+repeating_segment = np.nanmedian(segments, axis=-2)                # the median ignores the NaN padding
+W = np.minimum(np.tile(repeating_segment, count)[..., : V.shape[-1]], V)
+M = np.where(V > 1e-10, W / np.maximum(V, 1e-10), 0.0)
+M[..., : int(np.ceil(100 * 4096 / rate)), :] = 1.0                  # bins below 100 Hz: accompaniment
+by_hand = classical.masks_to_estimates(X, {"accompaniment": M}, mixture, rest="vocals")
+
+seplib_repet = separate("repet", mixture, rate)
+diff = max(np.abs(by_hand[s] - seplib_repet[s]).max() for s in ("vocals", "accompaniment"))
+print(f"{count} segments of {period} frames; largest difference to seplib's REPET: {diff:.1e}")
+assert diff < 1e-4
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(16, 3.3), sharey=True)
+plots.image(plots.to_db(V[..., : view.stop // hop]), rate, ax=axes[0], title="mixture |X| (dB)", max_hz=5000, label="dB")
+plots.image(plots.to_db(W[..., : view.stop // hop]), rate, ax=axes[1], title="repeating model W (dB)",
+            max_hz=5000, label="dB")
+plots.mask(1 - M[..., : view.stop // hop], rate, ax=axes[2], title="vocal mask 1 - W/V", max_hz=5000)
+fig.tight_layout()
+
+# %%
+display(audio.play(mixture[:, excerpt], rate, title="mixture"))
+display(audio.play(seplib_repet["vocals"][:, excerpt], rate, title="REPET vocals"))
+display(audio.play(stems["vocals"][:, excerpt], rate, title="reference vocals"))
+display(audio.play(seplib_repet["accompaniment"][:, excerpt], rate, title="REPET accompaniment"))
+print(f"vocals SDR on this track: mixture {metrics.sdr(mixture, stems['vocals']):.2f} dB, "
+      f"REPET {metrics.sdr(seplib_repet['vocals'], stems['vocals']):.2f} dB")
+
+# %% [markdown]
+# ## 4. REPET-SIM: similar frames instead of one period
+# Real songs change tempo, have verses and choruses, and repeat in other places than one fixed
+# period. REPET-SIM (Rafii and Pardo, 2012) drops the period: for each frame $t$ it takes the
+# $k$ frames most similar to it (cosine similarity as in section 1, at least 1 s away so the
+# frame's own note does not count) and uses their median as the background for that frame:
+#
+# $$\tilde V(f, t) = \operatorname{median}_{t' \in \mathcal N_k(t)} V(f, t'), \qquad W = \min(\tilde V, V).$$
+#
+# By hand, with the full similarity matrix of the track (`seplib` computes it a block of rows
+# at a time, so a long song never needs the whole $T \times T$ matrix):
+
+# %%
+k = 40
+features = V.sum(0).T                                                 # (frames, freqs), channels summed
+unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-10)
+similarity = unit @ unit.T                                            # (frames, frames)
+t = np.arange(len(similarity))
+similarity[np.abs(t[:, None] - t[None, :]) < min_frames] = -np.inf   # not the frame's own neighbourhood
+neighbours = np.argsort(-similarity, axis=1)[:, :k]                   # (frames, k): the k most similar
+model = np.empty_like(V)
+for frame, nb in enumerate(neighbours):                               # median of the neighbours (for an even k
+    model[..., frame] = np.sort(V[..., nb], axis=-1)[..., k // 2]     # the upper middle value, as seplib)
+W_sim = np.minimum(model, V)
+
+W_seplib = repet.similarity_model(V, repet.similar_frames(features, k, min_frames))
+print(f"largest difference of the background models, by hand vs seplib: {np.abs(W_sim - W_seplib).max():.1e}")
+assert np.allclose(W_sim, W_seplib, atol=1e-5)
+
+# %% [markdown]
+# Which frames did each frame pick? Points at $(t, t')$ for every chosen neighbour: they line
+# up at the song's repetitions, like the stripes of the self-similarity matrix.
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 5))
+ax.scatter(np.repeat(t, k) * hop / rate, neighbours.ravel() * hop / rate, s=0.3, alpha=0.4)
+ax.set(xlabel="frame t (s)", ylabel="neighbour t' (s)", title=f"the {k} most similar frames of each frame")
+fig.tight_layout()
+
+# %%
+M_sim = np.where(V > 1e-10, W_sim / np.maximum(V, 1e-10), 0.0)
+M_sim[..., : int(np.ceil(100 * 4096 / rate)), :] = 1.0
+sim_by_hand = classical.masks_to_estimates(X, {"accompaniment": M_sim}, mixture, rest="vocals")
+seplib_sim = separate("repet-sim", mixture, rate)
+diff = max(np.abs(sim_by_hand[s] - seplib_sim[s]).max() for s in ("vocals", "accompaniment"))
+print(f"largest difference to seplib's REPET-SIM: {diff:.1e}")
+assert diff < 1e-4
+display(audio.play(seplib_sim["vocals"][:, excerpt], rate, title="REPET-SIM vocals"))
+display(audio.play(seplib_sim["accompaniment"][:, excerpt], rate, title="REPET-SIM accompaniment"))
+
+# %% [markdown]
+# ## 5. librosa's recipe
+# librosa's documentation separates vocals with the same idea: `librosa.decompose.nn_filter`
+# (the median of the nearest neighbours by cosine similarity, $k$ chosen from the track's
+# length) and then soft masks with *margins*, like HPSS's (notebook 02), so that only clearly
+# foreground bins go to the voice. `repet.librosa_vocal_separation` runs it on the same STFT.
+# Plain SDR on this track:
+
+# %%
+librosa_sep = repet.librosa_vocal_separation(mixture, rate)
+display(audio.play(librosa_sep["vocals"][:, excerpt], rate, title="librosa nn_filter recipe: vocals"))
+on_track = pd.DataFrame({name: {"vocals SDR": metrics.sdr(est["vocals"], stems["vocals"]),
+                                "accompaniment SDR": metrics.sdr(est["accompaniment"], accompaniment)}
+                         for name, est in [("REPET", seplib_repet), ("REPET-SIM", seplib_sim),
+                                           ("librosa nn_filter", librosa_sep)]}).T
+display(on_track.round(2))
+
+# %% [markdown]
+# The margins make librosa's vocals quieter and cleaner (fewer accompaniment bits, more of
+# the voice lost); the plain soft mask $1 - W/V$ keeps more of both. Plain SDR punishes lost
+# energy hard, so it tends to prefer the plain soft mask; listen before you decide.
+#
+# ## 6. Measure on the test split
+# Both methods give `vocals` and `accompaniment`. Scored with the MUSDB protocol and stored:
+
+# %%
+dataset = metrics.dataset_of(test)
+board = metrics.leaderboard(dataset)
+for method in ("mixture", "oracle-irm"):
+    if method not in board.index:
+        metrics.evaluate(method, test, progress=False)
+for method in ("repet", "repet-sim"):
+    metrics.evaluate(method, test, progress=False)
+board = metrics.leaderboard(dataset)
+display(board.loc[["mixture", "repet", "repet-sim", "oracle-irm"], ["vocals", "accompaniment"]].round(2))
+for method in ("repet", "repet-sim"):
+    assert board.loc[method, "vocals"] > board.loc["mixture", "vocals"]     # better than doing nothing
+    assert board.loc["oracle-irm", "vocals"] > board.loc[method, "vocals"]  # and below the oracle
+
+# %% [markdown]
+# The mixture's `accompaniment` is not scored (it estimates the four stems), and the oracle
+# is scored on the four stems: compare the `vocals` column. Listen for yourself (this
+# track's estimates are passed in, not separated again):
+
+# %%
+display(listen.listening_room(test, ["mixture", "repet", "repet-sim", "oracle-irm"], dataset=dataset,
+                              estimates={"repet": {track.name: seplib_repet}, "repet-sim": {track.name: seplib_sim}}, seconds=6.0))
+
+# %% [markdown]
+# ## 7. Where it breaks: a voice that repeats
+# REPET's only evidence is repetition. A voice that repeats exactly with the loop (a sampled
+# vocal hook, a backing choir on every bar) is, to REPET, accompaniment. Build such a song:
+# take the loudest one-period stretch of the vocals, loop it over the track, add the real
+# accompaniment, and separate again.
+
+# %%
+L = period * hop                                                      # the period in samples
+n_periods = mixture.shape[1] // L
+loudest = max(range(n_periods), key=lambda i: np.sum(stems["vocals"][:, i * L:(i + 1) * L] ** 2))
+phrase = stems["vocals"][:, loudest * L:(loudest + 1) * L]
+looped_vocals = np.tile(phrase, (1, n_periods + 1))[:, : mixture.shape[1]]
+looped_mix = accompaniment + looped_vocals
+looped = separate("repet", looped_mix, rate)
+rows = {"original song": {"vocals SDR": metrics.sdr(seplib_repet["vocals"], stems["vocals"]),
+                          "vocal energy kept": float(np.sum(seplib_repet["vocals"] ** 2) / np.sum(stems["vocals"] ** 2))},
+        "looped vocal": {"vocals SDR": metrics.sdr(looped["vocals"], looped_vocals),
+                         "vocal energy kept": float(np.sum(looped["vocals"] ** 2) / np.sum(looped_vocals ** 2))}}
+display(pd.DataFrame(rows).T.round(2))
+assert rows["looped vocal"]["vocals SDR"] < rows["original song"]["vocals SDR"]  # the repeating voice is lost
+
+# %%
+display(audio.play(looped_mix[:, excerpt], rate, title="mixture with a looped vocal"))
+display(audio.play(looped["vocals"][:, excerpt], rate, title="REPET vocals: the loop is gone"))
+display(audio.play(looped["accompaniment"][:, excerpt], rate, title="REPET accompaniment: the voice is in here"))
+
+# %% [markdown]
+# The opposite failure is as easy to hear: an accompaniment that never repeats (a piano
+# improvising, a through-composed arrangement) has no repeating model, so it leaks into the
+# vocals. Both are why later notebooks *learn* what a voice sounds like instead of assuming it.
+#
+# ## Exercises
+# **1.** The detected period is `period` frames of `hop` samples. How long is it in seconds?
+# Store it in `period_seconds`.
+
+# %%
+period_seconds = None  # your answer
+
+# %%
+# check
+truth = period * hop / rate
+if period_seconds is None:
+    print(f"Not answered yet. Hint: frames x hop / rate. (Answer: {truth:.3f} s)")
+elif abs(period_seconds - truth) < 1e-3:
+    print("Correct!")
+else:
+    print(f"Not quite: {period_seconds} s. One frame is {hop} samples at {rate} Hz.")
+
+# %% [markdown]
+# **2.** Why the median? Write `mean_model(V, period)`: like the repeating model of section 3,
+# but with the **mean** of the segments instead of the median (still clipped to `V`). The check
+# compares it with a reference and then tells you how the vocals sound with it.
+
+# %%
+def mean_model(V, period):
+    return None  # your code: an array shaped like V
+
+
+# %%
+# check
+answer = mean_model(V, period)
+ref_model = np.minimum(np.tile(np.nanmean(segments, axis=-2), count)[..., : V.shape[-1]], V)
+if answer is None:
+    print("Not answered yet. Hint: reuse `segments` from section 3 with np.nanmean over the segment axis, "
+          "tile, crop and clip with np.minimum.")
+elif np.shape(answer) != V.shape or not np.allclose(answer, ref_model, atol=1e-4):
+    print(f"Not quite: shape {np.shape(answer)} (want {V.shape}), or the values differ from the clipped, tiled mean.")
+else:
+    mask = repet.background_mask(answer, V, int(np.ceil(100 * 4096 / rate)))
+    est = classical.masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals")
+    print(f"Correct! Vocals SDR with the mean: {metrics.sdr(est['vocals'], stems['vocals']):.2f} dB, with the "
+          f"median: {metrics.sdr(seplib_repet['vocals'], stems['vocals']):.2f} dB. The mean averages every segment's "
+          "voice into the background model; the median ignores a voice heard in fewer than half of the segments. "
+          "Listen to both:")
+    display(audio.play(est["vocals"][:, excerpt], rate, title="vocals, mean model"))
+    display(audio.play(seplib_repet["vocals"][:, excerpt], rate, title="vocals, median model"))
+
+# %% [markdown]
+# **3.** REPET-SIM's `k`: separate this track with `k=10` and with `k=80`
+# (`separate("repet-sim", mixture, rate, k=...)`) and store in `best_k` the one giving the
+# higher vocals SDR (`metrics.sdr`).
+
+# %%
+best_k = None  # 10 or 80
+
+# %%
+# check
+if best_k is None:
+    print("Not answered yet. Hint: compare metrics.sdr(separate('repet-sim', mixture, rate, k=k)['vocals'], "
+          "stems['vocals']) for k in (10, 80).")
+else:
+    scores_k = {kk: metrics.sdr(separate("repet-sim", mixture, rate, k=kk)["vocals"], stems["vocals"]) for kk in (10, 80)}
+    truth = max(scores_k, key=scores_k.get)
+    print("Correct!" if best_k == truth else f"Not quite: {({kk: round(v, 2) for kk, v in scores_k.items()})}.")

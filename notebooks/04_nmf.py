@@ -1,0 +1,453 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Non-negative matrix factorisation, and four stems from classical parts
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/04_nmf.ipynb)
+#
+# **Goal.** Explain a spectrogram as a sum of a few spectral *templates*, each switched on and
+# off over time ($V \approx WH$), and use the templates to separate: first without knowing
+# which template is whose, then with templates learned from each stem on the training songs.
+# By the end you can derive and code the multiplicative updates, run the two four-stem
+# classical pipelines, and read the first leaderboard of everything so far.
+
+# %% [markdown]
+# ## Setup
+# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On your own machine (`make lab`) it does nothing.
+
+# %%
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO_URL = "https://github.com/seplib/seplib-workbook"
+    if not os.path.isdir("/content/seplib-workbook"):
+        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+    sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import display
+
+from seplib import STEMS, audio, classical, config, data, listen, metrics, plots, separate
+from seplib.classical import nmf
+
+print(f"device: {config.device()}, run size: {config.run_size()}")
+test = data.open_dataset("test")
+track = test[0]
+rate = track.rate
+mixture, stems = data.track_mixture(track), data.track_stems(track)
+excerpt = slice(0, min(mixture.shape[1], 6 * rate))  # 6 s for the listening examples
+# NMF sizes by run size: components, iterations, seconds of each training song
+SIZE = {"quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
+        "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
+        "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0)}[config.run_size()]
+print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SIZE}")
+
+# %% [markdown]
+# ## 1. The idea: $V \approx WH$
+# A magnitude spectrogram $V$ ($F$ frequencies $\times$ $T$ frames) of a few notes is, roughly,
+# each note's spectrum times its loudness over time, summed:
+#
+# $$V \approx WH, \qquad W \in \mathbb{R}_{\ge 0}^{F\times K}\ \text{(templates)}, \quad
+# H \in \mathbb{R}_{\ge 0}^{K\times T}\ \text{(activations)}.$$
+#
+# Nothing is negative: sounds add up, they do not cancel (in magnitude, approximately). That
+# constraint is what makes the parts look like notes and drums instead of arbitrary patterns.
+#
+# A toy with two notes whose templates we know: two harmonic combs (fundamentals 4 and 6 bins
+# apart, so they share some harmonics) that sound at different times and sometimes together.
+
+# %%
+F, T_toy = 64, 60
+f = np.arange(F)[:, None]
+
+
+def comb(f0, n_harm=8, width=0.7):
+    """A harmonic template: bumps at multiples of f0 (in bins), decaying 20% per harmonic."""
+    return sum(0.8 ** h * np.exp(-0.5 * ((f[:, 0] - (h + 1) * f0) / width) ** 2) for h in range(n_harm))
+
+
+W_true = np.stack([comb(4.0), comb(6.0)], axis=1)                     # (freqs, 2)
+H_true = np.zeros((2, T_toy))
+for k, spans in enumerate([[(5, 25), (40, 55)], [(15, 35), (45, 58)]]):
+    for a, b in spans:
+        H_true[k, a:b] = np.exp(-np.arange(b - a) / 12)                # an onset, then a decay
+rng = np.random.default_rng(0)
+V_toy = W_true @ H_true + 0.01 * rng.random((F, T_toy))                # a little non-negative noise
+
+fig, axes = plt.subplots(1, 3, figsize=(15, 3.2), gridspec_kw={"width_ratios": [3, 1, 3]})
+axes[0].imshow(V_toy, origin="lower", aspect="auto", cmap="magma")
+axes[0].set(title="V (toy spectrogram)", xlabel="frame", ylabel="bin")
+axes[1].plot(W_true, f[:, 0])
+axes[1].set(title="true templates W", xlabel="value", ylabel="bin")
+axes[2].plot(H_true.T)
+axes[2].set(title="true activations H", xlabel="frame")
+fig.tight_layout()
+
+# %% [markdown]
+# ## 2. The multiplicative updates
+# Choose a cost $D(V \mid WH)$ and minimise it over $W, H \ge 0$. Two classics:
+#
+# $$D_{\mathrm{EUC}} = \tfrac12 \lVert V - WH \rVert^2, \qquad
+# D_{\mathrm{KL}} = \sum_{f,t} V \log\frac{V}{WH} - V + WH.$$
+#
+# The gradient of either with respect to $H$ is a difference of two non-negative terms,
+# $\nabla_H D = \nabla^+ - \nabla^-$:
+#
+# $$\nabla_H D_{\mathrm{EUC}} = W^\top W H - W^\top V, \qquad
+# \nabla_H D_{\mathrm{KL}} = W^\top \mathbf 1 - W^\top \frac{V}{WH}.$$
+#
+# A gradient step $H \leftarrow H - \eta \odot \nabla_H D$ with the element-wise step size
+# $\eta = H / \nabla^+$ (Lee and Seung, 2001) becomes a *multiplication*:
+#
+# $$H \leftarrow H \odot \frac{\nabla^-}{\nabla^+}: \qquad
+# H \leftarrow H \odot \frac{W^\top V}{W^\top W H}\ \ (\mathrm{EUC}), \qquad
+# H \leftarrow H \odot \frac{W^\top (V / WH)}{W^\top \mathbf 1}\ \ (\mathrm{KL}),$$
+#
+# and symmetrically for $W$ (transpose everything):
+#
+# $$W \leftarrow W \odot \frac{V H^\top}{W H H^\top}\ \ (\mathrm{EUC}), \qquad
+# W \leftarrow W \odot \frac{(V / WH) H^\top}{\mathbf 1 H^\top}\ \ (\mathrm{KL}).$$
+#
+# A positive number times a ratio of positive numbers stays positive: no projection needed.
+# Where the gradient is zero the ratio is one and nothing moves. Lee and Seung proved that
+# neither update ever increases its cost. In numpy:
+
+# %%
+def cost(V, WH, beta):
+    if beta == "euclidean":
+        return 0.5 * np.sum((V - WH) ** 2)
+    return np.sum(V * np.log(V / WH) - V + WH)
+
+
+def my_nmf(V, W, H, n_iter, beta):
+    """Multiplicative updates by hand (H, then W, each iteration). Returns W, H, costs."""
+    W, H, costs = W.copy(), H.copy(), [cost(V, W @ H, beta)]
+    for _ in range(n_iter):
+        if beta == "euclidean":
+            H *= (W.T @ V) / (W.T @ W @ H)
+            W *= (V @ H.T) / (W @ H @ H.T)
+        else:
+            H *= (W.T @ (V / (W @ H))) / W.sum(axis=0)[:, None]
+            W *= ((V / (W @ H)) @ H.T) / H.sum(axis=1)[None, :]
+        costs.append(cost(V, W @ H, beta))
+    return W, H, np.array(costs)
+
+
+init = np.random.default_rng(1)
+W0, H0 = init.random((F, 2)) + 0.1, init.random((2, T_toy)) + 0.1
+toy = {beta: my_nmf(V_toy, W0, H0, 200, beta) for beta in ("euclidean", "kl")}
+
+fig, ax = plt.subplots(figsize=(8, 3))
+for beta, (_, _, c) in toy.items():
+    ax.plot(c / c[0], label=beta)
+ax.set(yscale="log", xlabel="iteration", ylabel="cost / initial cost", title="NMF on the toy: the cost never rises")
+ax.legend()
+fig.tight_layout()
+for beta, (_, _, c) in toy.items():
+    rises = np.diff(c)
+    print(f"{beta:9s}: cost {c[0]:.3g} -> {c[-1]:.3g}; largest rise between iterations {rises.max():.1e}")
+    assert np.all(rises <= 1e-9 * c[0])  # never increases (up to float rounding)
+
+# %% [markdown]
+# Did it find the notes? NMF does not know their order (component 0 may be note 1 or 2) nor
+# their scale ($W H = (W c)(H / c)$), so match components to the true notes by correlation and
+# compare shapes:
+
+# %%
+W_e, H_e, _ = toy["kl"]
+corr = np.corrcoef(W_e.T, W_true.T)[:2, 2:]                   # (learned, true)
+order = [int(np.argmax(corr[:, j])) for j in range(2)]        # learned component of each true note
+fig, axes = plt.subplots(1, 2, figsize=(13, 3))
+for j, k in enumerate(order):
+    axes[0].plot(W_true[:, j] / W_true[:, j].max(), f"C{j}", lw=2, alpha=0.4, label=f"true note {j + 1}")
+    axes[0].plot(W_e[:, k] / W_e[:, k].max(), f"C{j}--", label=f"learned component {k}")
+    axes[1].plot(H_true[j] / H_true[j].max(), f"C{j}", lw=2, alpha=0.4)
+    axes[1].plot(H_e[k] / H_e[k].max(), f"C{j}--")
+axes[0].set(title="templates (normalised)", xlabel="bin")
+axes[0].legend(fontsize="small")
+axes[1].set(title="activations (normalised)", xlabel="frame")
+fig.tight_layout()
+matched = [corr[order[j], j] for j in range(2)]
+print("template correlation with the truth:", np.round(matched, 3))
+assert sorted(order) == [0, 1] and min(matched) > 0.9
+
+# %% [markdown]
+# `seplib.classical.nmf.nmf` runs the same updates in torch (so on a GPU too) and, after each
+# iteration, rescales $W$'s columns to unit sum and $H$'s rows inversely, which changes neither
+# $WH$ nor the cost but keeps templates comparable. From the same initialisation it reaches the
+# same factorisation:
+
+# %%
+for beta in ("euclidean", "kl"):
+    W_s, H_s, c_s = nmf.nmf(V_toy, beta=beta, n_iter=200, W=W0, H=H0, device="cpu")
+    W_h, H_h, c_h = toy[beta]
+    WH_err = np.abs(W_s.numpy() @ H_s.numpy() - W_h @ H_h).max() / (W_h @ H_h).max()
+    W_err = np.abs(W_s.numpy() - W_h / W_h.sum(0)).max() / (W_h / W_h.sum(0)).max()
+    cost_err = abs(c_s[-1] - c_h[-1]) / c_h[0]
+    print(f"{beta:9s}: relative difference of WH {WH_err:.1e}, of the normalised W {W_err:.1e}, of the cost {cost_err:.1e}")
+    assert WH_err < 1e-3 and W_err < 1e-3 and cost_err < 1e-4
+
+# %% [markdown]
+# ## 3. Unsupervised NMF of a song
+# Factorise the song's magnitude spectrogram (channels averaged) with a few dozen components.
+# Each component is a note, a drum sound, a vowel... but *which stem* it belongs to, NMF does
+# not say. `seplib` guesses with four rules on simple features (`nmf.group_components`):
+# most energy below 200 Hz → bass; noise-like template (*flatness*) or impulsive activation
+# (*attack*) → drums; spectral *centroid* in the vocal range → vocals; else other.
+
+# %%
+X, V = classical.spectrogram(mixture)
+W, H, costs = nmf.nmf(nmf.mono_magnitude(V), SIZE["n_components"], "kl", SIZE["n_iter"])
+features = nmf.component_features(W, H, rate)
+groups = nmf.group_components(features)
+print("components per stem:", {s: len(g) for s, g in groups.items()})
+assert np.all(np.diff(costs) <= 1e-4 * abs(costs[0]))  # the float32 cost does not rise either
+
+# %%
+group_of = {i: s for s, idx in groups.items() for i in idx}
+colours = {s: f"C{i}" for i, s in enumerate(STEMS)}
+fig, axes = plt.subplots(1, 3, figsize=(16, 3.8))
+for s in STEMS:
+    idx = groups[s]
+    axes[0].scatter(features["centroid"][idx], features["attack"][idx], c=colours[s], label=f"{s} ({len(idx)})")
+    axes[1].scatter(features["low"][idx], features["flatness"][idx], c=colours[s])
+axes[0].set(xscale="log", xlabel="spectral centroid (Hz)", ylabel="attack", title="component features")
+axes[0].legend(fontsize="small")
+axes[1].set(xlabel="share of energy below 200 Hz", ylabel="flatness")
+by_group = [i for s in STEMS for i in groups[s]]
+plots.image(plots.to_db(W[:, by_group].numpy()), rate, ax=axes[2], max_hz=5000, label="dB",
+            title="templates, grouped " + " | ".join(s[0] for s in STEMS if groups[s]))
+axes[2].set(xlabel="component", xticks=[])
+fig.tight_layout()
+
+# %% [markdown]
+# Each stem gets a Wiener-style soft mask from its components, $M_j = W_j H_j / \sum_i W_i H_i$
+# (the same for both channels), and the `other` stem takes what is left. Built here from the
+# pieces above, it is exactly `separate("nmf", ...)`:
+
+# %%
+masks = nmf.group_masks(W, H, groups, power=1.0)
+del masks["other"]
+unsup = classical.masks_to_estimates(X, masks, mixture, rest="other")
+unsup_seplib = separate("nmf", mixture, rate, n_components=SIZE["n_components"], n_iter=SIZE["n_iter"])
+diff = max(np.abs(unsup[s] - unsup_seplib[s]).max() for s in STEMS)
+print(f"largest difference to seplib's unsupervised NMF: {diff:.1e}")
+assert diff < 1e-3
+display(audio.play(mixture[:, excerpt], rate, title="mixture"))
+for s in ("drums", "vocals"):
+    display(audio.play(unsup[s][:, excerpt], rate, title=f"unsupervised NMF: {s}"))
+
+# %% [markdown]
+# ## 4. Supervised NMF: a dictionary per stem
+# The grouping rules are guesses. With training data we can do better: factorise each *stem*
+# of the training songs on its own, and keep its templates as that stem's dictionary $W_j$.
+# On a new mixture, fix $W = [W_{\text{drums}}, W_{\text{bass}}, W_{\text{other}}, W_{\text{vocals}}]$
+# and fit only $H$ (the $H$ update alone); each stem's part of $WH$ gives its mask. The
+# dictionaries are learned once and cached under the models folder.
+
+# %%
+dictionaries = nmf.supervised_dictionaries(n_components=SIZE["dict_components"], n_iter=SIZE["dict_iter"],
+                                           seconds=SIZE["dict_seconds"], progress=False)
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.2), sharey=True)
+for ax, (s, d) in zip(axes, dictionaries.items()):
+    plots.image(plots.to_db(d.numpy()), rate, ax=ax, max_hz=5000, label="dB", title=f"{s}: {d.shape[1]} templates")
+    ax.set(xlabel="template", xticks=[])
+fig.tight_layout()
+
+# %%
+sup_kwargs = dict(dictionaries=dictionaries, n_iter=SIZE["n_iter"])
+sup = separate("nmf-supervised", mixture, rate, **sup_kwargs)
+for s in ("drums", "vocals"):
+    display(audio.play(sup[s][:, excerpt], rate, title=f"supervised NMF: {s}"))
+display(pd.DataFrame({"unsupervised": {s: metrics.sdr(unsup[s], stems[s]) for s in STEMS},
+                      "supervised": {s: metrics.sdr(sup[s], stems[s]) for s in STEMS}}).T.round(2)
+        .rename_axis("plain SDR on this track (dB)"))
+
+# %% [markdown]
+# ## 5. Four stems from classical parts
+# Each method so far knows one trick. Chained, they give all four stems
+# (`seplib.classical.pipelines`):
+#
+# * **classical-repet**: HPSS → `drums` (notebook 02); REPET-SIM on the rest → `vocals`
+#   (notebook 03); a low-pass filter of REPET-SIM's background → `bass`; what is left → `other`.
+# * **classical-nmf**: HPSS → `drums`; NMF of the rest with templates confined to a band
+#   per stem (bass below 200 Hz, vocals 150 Hz–8 kHz, other above 200 Hz; a zero entry of $W$
+#   stays zero under multiplicative updates, so each template stays in its band).
+
+# %%
+pipes = {"classical-repet": separate("classical-repet", mixture, rate),
+         "classical-nmf": separate("classical-nmf", mixture, rate, n_iter=SIZE["n_iter"])}
+for name, est in pipes.items():
+    assert np.abs(sum(est.values()) - mixture).max() < 1e-3      # the four stems sum to the mixture
+    for s in STEMS:
+        display(audio.play(est[s][:, excerpt], rate, title=f"{name}: {s}"))
+
+# %% [markdown]
+# ## 6. The first leaderboard
+# Score the NMF methods and the pipelines on the test split (the MUSDB protocol), with the
+# same settings as above, and put them beside everything stored so far: the mixture and the
+# oracles (notebook 01), HPSS (02), REPET and REPET-SIM (03). Anything missing is scored now.
+
+# %%
+dataset = metrics.dataset_of(test)
+stored = set(metrics.leaderboard(dataset).index)
+for method in ("mixture", "oracle-irm", "hpss", "repet", "repet-sim"):
+    if method not in stored:
+        metrics.evaluate(method, test, progress=False)
+metrics.evaluate("nmf", test, progress=False, n_components=SIZE["n_components"], n_iter=SIZE["n_iter"])
+metrics.evaluate("nmf-supervised", test, progress=False, **sup_kwargs)
+metrics.evaluate("classical-repet", test, progress=False)
+metrics.evaluate("classical-nmf", test, progress=False, n_iter=SIZE["n_iter"])
+board = metrics.leaderboard(dataset)
+order = ["mixture", "oracle-ibm", "oracle-irm", "oracle-wiener", "hpss", "repet", "repet-sim", "nmf",
+         "nmf-supervised", "classical-repet", "classical-nmf"]
+board = board.loc[[m for m in order if m in board.index]]
+display(board.round(2))
+
+# %%
+plots.leaderboard(board[list(STEMS)])
+plt.show()
+
+# %% [markdown]
+# What the table says, checked:
+
+# %%
+classical_methods = ["hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet", "classical-nmf"]
+for m in classical_methods:
+    for s in STEMS:
+        if np.isfinite(board.loc[m, s]):
+            assert board.loc["oracle-irm", s] > board.loc[m, s], (m, s)   # the oracle bounds every classical method
+for m in ("classical-repet", "classical-nmf"):
+    assert board.loc[m, "drums"] > board.loc["mixture", "drums"]          # HPSS's drums carry both pipelines
+best = board.loc[classical_methods, list(STEMS)].idxmax()
+print("best classical method per stem:", best.to_dict())
+print(f"gap to the oracle IRM per stem (dB): "
+      f"{(board.loc['oracle-irm', list(STEMS)] - board.loc[classical_methods, list(STEMS)].max()).round(1).to_dict()}")
+
+# %% [markdown]
+# Every classical method stays far below the oracle: the masks they compute come from simple
+# assumptions (shape, repetition, a fixed dictionary), not from knowing the sources. Closing
+# that gap is the job of the learned models of notebooks 05–07.
+#
+# ### The listening room
+# This track's estimates from above are passed in; the other tracks are separated on demand.
+
+# %%
+room_estimates = {"nmf": {track.name: unsup}, "nmf-supervised": {track.name: sup},
+                  **{name: {track.name: est} for name, est in pipes.items()}}
+room_kwargs = {"nmf": dict(n_components=SIZE["n_components"], n_iter=SIZE["n_iter"]), "nmf-supervised": sup_kwargs,
+               "classical-nmf": dict(n_iter=SIZE["n_iter"])}
+display(listen.listening_room(test, ["mixture", "nmf", "nmf-supervised", "classical-repet", "classical-nmf", "oracle-irm"],
+                              estimates=room_estimates, method_kwargs=room_kwargs, dataset=dataset, seconds=6.0))
+
+# %% [markdown]
+# ## 7. Where it breaks
+# A dictionary knows timbres, not roles. Supervised NMF learned what the training songs'
+# voices, drums and instruments sound like; an `other` instrument that plays a *melody in the
+# vocal range* with a voice-like spectrum (a lead synth) fits the vocal templates about as
+# well as any. Feed it a lead line alone: ideally everything comes out as `other`; instead a
+# good part of it is called `vocals` (how much depends on the dictionaries: more templates
+# learned on more songs tell the two apart better).
+
+# %%
+from seplib.data import synth
+
+melody = [(0.0, 0.5, 67), (0.5, 0.5, 69), (1.0, 1.0, 72), (2.0, 0.5, 71), (2.5, 1.5, 67)]  # (start s, s, MIDI note)
+line = synth.lead(melody, rate)
+line = 0.3 * np.stack([line, line]) / np.abs(line).max()                                     # (channels, samples)
+heard = separate("nmf-supervised", line, rate, **sup_kwargs)
+share = {s: float(np.sum(heard[s] ** 2) / np.sum(line ** 2)) for s in STEMS}
+print("where the lead synth's energy goes:", {s: round(v, 3) for s, v in share.items()})
+display(audio.play(line, rate, title="input: a lead synth (an 'other' instrument)"))
+display(audio.play(heard["vocals"], rate, title="...called vocals by supervised NMF"))
+display(audio.play(heard["other"], rate, title="...called other"))
+if (data.resolve_root() / "seplib.json").is_file():  # the synthetic set (dictionaries of MUSDB18 differ)
+    assert share["vocals"] > 0.1  # over a tenth of the lead's energy is called vocals
+
+# %% [markdown]
+# Unsupervised NMF fails earlier, at the grouping rules (look at the component features of
+# section 3: a kick drum is low like the bass, a piano note has an attack like a drum). Neither
+# failure is fixed by more iterations; it takes a model that sees context (which notes form a
+# melody, what comes before and after), which is what the networks of notebooks 05–07 learn.
+
+# %% [markdown]
+# ## Exercises
+# **1.** NMF compresses: $V$ has $F \times T$ numbers, $W$ and $H$ together $K(F + T)$. For
+# this track's mono spectrogram (`nmf.mono_magnitude(V)`) and `K = SIZE["n_components"]`,
+# what is the ratio $FT / (K(F+T))$? Store it in `compression`.
+
+# %%
+compression = None  # your answer
+
+# %%
+# check
+Fm, Tm = nmf.mono_magnitude(V).shape
+truth = Fm * Tm / (SIZE["n_components"] * (Fm + Tm))
+if compression is None:
+    print(f"Not answered yet. Hint: F = {Fm} bins, T = {Tm} frames. (Answer: {truth:.2f})")
+elif abs(compression - truth) < 0.01 * truth:
+    print("Correct!")
+else:
+    print(f"Not quite: {compression} vs {truth:.2f}.")
+
+# %% [markdown]
+# **2.** Write `kl_update_h(V, W, H)`: one KL multiplicative update of `H` in numpy (section 2).
+
+# %%
+def kl_update_h(V, W, H):
+    return None  # your code: the updated H
+
+
+# %%
+# check
+answer = kl_update_h(V_toy, W0, H0)
+expected = nmf.update_h(torch.tensor(V_toy), torch.tensor(W0), torch.tensor(H0), "kl").numpy()
+if answer is None:
+    print("Not answered yet. Hint: H * (W.T @ (V / (W @ H))) / W.sum(axis=0)[:, None]")
+elif np.shape(answer) == expected.shape and np.allclose(answer, expected, rtol=1e-6):
+    print("Correct!")
+else:
+    print(f"Not quite: largest difference {np.abs(np.asarray(answer) - expected).max():.3g} "
+          "(numerator W^T (V / WH), denominator the column sums of W).")
+
+# %% [markdown]
+# **3.** Supervised NMF in miniature: keep the toy's *true* templates `W_true` fixed and fit
+# only the activations, with `nmf.nmf(V_toy, W=W_true, update_templates=False, beta="kl",
+# n_iter=100, device="cpu")`. Store the fitted activations (a numpy array `(2, frames)`) in
+# `H_fit`.
+
+# %%
+H_fit = None  # your answer
+
+# %%
+# check
+if H_fit is None:
+    print("Not answered yet. Hint: the function returns W, H, costs; take H and call .numpy().")
+else:
+    H_fit = np.asarray(H_fit)
+    r = [np.corrcoef(H_fit[j], H_true[j])[0, 1] for j in range(2)] if H_fit.shape == H_true.shape else [0, 0]
+    print("Correct! With the right templates the activations follow the notes "
+          f"(correlations {np.round(r, 3)})." if min(r) > 0.95 else
+          f"Not quite: shape {H_fit.shape} (want {H_true.shape}), correlations with the true activations {np.round(r, 3)}.")
