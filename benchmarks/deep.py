@@ -1,0 +1,197 @@
+"""Learned separators: training time, quality on the test split and separation speed.
+
+Prints JSON: for each model (unet, demucs-lite, dprnn, conv1d) the seconds it takes to train
+at a run size, its median SDR per stem on the test split (BSSEval v4, the MUSDB protocol:
+median over 1 s frames per track, then median over tracks) beside the mixture (the floor),
+the oracle IRM (the ceiling) and the best classical method, and the seconds it takes to
+separate 60 s of stereo audio (a test mixture repeated). Models are trained into a folder
+of their own (``--out``, default a temporary folder), so checkpoints in the models folder
+are never touched; only ``nmf-supervised``'s dictionaries are read from (or, the first
+time, written to) their usual cache.
+
+    python benchmarks/deep.py --size lab --json deep-lab.json
+
+Progress goes to stderr, the JSON to stdout (and to ``--json PATH``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+MODELS = ("unet", "demucs-lite", "dprnn", "conv1d")
+CLASSICAL = ("hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet", "classical-nmf")
+BASELINES = ("mixture", "oracle-irm")
+SPEED_SECONDS = 60.0
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def median_sdr(per_track):
+    """{stem: median SDR} of evaluate()'s per-track table (the MUSDB protocol)."""
+    from seplib.metrics import summary
+
+    return {stem: m["SDR"] for stem, m in summary(per_track, "")["stems"].items()}
+
+
+def mean_over_stems(sdr, floor):
+    """Mean SDR over the four stems; a stem the method does not estimate counts at the
+    mixture's score (leaving it in the mixture is what not separating it means)."""
+    from seplib import STEMS
+
+    values = [sdr.get(s) if sdr.get(s) is not None else floor[s] for s in STEMS]
+    return round(float(np.mean(values)), 4)
+
+
+def scores_of(method, tracks, args, kwargs=None):
+    """Median SDR per stem of a method: from the results store (--reuse-scores, when it holds
+    exactly these tracks) or evaluated now without storing."""
+    from seplib.metrics import dataset_of, evaluate, load_scores
+
+    if args.reuse_scores:
+        try:
+            stored = load_scores(dataset_of(tracks), method)
+        except FileNotFoundError:
+            stored = None
+        if stored is not None and sorted(stored.track.unique()) == sorted(t.name for t in tracks):
+            return median_sdr(stored), "store"
+    per_track = evaluate(method, tracks, backend=args.backend, store=False, progress=False, **(kwargs or {}))
+    return median_sdr(per_track), "evaluated"
+
+
+def tiled(mixture, rate, seconds):
+    """The mixture repeated until it lasts ``seconds``: ``(channels, seconds * rate)``."""
+    n = int(round(seconds * rate))
+    return np.tile(mixture, (1, math.ceil(n / mixture.shape[1])))[:, :n]
+
+
+def seconds_to_separate(name, audio, rate, model, repeats=2):
+    """Wall-clock seconds of ``separate(name, audio, rate, model=model)``, the best of ``repeats``."""
+    import torch
+
+    from seplib.separate import separate
+
+    best = math.inf
+    for _ in range(repeats):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        separate(name, audio, rate, model=model)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="lab", help="run size: data, model and training plan (quick, lab, full)")
+    parser.add_argument("--steps", type=int, default=None, help="override the run size's training steps")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--out", default=None,
+                        help="folder for the benchmark's checkpoints (a new sub-folder per run; default: "
+                             "a temporary folder, deleted at the end)")
+    parser.add_argument("--json", default=None, help="also write the JSON to this file (must not exist)")
+    parser.add_argument("--backend", default="fast", choices=("fast", "museval"))
+    parser.add_argument("--tracks", type=int, default=None, help="score only the first N test tracks")
+    parser.add_argument("--reuse-scores", action="store_true",
+                        help="take the baselines' and classical methods' scores from the results store "
+                             "when it holds them for these tracks (evaluate the others)")
+    args = parser.parse_args(argv)
+
+    from seplib import STEMS, config
+
+    if args.size not in config.SIZES:
+        parser.error(f"--size must be one of {config.SIZES}, got {args.size!r}")
+    if args.json and Path(args.json).exists():
+        parser.error(f"--json {args.json}: the file exists; choose another name (nothing was overwritten)")
+
+    import torch
+
+    from seplib.classical.nmf import supervised_dictionaries
+    from seplib.data import open_dataset, track_mixture
+    from seplib.metrics import evaluate
+    from seplib.models import parameter_count
+    from seplib.train import TRAINING, train_model
+
+    started = time.perf_counter()
+    tracks = open_dataset("test", size=args.size)[: args.tracks]
+    rate = tracks[0].rate
+    speed_mixture = tiled(track_mixture(tracks[0]), rate, SPEED_SECONDS)
+    temporary = args.out is None
+    root = Path(tempfile.mkdtemp(prefix="seplib-deep-")) if temporary else Path(args.out)
+    run_dir = root / f"deep-{args.size}-{args.steps or 'default'}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if run_dir.exists():
+        parser.error(f"{run_dir} exists; choose another --out (nothing was overwritten)")
+    out = {"size": args.size, "steps": args.steps or TRAINING[args.size]["steps"], "backend": args.backend,
+           "tracks": len(tracks), "device": str(config.device()), "torch_threads": torch.get_num_threads(),
+           "speed_audio_seconds": SPEED_SECONDS, "models": {}, "baselines": {}, "classical": {}}
+    try:
+        # the floor, the ceiling and the classical methods
+        for method in BASELINES:
+            sdr, source = scores_of(method, tracks, args)
+            out["baselines"][method] = {"SDR": sdr, "source": source}
+            log(json.dumps({method: out["baselines"][method]}))
+        floor = out["baselines"]["mixture"]["SDR"]
+        for method in CLASSICAL:
+            kwargs = {}
+            if method == "nmf-supervised":  # the dictionaries of this size's training split (cached)
+                kwargs = {"dictionaries": supervised_dictionaries(size=args.size, progress=False)}
+            sdr, source = scores_of(method, tracks, args, kwargs)
+            out["classical"][method] = {"SDR": sdr, "mean_SDR": mean_over_stems(sdr, floor), "source": source}
+            log(json.dumps({method: out["classical"][method]}))
+        best = max(out["classical"], key=lambda m: out["classical"][m]["mean_SDR"])
+        out["baselines"]["best-classical"] = {"method": best, **out["classical"][best]}
+
+        # the learned models: train, score, time
+        for name in args.models:
+            log(f"training {name} ({args.size} size) into {run_dir / name}")
+            start = time.perf_counter()
+            model, history = train_model(name, size=args.size, steps=args.steps, out=run_dir / name,
+                                         progress=False)
+            train_seconds = time.perf_counter() - start
+            per_track = evaluate(name, tracks, backend=args.backend, store=False, progress=False, model=model)
+            sdr = median_sdr(per_track)
+            seconds = seconds_to_separate(name, speed_mixture, rate, model)
+            valid = [v for v in history["valid_loss"] if v == v]
+            out["models"][name] = {
+                "train_seconds": round(train_seconds, 1), "steps": history["step"][-1] if history["step"] else 0,
+                "parameters": parameter_count(model), "best_valid_loss": round(min(valid), 5) if valid else None,
+                "SDR": sdr, "mean_SDR": mean_over_stems(sdr, floor),
+                "seconds_per_60s": round(seconds, 3), "real_time_factor": round(seconds / SPEED_SECONDS, 4)}
+            log(json.dumps({name: out["models"][name]}))
+    finally:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
+
+    # checks, as booleans (None when a model they need was not run)
+    def stem_sdr(sdr, stem):
+        return sdr.get(stem) if sdr.get(stem) is not None else -math.inf
+
+    unet = out["models"].get("unet")
+    best_sdr = out["baselines"]["best-classical"]["SDR"]
+    out["checks"] = {
+        "unet_beats_best_classical_vocals_by_3db":
+            None if unet is None else stem_sdr(unet["SDR"], "vocals") >= stem_sdr(best_sdr, "vocals") + 3.0,
+        "every_model_beats_mixture_every_stem":
+            all(stem_sdr(m["SDR"], s) > floor[s] for m in out["models"].values() for s in STEMS),
+        "unet_separates_60s_under_3s": None if unet is None else unet["seconds_per_60s"] < 3.0,
+    }
+    out["total_seconds"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(out, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
