@@ -130,7 +130,16 @@ for name in FAMILIES["learned"]:
 # %%
 from seplib.classical.nmf import supervised_dictionaries
 
-supervised_dictionaries(progress=False)  # nmf-supervised's dictionaries: learned once (notebook 04), then cached
+# Notebook 04 runs the NMF methods with settings scaled to the run size; the same settings
+# here, so that what you hear and time below is what was scored.
+NMF = {"quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
+       "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
+       "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0)}[config.run_size()]
+dictionaries = supervised_dictionaries(n_components=NMF["dict_components"], n_iter=NMF["dict_iter"],
+                                       seconds=NMF["dict_seconds"], progress=False)  # learned once, then cached
+METHOD_KWARGS = {"nmf": dict(n_components=NMF["n_components"], n_iter=NMF["n_iter"]),
+                 "nmf-supervised": dict(dictionaries=dictionaries, n_iter=NMF["n_iter"]),
+                 "classical-nmf": dict(n_iter=NMF["n_iter"])}
 
 stored = metrics.load_scores(dataset)
 test_names = sorted(t.name for t in test)
@@ -156,7 +165,7 @@ for method in methods:
     reason = why_score(method)
     start = time.perf_counter()
     if reason:
-        metrics.evaluate(method, test, progress=False)
+        metrics.evaluate(method, test, progress=False, **METHOD_KWARGS.get(method, {}))
     log.append({"method": method, "family": family[method], "scores": f"scored now: {reason}" if reason else "reused",
                 "seconds": round(time.perf_counter() - start, 1)})
 display(pd.DataFrame(log).set_index("method"))
@@ -372,7 +381,8 @@ keep = int(listen.EXCERPT_SECONDS * rate)  # the room plays excerpts: keep only 
 estimates, timing = {}, []
 for method in methods:
     start = time.perf_counter()
-    est = separate(method, mixture, rate, **({"references": refs} if method in ORACLES else {}))
+    kwargs = {"references": refs} if method in ORACLES else METHOD_KWARGS.get(method, {})
+    est = separate(method, mixture, rate, **kwargs)
     seconds = time.perf_counter() - start
     timing.append({"method": method, "family": family[method], "seconds": seconds,
                    "real-time factor": seconds / listen_track.duration})
@@ -414,7 +424,8 @@ assert np.allclose(check["museval"], check["stored (fast backend)"], atol=0.01, 
 
 # %%
 room_tracks = [listen_track] + [t for t in test if t is not listen_track]
-display(listen.listening_room(room_tracks, shown, estimates={**estimates, **reference_estimates}, dataset=dataset))
+display(listen.listening_room(room_tracks, shown, estimates={**estimates, **reference_estimates}, dataset=dataset,
+                             method_kwargs=METHOD_KWARGS))
 
 # %% [markdown]
 # ## Exercises
