@@ -27,7 +27,8 @@ TRAINING = {
     "quick": dict(steps=32, batch_size=2, seconds=1.0, valid_every=8, per_track=2),
     "lab": dict(steps=300, batch_size=4, seconds=3.0, valid_every=50, per_track=4),
     "full": dict(steps=5000, batch_size=16, seconds=6.0, valid_every=250, per_track=8),
-    ("demucs-lite", "lab"): dict(batch_size=2, seconds=2.0),  # the slowest model on a CPU
+    ("demucs-lite", "quick"): dict(steps=16, seconds=0.25),  # the slowest model on a CPU
+    ("demucs-lite", "lab"): dict(batch_size=2, seconds=2.0),
 }
 """Training plan of each run size: steps, batch size, chunk seconds, how often to validate,
 validation chunks per track (quick: seconds on a CPU; lab: minutes on a laptop; full: a GPU);
