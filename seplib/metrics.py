@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import STEMS
+
 METRICS = ("SDR", "SIR", "SAR", "ISR")
 """The four BSSEval criteria, in the order tables show them."""
 FILTERS_LEN = 512
@@ -437,10 +439,6 @@ def mir_eval_images(references, estimates):
 # --------------------------------------------------------------------------------------------
 def _sorted_stems(names):
     """Stems in seplib's order (drums, bass, other, vocals, accompaniment), others after."""
-    try:
-        from . import STEMS
-    except ImportError:
-        STEMS = ("drums", "bass", "other", "vocals")
     order = tuple(STEMS) + ("accompaniment",)
     return sorted(names, key=lambda s: (order.index(s), "") if s in order else (len(order), s))
 
@@ -672,8 +670,9 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
         results_dir (str or Path): default :func:`seplib.config.results_dir`
 
     Returns:
-        table (pandas.DataFrame): index ``method``, one column per stem (dB), best mean first;
-        NaN where a method gives no estimate of that stem
+        table (pandas.DataFrame): index ``method``, one column per stem (dB), best mean over
+        the four stems first, then methods that give fewer stems; NaN where a method gives no
+        estimate of that stem
 
     Taught in: 08_leaderboard
     """
@@ -686,7 +685,11 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
         return pd.DataFrame().rename_axis("method")
     table = pd.DataFrame({m: aggregate(df)[metric] for m, df in scores.groupby("method")}).T
     table = table[_sorted_stems(table.columns)].rename_axis("method")
-    return table.loc[table.mean(axis=1).sort_values(ascending=False).index]
+    # rank by the mean over the four stems; methods that give fewer stems (REPET, HPSS) after
+    # those that give all four, ranked among themselves by the mean of what they give
+    four = table.reindex(columns=list(STEMS)).mean(axis=1, skipna=False)
+    order = pd.DataFrame({"four": four, "given": table.mean(axis=1)})
+    return table.loc[order.sort_values(["four", "given"], ascending=False, na_position="last").index]
 
 
 def dataset_of(tracks):

@@ -159,3 +159,17 @@ def test_evaluate_oracle_beats_mixture(tmp_path, monkeypatch):
     board = metrics.leaderboard("fake", results_dir=tmp_path)
     assert list(board.index) == ["oracle-irm", "mixture"]
     assert (board.loc["oracle-irm"] > board.loc["mixture"] + 3).all()
+
+
+def test_leaderboard_ranks_four_stem_methods_before_partial_ones(tmp_path):
+    import pandas as pd
+
+    from seplib import metrics
+
+    def rows(scores):
+        return pd.DataFrame([{"track": "t", "stem": s, "metric": "SDR", "value": v} for s, v in scores.items()])
+
+    metrics.save_scores("good", "d", rows({"drums": 5, "bass": 5, "other": 5, "vocals": 5}), results_dir=tmp_path)
+    metrics.save_scores("floor", "d", rows({"drums": -5, "bass": -5, "other": -5, "vocals": -5}), results_dir=tmp_path)
+    metrics.save_scores("partial", "d", rows({"vocals": 9, "accompaniment": 9}), results_dir=tmp_path)
+    assert list(metrics.leaderboard("d", results_dir=tmp_path).index) == ["good", "floor", "partial"]
