@@ -97,6 +97,8 @@ def main(argv=None):
     parser.add_argument("--size", default="lab", help="run size: data, model and training plan (quick, lab, full)")
     parser.add_argument("--steps", type=int, default=None, help="override the run size's training steps")
     parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
+    parser.add_argument("--classical", nargs="*", default=list(CLASSICAL), choices=CLASSICAL,
+                        help="classical methods to find the best one among (default: all)")
     parser.add_argument("--out", default=None,
                         help="folder for the benchmark's checkpoints (a new sub-folder per run; default: "
                              "a temporary folder, deleted at the end)")
@@ -142,7 +144,7 @@ def main(argv=None):
             out["baselines"][method] = {"SDR": sdr, "source": source}
             log(json.dumps({method: out["baselines"][method]}))
         floor = out["baselines"]["mixture"]["SDR"]
-        for method in CLASSICAL:
+        for method in args.classical:
             kwargs = {}
             if method == "nmf-supervised":  # the dictionaries of this size's training split (cached)
                 kwargs = {"dictionaries": supervised_dictionaries(size=args.size, progress=False)}
