@@ -36,7 +36,7 @@ data: $(VENV)/.installed ffmpeg
 	$(BIN)/seplib data
 
 lab: $(VENV)/.installed-lab ffmpeg data
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Two pytest workers, one thread each; a notebook runs whole on one worker (loadfile).
 test: $(VENV)/.installed ffmpeg
