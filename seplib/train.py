@@ -236,7 +236,9 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         out_dir (str or Path): where ``last.pt`` (for resuming) and ``best.pt`` (best validation)
             go; ``None``: no files
         checkpoint_every (int): steps between writes of ``last.pt`` (default: ``valid_every``)
-        resume (bool): continue from ``out_dir/last.pt`` if it exists
+        resume (bool): continue from ``out_dir/last.pt`` if it exists; the seed, batch size and
+            training data (items per epoch, chunk length) must be those of the saved run, while
+            ``steps`` may grow (the schedule then stretches to the new length)
         seed (int): seeds the data order and torch/numpy/python (on a fresh start)
         device (torch.device): default :func:`seplib.config.device`
         amp (bool): mixed precision on CUDA (bfloat16, or float16 with loss scaling); never
@@ -273,7 +275,9 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     if amp and device.type == "cuda":
         amp_dtype = torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-    settings = {"seed": seed, "batch_size": batch_size}
+    # what fixes the data a step sees: a resumed run must match these to see the same batches
+    settings = {"seed": seed, "batch_size": batch_size, "items_per_epoch": len(train_set),
+                "chunk_samples": getattr(train_set, "length", None)}
     state = {"step": 0, "history": {c: [] for c in COLUMNS}, "best_valid": math.inf,
              "bad_validations": 0, "interval_losses": [], "stopped": False}
     best_state = None
@@ -282,9 +286,16 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     last_path = check_out_dir(out_dir, resume) if out_dir else None
     if resume and last_path and last_path.exists():
         saved = torch.load(last_path, map_location="cpu", weights_only=True)
-        if saved["settings"] != settings:
-            raise ValueError(f"{last_path} was trained with {saved['settings']}, not {settings}: "
-                             "resuming would change the data order; use the same seed and batch_size")
+        differ = {k: (saved["settings"][k], settings[k]) for k in saved["settings"].keys() & settings.keys()
+                  if saved["settings"][k] != settings[k]}
+        if differ:
+            said = ", ".join(f"{k} {a} (now {b})" for k, (a, b) in sorted(differ.items()))
+            raise ValueError(f"{last_path} was trained with {said}: resuming would change the data it sees; "
+                             "resume with the same settings, or train into another folder")
+        planned = saved.get("fit", {}).get("steps")
+        if planned is not None and planned != steps and saved["state"]["step"] < steps:
+            print(f"resuming at step {saved['state']['step']} of a run planned for {planned} steps, now "
+                  f"{steps}: the learning-rate schedule stretches to the new length")
         model.load_state_dict(saved["model_state"])
         optimizer.load_state_dict(saved["optimizer_state"])
         if saved["scaler_state"]:  # empty when saved without float16 loss scaling

@@ -130,6 +130,20 @@ def test_resumed_run_equals_an_unbroken_run(tmp_path):
         train.fit(TinyConv(), *data(), out_dir=tmp_path / "b", resume=True, **{**settings, "seed": 6})
 
 
+def test_resume_refuses_other_training_data(tmp_path):
+    train_set, _ = data()
+    train.fit(Gains(), train_set, steps=2, batch_size=2, out_dir=tmp_path, device="cpu", progress=False)
+    longer = RandomChunks(train_set.songs, seconds=0.5, samples_per_epoch=len(train_set), seed=0)
+    assert longer.length != train_set.length
+    with pytest.raises(ValueError, match=r"chunk_samples .*\(now "):
+        train.fit(Gains(), longer, steps=4, batch_size=2, out_dir=tmp_path, resume=True, device="cpu",
+                  progress=False)
+    more = RandomChunks(train_set.songs, seconds=0.1, samples_per_epoch=len(train_set) + 1, seed=0)
+    with pytest.raises(ValueError, match="items_per_epoch"):
+        train.fit(Gains(), more, steps=4, batch_size=2, out_dir=tmp_path, resume=True, device="cpu",
+                  progress=False)
+
+
 def test_a_fresh_run_never_overwrites_a_checkpoint(tmp_path):
     train_set, valid_set = data()
     train.fit(Gains(), train_set, steps=2, batch_size=2, out_dir=tmp_path, device="cpu", progress=False)
