@@ -52,12 +52,13 @@ def main(argv=None):
     mixture, references = track_mixture(tracks[0]), track_stems(tracks[0])
     out = {"size": args.size, "backend": args.backend, "tracks": len(tracks),
            "device": str(config.device()), "torch_threads": torch.get_num_threads(), "methods": {}}
-    for method in args.methods:
-        kwargs = {"size": args.size} if method == "nmf-supervised" else {}
-        if method == "nmf-supervised":  # learn (or load) the dictionaries before the clock starts
-            from seplib.classical.nmf import supervised_dictionaries
+    nmf_kwargs = {}
+    if any("nmf" in m for m in args.methods):  # the size's NMF settings; dictionaries learned before the clock starts
+        from seplib.classical import nmf
 
-            kwargs = {"dictionaries": supervised_dictionaries(size=args.size, progress=False)}
+        nmf_kwargs = nmf.method_kwargs(args.size)
+    for method in args.methods:
+        kwargs = nmf_kwargs.get(method, {})
         per_track = evaluate(method, tracks, backend=args.backend, store=False, progress=False, **kwargs)
         scores = summary(per_track, method)
         seconds, length = seconds_for_30s(method, mixture, tracks[0].rate, references, **kwargs)

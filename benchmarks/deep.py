@@ -7,7 +7,7 @@ the oracle IRM (the ceiling) and the best classical method, and the seconds it t
 separate 60 s of stereo audio (a test mixture repeated). Models are trained into a folder
 of their own (``--out``, default a temporary folder), so checkpoints in the models folder
 are never touched; only ``nmf-supervised``'s dictionaries are read from (or, the first
-time, written to) their usual cache.
+time, written to) their usual cache, learned with the size's ``seplib.classical.nmf.SETTINGS``.
 
     python benchmarks/deep.py --size lab --json deep-lab.json
 
@@ -119,7 +119,7 @@ def main(argv=None):
 
     import torch
 
-    from seplib.classical.nmf import supervised_dictionaries
+    from seplib.classical.nmf import method_kwargs
     from seplib.data import open_dataset, track_mixture
     from seplib.metrics import evaluate
     from seplib.models import parameter_count
@@ -144,11 +144,10 @@ def main(argv=None):
             out["baselines"][method] = {"SDR": sdr, "source": source}
             log(json.dumps({method: out["baselines"][method]}))
         floor = out["baselines"]["mixture"]["SDR"]
+        # the NMF methods with the size's settings (dictionaries learned once, then cached)
+        nmf_kwargs = method_kwargs(args.size) if any("nmf" in m for m in args.classical) else {}
         for method in args.classical:
-            kwargs = {}
-            if method == "nmf-supervised":  # the dictionaries of this size's training split (cached)
-                kwargs = {"dictionaries": supervised_dictionaries(size=args.size, progress=False)}
-            sdr, source = scores_of(method, tracks, args, kwargs)
+            sdr, source = scores_of(method, tracks, args, nmf_kwargs.get(method))
             out["classical"][method] = {"SDR": sdr, "mean_SDR": mean_over_stems(sdr, floor), "source": source}
             log(json.dumps({method: out["classical"][method]}))
         best = max(out["classical"], key=lambda m: out["classical"][m]["mean_SDR"])

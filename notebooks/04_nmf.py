@@ -58,10 +58,8 @@ track = test[0]
 rate = track.rate
 mixture, stems = data.track_mixture(track), data.track_stems(track)
 excerpt = slice(0, min(mixture.shape[1], 6 * rate))  # 6 s for the listening examples
-# NMF sizes by run size: components, iterations, seconds of each training song
-SIZE = {"quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
-        "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
-        "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0)}[config.run_size()]
+# NMF sizes of this run size (nmf.SETTINGS): components, iterations, seconds of each training song
+SIZE = nmf.settings()
 print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SIZE}")
 
 # %% [markdown]

@@ -128,18 +128,12 @@ for name in FAMILIES["learned"]:
 # `metrics.evaluate(method, test)`, which separates each song, scores it and stores the result.
 
 # %%
-from seplib.classical.nmf import supervised_dictionaries
+from seplib.classical import nmf
 
-# Notebook 04 runs the NMF methods with settings scaled to the run size; the same settings
-# here, so that what you hear and time below is what was scored.
-NMF = {"quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
-       "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
-       "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0)}[config.run_size()]
-dictionaries = supervised_dictionaries(n_components=NMF["dict_components"], n_iter=NMF["dict_iter"],
-                                       seconds=NMF["dict_seconds"], progress=False)  # learned once, then cached
-METHOD_KWARGS = {"nmf": dict(n_components=NMF["n_components"], n_iter=NMF["n_iter"]),
-                 "nmf-supervised": dict(dictionaries=dictionaries, n_iter=NMF["n_iter"]),
-                 "classical-nmf": dict(n_iter=NMF["n_iter"])}
+# The NMF methods run with the sizes of this run size (nmf.SETTINGS), as in notebook 04, so
+# that what you hear and time below is what was scored; the supervised dictionaries are
+# learned once, then cached.
+METHOD_KWARGS = nmf.method_kwargs()
 
 stored = metrics.load_scores(dataset)
 test_names = sorted(t.name for t in test)

@@ -12,6 +12,7 @@ import torch
 
 from seplib.classical import hz_to_bins, masks_to_estimates, seconds_to_frames, softmask, spectrogram
 from seplib.classical.hpss import hpss, hpss_masks, median_filter_freq, median_filter_time, separate_hpss
+from seplib.classical import nmf as nmf_module
 from seplib.classical.nmf import (dictionary_path, nmf, separate_nmf, separate_nmf_supervised,
                                   supervised_dictionaries)
 from seplib.classical.pipelines import lowpass, separate_classical_nmf, separate_classical_repet
@@ -319,6 +320,23 @@ def test_supervised_dictionaries_are_learned_once(tmp_path, monkeypatch):
     second = supervised_dictionaries(**kwargs)  # loaded, not learned again
     assert all(torch.equal(first[s], second[s]) for s in first)
     assert dictionary_path("tiny", {"n_components": 4}) != dictionary_path("tiny", {"n_components": 3})
+
+
+def test_nmf_defaults_follow_the_run_size(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    root = tmp_path / "tiny"
+    _write_track(root / "train" / "song one", rng)
+    monkeypatch.setenv("SEPLIB_MODELS", str(tmp_path / "models"))
+    quick = nmf_module.settings("quick")
+    assert quick["dict_components"] < nmf_module.settings("full")["dict_components"]
+    kwargs = nmf_module.method_kwargs("quick", root=root)
+    dictionaries = kwargs["nmf-supervised"]["dictionaries"]
+    assert all(d.shape[1] == quick["dict_components"] for d in dictionaries.values())
+    assert kwargs["nmf"] == {"n_components": quick["n_components"], "n_iter": quick["n_iter"]}
+    saved = torch.load(next((tmp_path / "models" / "nmf").glob("tiny-*.pt")))
+    assert saved["params"]["seconds"] == quick["dict_seconds"] and saved["params"]["n_iter"] == quick["dict_iter"]
+    with pytest.raises(ValueError, match="size must be one of"):
+        nmf_module.settings("huge")
 
 
 # --------------------------------------------------------------------------------------------

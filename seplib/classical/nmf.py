@@ -37,6 +37,33 @@ BETAS = ("euclidean", "kl")
 """The two costs :func:`nmf` knows."""
 EPS = 1e-10
 
+SETTINGS = {
+    "quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
+    "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
+    "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0),
+}
+"""NMF sizes of each run size: ``n_components`` and ``n_iter`` to separate a song, and for the
+supervised dictionaries the templates per stem (``dict_components``), learning iterations
+(``dict_iter``) and seconds of each training song (``dict_seconds``).  Learning is the slow
+part: seconds at ``quick``, about a minute on one CPU core at ``lab``."""
+
+
+def settings(size=None):
+    """The NMF sizes of a run size (see :data:`SETTINGS`).
+
+    Args:
+        size (str): ``quick``, ``lab`` or ``full`` (default :func:`seplib.config.run_size`)
+
+    Returns:
+        settings (dict): a copy of ``SETTINGS[size]``
+
+    Taught in: 04_nmf
+    """
+    size = size or config.run_size()
+    if size not in SETTINGS:
+        raise ValueError(f"size must be one of {tuple(SETTINGS)}, got {size!r}")
+    return dict(SETTINGS[size])
+
 
 def nmf_cost(V, WH, beta="kl", constant=None):
     r"""The NMF cost :math:`D(V \,|\, WH)`.
@@ -410,15 +437,17 @@ def dictionary_path(dataset, params):
     return models_dir() / "nmf" / f"{dataset}-{key}.pt"
 
 
-def supervised_dictionaries(root=None, size=None, n_components=32, beta="kl", n_iter=100,
-                            seconds=30.0, n_fft=N_FFT, hop=HOP, seed=0, device=None, progress=True):
+def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", n_iter=None,
+                            seconds=None, n_fft=N_FFT, hop=HOP, seed=0, device=None, progress=True):
     """The per-stem dictionaries of a data set's training split: learned once, then cached.
 
     Args:
-        root, size: which data set (as in :func:`seplib.data.open_dataset`)
-        n_components (int): templates per stem
-        beta (str), n_iter (int), seed (int), device: as in :func:`nmf`
-        seconds (float): excerpt of each training track used
+        root, size: which data set (as in :func:`seplib.data.open_dataset`); ``size`` also
+            picks the defaults below from :data:`SETTINGS`
+        n_components (int): templates per stem (default: the size's ``dict_components``)
+        beta (str), seed (int), device: as in :func:`nmf`
+        n_iter (int): learning iterations (default: the size's ``dict_iter``)
+        seconds (float): excerpt of each training track used (default: the size's ``dict_seconds``)
         n_fft (int), hop (int): STFT frame length and hop
         progress (bool): show progress while learning
 
@@ -429,6 +458,10 @@ def supervised_dictionaries(root=None, size=None, n_components=32, beta="kl", n_
     """
     from ..data import dataset_name, open_dataset
 
+    defaults = settings(size)
+    n_components = n_components or defaults["dict_components"]
+    n_iter = n_iter or defaults["dict_iter"]
+    seconds = seconds or defaults["dict_seconds"]
     params = {"n_components": n_components, "beta": beta, "n_iter": n_iter, "seconds": seconds,
               "n_fft": n_fft, "hop": hop, "seed": seed}
     path = dictionary_path(dataset_name(root, size), params)
@@ -444,7 +477,7 @@ def supervised_dictionaries(root=None, size=None, n_components=32, beta="kl", n_
     return dictionaries
 
 
-def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=32,
+def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
                             beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None):
     r"""Supervised NMF separation: fixed per-stem dictionaries, activations fitted to the mixture.
 
@@ -457,9 +490,11 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
         dictionaries (dict): ``{stem: (freqs, components)}``; default: learned on the
             training split of the data set (``root``, ``size``) by
             :func:`supervised_dictionaries` and cached
-        root, size: which data set's training split to learn from
-        n_components (int): templates per stem, when learning
-        beta (str), n_iter (int): cost and iterations, for learning and for fitting ``H``
+        root, size: which data set's training split to learn from (and, by ``size``, the
+            learning settings of :data:`SETTINGS`)
+        n_components (int): templates per stem, when learning (default: the size's)
+        beta (str): the cost, for learning and for fitting ``H``
+        n_iter (int): iterations fitting ``H``
         power (float): exponent of the masks
         n_fft (int), hop (int): STFT frame length and hop (must match the dictionaries)
         seed (int), device: as in :func:`nmf`
@@ -471,8 +506,8 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
     Taught in: 04_nmf
     """
     if dictionaries is None:
-        dictionaries = supervised_dictionaries(root, size, n_components, beta, n_iter, n_fft=n_fft,
-                                               hop=hop, seed=seed, device=device)
+        dictionaries = supervised_dictionaries(root, size, n_components, beta, n_fft=n_fft, hop=hop,
+                                               seed=seed, device=device)
     X, V = spectrogram(mixture, n_fft, hop)
     blocks = [torch.as_tensor(np.asarray(d) if not torch.is_tensor(d) else d, dtype=torch.float32)
               for d in dictionaries.values()]
@@ -488,3 +523,24 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
     rest = list(masks)[-1]
     del masks[rest]
     return masks_to_estimates(X, masks, mixture, rest=rest, n_fft=n_fft, hop=hop)
+
+
+def method_kwargs(size=None, root=None, progress=False):
+    """``separate()`` keyword arguments of the three NMF methods at a run size, so that
+    notebooks and benchmarks run them alike; learns (or loads) the supervised dictionaries.
+
+    Args:
+        size (str): run size (default :func:`seplib.config.run_size`), see :data:`SETTINGS`
+        root: data set root whose training split the dictionaries come from
+        progress (bool): show progress while learning the dictionaries
+
+    Returns:
+        kwargs (dict): ``{"nmf": {...}, "nmf-supervised": {...}, "classical-nmf": {...}}``
+
+    Taught in: 04_nmf
+    """
+    s = settings(size)
+    dictionaries = supervised_dictionaries(root, size, progress=progress)
+    return {"nmf": dict(n_components=s["n_components"], n_iter=s["n_iter"]),
+            "nmf-supervised": dict(dictionaries=dictionaries, n_iter=s["n_iter"]),
+            "classical-nmf": dict(n_iter=s["n_iter"])}
