@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from . import STEMS
+from .data.musdb import dataset_of  # noqa: F401  (notebooks call metrics.dataset_of)
 
 METRICS = ("SDR", "SIR", "SAR", "ISR")
 """The four BSSEval criteria, in the order tables show them."""
@@ -690,24 +691,6 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
     four = table.reindex(columns=list(STEMS)).mean(axis=1, skipna=False)
     order = pd.DataFrame({"four": four, "given": table.mean(axis=1)})
     return table.loc[order.sort_values(["four", "given"], ascending=False, na_position="last").index]
-
-
-def dataset_of(tracks):
-    """The name the scores of these tracks are stored under: their data set's folder name.
-
-    Args:
-        tracks (list): musdb tracks, as from :func:`seplib.data.open_dataset`
-
-    Returns:
-        name (str): e.g. ``synth-lab`` or ``MUSDB18HQ`` (the folder above the ``test`` folder,
-        as :func:`seplib.data.dataset_name` names it), with ``-train`` appended for training tracks
-
-    Taught in: 01_stft_and_masks
-    """
-    track = tracks[0]
-    path = Path(track.path).resolve()
-    root = next((p.parent for p in path.parents if p.name == track.subset), path.parent)
-    return root.name + ("" if track.subset == "test" else f"-{track.subset}")
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,

@@ -109,6 +109,9 @@ def test_musdb_path_env_is_used(tiny_root, monkeypatch):
     monkeypatch.setenv("MUSDB_PATH", str(tiny_root))
     assert data.resolve_root() == tiny_root
     assert data.dataset_name() == tiny_root.name
+    # named from its root or from its tracks, a data set has one name
+    assert data.dataset_of(data.open_dataset("test")) == data.dataset_name()
+    assert data.dataset_of(data.open_dataset("train")) == data.dataset_name() + "-train"
 
 
 def test_offline_flag(monkeypatch):

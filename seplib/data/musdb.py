@@ -184,7 +184,8 @@ def open_dataset(split="test", root=None, size=None, check=True):
 
 
 def dataset_name(root=None, size=None):
-    """A short name for a data set, used to file its scores: e.g. ``synth-quick``, ``MUSDB18HQ``.
+    """A short name for a data set, from its root: e.g. ``synth-quick``, ``MUSDB18HQ``; the
+    folder its models and dictionaries are kept in. :func:`dataset_of` names it from its tracks.
 
     Taught in: 01_stft_and_masks
     """
@@ -192,6 +193,24 @@ def dataset_name(root=None, size=None):
         return f"synth-{size or config.run_size()}"
     root = root or os.environ["MUSDB_PATH"]
     return PREVIEWS if str(root) == PREVIEWS else Path(root).expanduser().resolve().name
+
+
+def dataset_of(tracks):
+    """The name the scores of these tracks are stored under: their data set's folder name.
+
+    Args:
+        tracks (list): musdb tracks, as from :func:`seplib.data.open_dataset`
+
+    Returns:
+        name (str): e.g. ``synth-lab`` or ``MUSDB18HQ`` (the folder above the ``test`` folder,
+        as :func:`dataset_name` names it), with ``-train`` appended for training tracks
+
+    Taught in: 01_stft_and_masks
+    """
+    track = tracks[0]
+    path = Path(track.path).resolve()
+    root = next((p.parent for p in path.parents if p.name == track.subset), path.parent)
+    return root.name + ("" if track.subset == "test" else f"-{track.subset}")
 
 
 def _read(track, source, name):
