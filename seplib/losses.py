@@ -215,6 +215,31 @@ def si_sdr(estimates, targets, eps=EPS):
     return 10 * torch.log10((target.pow(2).sum(-1) + eps) / (noise.pow(2).sum(-1) + eps))
 
 
+def sdr_loss(estimates, targets, weights=None, stems=STEMS, eps=EPS):
+    r"""Negative SDR (dB) of each stem over the whole batch, averaged over stems.
+
+    .. math:: \mathcal L_j = -10\log_{10}\frac{\sum \|s_j\|^2}{\sum \|s_j - \hat s_j\|^2}
+
+    with both sums over the batch's items, channels and samples.  It is the evaluation's SDR
+    (without BSSEval's allowed filter), so each stem counts alike however loud it is; pooling
+    the batch keeps a chunk where a stem is silent (a vocal rest) from dominating.
+
+    Args:
+        estimates (torch.Tensor): ``(batch, stems, channels, samples)``
+        targets (torch.Tensor): same shape
+        weights: per-stem weights (see :func:`weigh_stems`)
+
+    Returns:
+        loss (torch.Tensor): scalar in dB (0 for silence as the estimate; lower is better)
+
+    Taught in: 05_unet
+    """
+    estimates, targets = estimates.float(), targets.float()
+    signal = targets.pow(2).transpose(0, 1).reshape(targets.shape[1], -1).sum(1)               # (stems,)
+    error = (targets - estimates).pow(2).transpose(0, 1).reshape(targets.shape[1], -1).sum(1)  # (stems,)
+    return weigh_stems(-10 * torch.log10((signal + eps) / (error + eps)), weights, stems)
+
+
 def si_sdr_loss(estimates, targets, weights=None, stems=STEMS):
     """Negative SI-SDR (dB), averaged: lower is better, unchanged by rescaling an estimate.
 
@@ -234,6 +259,9 @@ FAMILIES = {"unet": "masked-magnitude", "dprnn": "masked-magnitude",
             "demucs-lite": "waveform+stft", "demucs_lite": "waveform+stft", "conv1d": "waveform"}
 """Model name -> its default loss recipe (see :func:`loss_for`)."""
 
+KINDS = ("l1", "l2", "sdr")
+"""The masked-magnitude models' losses :func:`loss_for` knows."""
+
 
 def _stem_spectrogram(model, stems):
     """The model's own STFT of each stem: ``(batch, stems, channels, samples)`` -> complex
@@ -246,13 +274,15 @@ def _stem_spectrogram(model, stems):
 def loss_for(model_name, kind="l1", stft_weight=1.0, spec_augment=None, **stem_weights):
     """The default training loss of a model family.
 
-    * ``unet``, ``dprnn``: L1 (or L2) between ``mask * |X|`` and the stems' magnitudes;
+    * ``unet``, ``dprnn``: L1 (or L2) between ``mask * |X|`` and the stems' magnitudes, or
+      (``kind="sdr"``) :func:`sdr_loss` of the waveforms the masks give;
     * ``demucs-lite``: waveform L1 + ``stft_weight`` * multi-resolution STFT loss;
     * ``conv1d``: waveform L1.
 
     Args:
         model_name (str): a key of :data:`FAMILIES`
-        kind (str): ``"l1"`` or ``"l2"`` for the masked-magnitude losses
+        kind (str): the masked-magnitude models' loss: ``"l1"``, ``"l2"`` (on magnitudes) or
+            ``"sdr"`` (on the waveforms, through the inverse STFT with the mixture's phase)
         stft_weight (float): weight of the multi-resolution STFT term (demucs-lite)
         spec_augment (bool or dict): TF models only: while training, the model sees its input
             spectrogram through :func:`seplib.data.chunks.spec_augment` (a dict: its arguments)
@@ -268,6 +298,8 @@ def loss_for(model_name, kind="l1", stft_weight=1.0, spec_augment=None, **stem_w
     if model_name not in FAMILIES:
         raise ValueError(f"no default loss for model {model_name!r}; known: {', '.join(FAMILIES)}")
     family = FAMILIES[model_name]
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     weights = stem_weights or None
     if spec_augment and family != "masked-magnitude":
         raise ValueError(f"spec_augment needs a spectrogram model, not {model_name!r}")
@@ -282,6 +314,8 @@ def loss_for(model_name, kind="l1", stft_weight=1.0, spec_augment=None, **stem_w
                 masks = model.masks(mixture, hide(X, **augment))
             else:
                 masks = model.masks(mixture, X)  # (batch, stems, channels, freqs, frames)
+            if kind == "sdr":  # masks -> waveforms (batch, stems, channels, samples)
+                return sdr_loss(model.front.apply(X, masks, mixture.shape[-1]), stems, weights, names)
             mix_mag = X.abs().unsqueeze(1)  # (batch, 1, channels, freqs, frames)
             target = _stem_spectrogram(model, stems).abs()
             return magnitude_loss(masks.float() * mix_mag, target, kind, weights, names)

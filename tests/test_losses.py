@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -131,3 +133,33 @@ def test_multi_resolution_stft_loss_survives_a_silent_stem():
     value = losses.multi_resolution_stft_loss(est, target)
     assert torch.isfinite(value) and value.item() < 5
     assert losses.multi_resolution_stft_loss(target, target).item() == pytest.approx(0, abs=1e-6)
+
+
+def test_sdr_loss_counts_each_stem_alike_whatever_its_level():
+    est, target = pair()
+    assert float(losses.sdr_loss(torch.zeros_like(target), target)) == pytest.approx(0.0, abs=1e-4)
+    assert float(losses.sdr_loss(target, target)) < -60
+    # the error is 0.3 of a unit-variance signal in every stem: 10 log10(1 / 0.09) dB
+    assert float(losses.sdr_loss(est, target)) == pytest.approx(-10 * math.log10(1 / 0.09), abs=0.2)
+    # a stem 100 times quieter, with an error 100 times smaller, weighs the same
+    scale = torch.tensor([1.0, 1.0, 1.0, 0.01])[None, :, None, None]
+    assert float(losses.sdr_loss(scale * est, scale * target)) == pytest.approx(
+        float(losses.sdr_loss(est, target)), abs=1e-3)
+    # pooled over the batch: an item where a stem is silent does not make it infinite
+    target[0, 3], est[0, 3] = 0.0, 1e-3
+    assert math.isfinite(float(losses.sdr_loss(est, target)))
+
+
+def test_sdr_kind_scores_the_masked_waveforms():
+    from seplib import models
+
+    torch.manual_seed(0)
+    model = models.build("unet", **models.HPARAMS["unet"]["quick"]).eval()
+    mixture = torch.randn(2, 2, 8192)
+    stems = torch.stack([0.1 * mixture, 0.2 * mixture, 0.3 * mixture, 0.4 * mixture], 1)
+    value = losses.loss_for("unet", kind="sdr")(model, mixture, stems)
+    assert value.item() == pytest.approx(losses.sdr_loss(model(mixture), stems).item(), abs=1e-4)
+    value.backward()
+    assert model.head.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="kind must be one of"):
+        losses.loss_for("unet", kind="l3")
