@@ -92,11 +92,14 @@ def losses(history, ax=None, title="training"):
 
     ax = _axes(ax, (8, 3))
     h = pd.DataFrame(history) if not isinstance(history, pd.DataFrame) else history
+    positive = True
     for col in ("train_loss", "valid_loss"):
         if col in h and h[col].notna().any():
             d = h[["step", col]].dropna()
+            positive = positive and bool((d[col] > 0).all())
             ax.plot(d["step"], d[col], marker="o" if col == "valid_loss" else None, ms=3, label=col)
-    ax.set(xlabel="step", ylabel="loss", title=title, yscale="log")
+    # a log axis where every loss is positive; a linear one for losses in dB (e.g. -SDR)
+    ax.set(xlabel="step", ylabel="loss", title=title, yscale="log" if positive else "linear")
     ax.legend()
     return ax
 

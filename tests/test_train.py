@@ -235,3 +235,13 @@ def test_fit_calls_back_after_each_validation(capsys):
     assert [h["step"] for h in seen] == [[2], [2, 4], [2, 4, 6]]
     assert seen[-1] == history
     assert live.figure.axes[0].get_lines()  # the curve was drawn
+
+
+def test_loss_plot_axis_suits_the_loss():
+    from seplib import plots
+
+    history = {"step": [1, 2, 3], "train_loss": [0.5, 0.2, 0.1], "valid_loss": [0.6, 0.3, 0.2], "lr": [1e-3] * 3}
+    assert plots.losses(history).get_yscale() == "log"
+    in_db = {**history, "train_loss": [-1.0, -3.0, -4.0], "valid_loss": [-0.5, -2.0, -3.5]}  # -SDR
+    ax = plots.losses(in_db)
+    assert ax.get_yscale() == "linear" and len(ax.get_lines()) == 2
