@@ -206,7 +206,9 @@ print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples),
 # optimizer can learn *anything*: train on one single chunk and watch the loss fall. If it
 # does not fall by a large factor, there is a bug (a wrong target, a detached tensor, a
 # learning rate off by 100) and the long run would only waste time. Here with
-# `seplib.train.train_step`, the step `fit` repeats.
+# `seplib.train.train_step`, the step `fit` repeats, and the plainest loss: L1 between the
+# masked mixture magnitudes $M_j \odot |X|$ and the true magnitudes $|S_j|$, whose floor we can
+# compute (the ideal ratio mask's loss).
 
 # %%
 one = FixedChunks(train_tracks[:1], seconds=0.25, per_track=3)
@@ -214,7 +216,7 @@ one_mix, one_stems = (t[None] for t in one[1])           # (1, channels, samples
 config.seed_everything(0)
 small = models.build("unet", **models.HPARAMS["unet"]["quick"])
 optimizer = torch.optim.Adam(small.parameters(), lr=1e-2)
-loss_fn = losses.loss_for("unet")
+loss_fn = losses.loss_for("unet", kind="l1")
 overfit = [train.train_step(small, loss_fn, optimizer, one_mix, one_stems) for _ in range(30)]
 
 # for scale: the loss of the ideal ratio mask on the same chunk
@@ -235,6 +237,18 @@ assert overfit[-1] < 0.3 * overfit[0], "the model cannot even fit one chunk: loo
 
 # %% [markdown]
 # ## 5. Training
+# **The loss.** L1 on magnitudes measures errors in absolute terms: the loud bins of loud stems
+# dominate it, and a quiet stem's errors hardly count, while the scores are per stem and
+# relative (dB). The U-Net trains instead on what we score it by,
+# the SDR of each stem's waveform (the masks applied to the mixture's STFT, back through the
+# inverse STFT), over the whole batch (so a chunk where a stem is silent does not dominate):
+#
+# $$\mathcal L = -\frac{1}{J}\sum_j 10\log_{10}\frac{\sum \|s_j\|^2}{\sum \|s_j - \hat s_j\|^2}$$
+#
+# (`losses.sdr_loss`; `losses.loss_for("unet")` picks it, `kind="l1"` the magnitude loss).
+# Lower is better, and it is in dB: $-4$ means an SDR of $4$ dB on the batch. Section 9
+# compares the losses (at the `lab` and `full` sizes).
+#
 # `seplib.train.train_model("unet")` does the whole recipe: random chunks of the train split
 # (with the augmentation above), fixed chunks of the valid split for validation, AdamW with a
 # cosine learning-rate schedule, gradient clipping and mixed precision on a GPU. It keeps two
@@ -381,7 +395,8 @@ display(audio.play(separate("unet", references[worst], rate)["vocals"][:, excerp
 #
 # ## 9. Ablations: which knobs matter?
 # The systems this notebook follows varied the depth, the kernel size, the gate, the weight of
-# the vocals in the loss and L1 vs L2. Each setting below is a short training from the same
+# the vocals in the loss and the loss itself (SDR of the waveforms, or L1 or L2 on magnitudes).
+# Each setting below is a short training from the same
 # seed, written to `models_dir() / "unet-ablations" / <setting>` (so re-running resumes, and
 # finished settings return at once), and scored with the same yardstick: the mean SDR on the
 # validation chunks. In the `quick` size only two tiny runs; in `lab` and `full` a handful.
@@ -393,7 +408,8 @@ SETTINGS = {
     "depth 3": dict(depth=3),
     "kernel 3": dict(kernel_size=3),
     "vocals x 4 in the loss": dict(weights={"vocals": 4.0}),
-    "L2 instead of L1": dict(weights={"kind": "l2"}),
+    "L1 on magnitudes instead of SDR": dict(weights={"kind": "l1"}),
+    "L2 on magnitudes instead of SDR": dict(weights={"kind": "l2"}),
 }
 ABLATION_STEPS = {"quick": 2, "lab": 100, "full": 1000}[SIZE]
 chosen = list(SETTINGS)[:2] if SIZE == "quick" else list(SETTINGS)

@@ -263,6 +263,7 @@ KINDS = ("l1", "l2", "sdr")
 """The masked-magnitude models' losses :func:`loss_for` knows."""
 
 
+
 def _stem_spectrogram(model, stems):
     """The model's own STFT of each stem: ``(batch, stems, channels, samples)`` -> complex
     ``(batch, stems, channels, freqs, frames)``."""
@@ -271,11 +272,12 @@ def _stem_spectrogram(model, stems):
     return spec.reshape(batch, n, *spec.shape[1:])
 
 
-def loss_for(model_name, kind="l1", stft_weight=1.0, spec_augment=None, **stem_weights):
+def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_weights):
     """The default training loss of a model family.
 
-    * ``unet``, ``dprnn``: L1 (or L2) between ``mask * |X|`` and the stems' magnitudes, or
-      (``kind="sdr"``) :func:`sdr_loss` of the waveforms the masks give;
+    * ``unet``, ``dprnn``: :func:`sdr_loss` of the waveforms their masks give (``kind="sdr"``),
+      or L1 / L2 between ``mask * |X|`` and the stems' magnitudes (``kind="l1"`` / ``"l2"``);
+      at the ``lab`` size SDR beat L1 on every stem, for both models;
     * ``demucs-lite``: waveform L1 + ``stft_weight`` * multi-resolution STFT loss;
     * ``conv1d``: waveform L1.
 
