@@ -3,11 +3,12 @@
 Prints JSON: for each model (unet, demucs-lite, dprnn, conv1d) the seconds it takes to train
 at a run size, its median SDR per stem on the test split (BSSEval v4, the MUSDB protocol:
 median over 1 s frames per track, then median over tracks) beside the mixture (the floor),
-the oracle IRM (the ceiling) and the best classical method, and the seconds it takes to
-separate 60 s of stereo audio (a test mixture repeated). Models are trained into a folder
-of their own (``--out``, default a temporary folder), so checkpoints in the models folder
-are never touched; only ``nmf-supervised``'s dictionaries are read from (or, the first
-time, written to) their usual cache, learned with the size's ``seplib.classical.nmf.SETTINGS``.
+the oracle IRM (the ceiling) and the best classical method (by the mean over stems, and on
+vocals alone), and the seconds it takes to separate 60 s of stereo audio (a test mixture
+repeated). Models are trained into a folder of their own (``--out``, default a temporary
+folder), so checkpoints in the models folder are never touched; only ``nmf-supervised``'s
+dictionaries are read from (or, the first time, written to) their usual cache, learned with
+the size's ``seplib.classical.nmf.SETTINGS``.
 
     python benchmarks/deep.py --size lab --json deep-lab.json
 
@@ -66,6 +67,11 @@ def scores_of(method, tracks, args, kwargs=None):
             return median_sdr(stored), "store"
     per_track = evaluate(method, tracks, backend=args.backend, store=False, progress=False, **(kwargs or {}))
     return median_sdr(per_track), "evaluated"
+
+
+def _or_inf(value):
+    """A score, or -inf for a stem the method does not estimate."""
+    return -math.inf if value is None else value
 
 
 def tiled(mixture, rate, seconds):
@@ -152,6 +158,9 @@ def main(argv=None):
             log(json.dumps({method: out["classical"][method]}))
         best = max(out["classical"], key=lambda m: out["classical"][m]["mean_SDR"])
         out["baselines"]["best-classical"] = {"method": best, **out["classical"][best]}
+        # the vocals bar is read against the classical method best *on vocals* (the stricter reading)
+        vocal = max(out["classical"], key=lambda m: _or_inf(out["classical"][m]["SDR"].get("vocals")))
+        out["baselines"]["best-classical-vocals"] = {"method": vocal, **out["classical"][vocal]}
 
         # the learned models: train, score, time
         for name in args.models:
@@ -179,7 +188,7 @@ def main(argv=None):
         return sdr.get(stem) if sdr.get(stem) is not None else -math.inf
 
     unet = out["models"].get("unet")
-    best_sdr = out["baselines"]["best-classical"]["SDR"]
+    best_sdr = out["baselines"]["best-classical-vocals"]["SDR"]
     out["checks"] = {
         "unet_beats_best_classical_vocals_by_3db":
             None if unet is None else stem_sdr(unet["SDR"], "vocals") >= stem_sdr(best_sdr, "vocals") + 3.0,
