@@ -72,16 +72,22 @@ print("training plan:", PLAN)
 # so deep units see a wide context: a whole chord, a drum hit with its decay. Transposed
 # convolutions (the **decoder**) bring it back to full size; at each level the decoder's map is
 # concatenated with the encoder's map of the same size (a **skip connection**), which hands
-# back the fine detail the bottleneck lost. The last layer writes one logit map $z_j$ per
-# stem (and audio channel), and a gate turns them into masks:
+# back the fine detail the bottleneck lost. The last skip is the input itself, at full
+# resolution: the last layer (the **head**) sees it beside the upsampled features, because a
+# mask has to follow single harmonics (the cell after the drawing shows what half the
+# frequency resolution costs). The head writes one logit map $z_j$ per stem (and audio
+# channel), and a gate turns them into masks:
 #
 # $$M_j = \frac{e^{z_j}}{\sum_k e^{z_k}} \quad\text{(softmax: the masks sum to one)}, \qquad
 # \hat S_j = M_j \odot X, \qquad \hat s_j = \mathrm{iSTFT}(\hat S_j).$$
 #
-# Like the oracle masks of notebook 01, the estimate keeps the mixture's phase. The network is
-# trained to make the masked magnitudes match the true ones, with a per-stem weight $w_j$:
+# Like the oracle masks of notebook 01, the estimate keeps the mixture's phase. The plainest
+# way to train it is to make the masked magnitudes match the true ones, with a per-stem
+# weight $w_j$:
 #
-# $$\mathcal{L} = \frac{\sum_j w_j \,\operatorname{mean}\bigl|\,M_j \odot |X| - |S_j|\,\bigr|}{\sum_j w_j}.$$
+# $$\mathcal{L} = \frac{\sum_j w_j \,\operatorname{mean}\bigl|\,M_j \odot |X| - |S_j|\,\bigr|}{\sum_j w_j};$$
+#
+# section 5 trains on the SDR of the estimates instead, and says why.
 #
 # The picture is the network itself: run a forward pass and record the shape after each stage
 # with forward hooks.
@@ -102,6 +108,7 @@ def record(name):
 
 handles = [block.register_forward_hook(record(f"encoder {i + 1}")) for i, block in enumerate(unet.encoder)]
 handles += [block.register_forward_hook(record(f"decoder {len(unet.decoder) - i}")) for i, block in enumerate(unet.decoder)]
+handles.append(unet.up.register_forward_hook(record("decoder: up to full resolution")))
 handles.append(unet.head.register_forward_hook(record("head (mask logits)")))
 with torch.no_grad():
     masks = unet.masks(x)
@@ -124,7 +131,7 @@ def draw_unet(stages, ax):
         if i:
             ax.annotate("", (i - 0.4, -level), (i - 0.6, -levels[i - 1]), arrowprops=dict(arrowstyle="->"))
     for i, (name, _) in enumerate(stages):                   # encoder k skips to the decoder on its level
-        if name.startswith("encoder") and levels[i] < max(levels):
+        if name.startswith(("encoder", "input")) and levels[i] < max(levels):
             j = next(j for j in range(i + 1, len(stages)) if stages[j][0].startswith("decoder")
                      and levels[j] == levels[i])
             ax.plot([i, j], [-levels[i] + 0.3] * 2, "k--", lw=0.8)
@@ -134,6 +141,27 @@ def draw_unet(stages, ax):
 
 fig, ax = plt.subplots(figsize=(12, 3.5))
 draw_unet(stages, ax)
+
+# %% [markdown]
+# **Why a skip at full resolution?** A mask made at half the frequency resolution gives the
+# same value to two neighbouring bins, and a voice's harmonic rarely fills both. Even the
+# oracle loses: the ideal ratio mask, averaged over pairs of bins, scores worse on the vocals
+# of a test song (plain SDR, this U-Net's STFT):
+
+# %%
+n_fft_, hop_ = HPARAMS["n_fft"], HPARAMS["hop"]
+piece = slice(0, min(mixture.shape[1], 10 * rate))
+refs = {s: x[:, piece] for s, x in data.track_stems(test[0]).items()}
+X_mix = spectral.stft(mixture[:, piece], n_fft_, hop_)
+irm_vocals = spectral.ideal_ratio_mask(spectral.magnitudes(refs, n_fft_, hop_))["vocals"]   # (channels, freqs, frames)
+half = torch.nn.functional.avg_pool2d(irm_vocals[None], (2, 1), ceil_mode=True)             # pairs of bins
+half = half.repeat_interleave(2, dim=-2)[0, :, : irm_vocals.shape[-2]]                     # back to every bin
+resolution = {name: metrics.sdr(spectral.istft(m * X_mix, refs["vocals"].shape[-1], n_fft_, hop_).numpy(),
+                                refs["vocals"])
+              for name, m in [("full resolution", irm_vocals), ("half the frequency resolution", half)]}
+print({k: f"{v:.2f} dB" for k, v in resolution.items()},
+      f"difference {resolution['full resolution'] - resolution['half the frequency resolution']:.2f} dB")
+assert resolution["full resolution"] > resolution["half the frequency resolution"]
 
 # %% [markdown]
 # ## 2. The data pipeline: random chunks with augmentation
@@ -273,28 +301,15 @@ plt.show()
 
 # %% [markdown]
 # Did it learn? Compare with its untrained self (the same seed gives the same initial
-# weights) on the validation chunks, by loss and by SDR (plain SDR per chunk, as in
-# notebook 01, averaged over the chunks).
+# weights) on the validation chunks, by loss and by SDR (`train.evaluate_sdr`: the plain SDR
+# of notebook 01 on each chunk, averaged over the chunks).
 
 # %%
 valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
-
-
-def valid_sdr(model, valid_set):
-    """Mean plain SDR (dB) per stem over the validation chunks: one yardstick for every loss."""
-    model.eval()
-    scores = []
-    with torch.no_grad():
-        for mix, refs in valid_set:
-            est = model(mix[None].to(next(model.parameters()).device))[0].cpu().numpy()
-            scores.append([metrics.sdr(est[j], refs[j].numpy()) for j in range(len(STEMS))])
-    return dict(zip(STEMS, np.nanmean(np.array(scores, dtype=float), axis=0)))
-
-
 config.seed_everything(0)
 untrained = models.build("unet", **HPARAMS).to(config.device())
 compare = pd.DataFrame({name: {"valid loss": train.evaluate(m, losses.loss_for("unet"), valid_set),
-                               **valid_sdr(m, valid_set)} for name, m in [("untrained", untrained),
+                               **train.evaluate_sdr(m, valid_set)} for name, m in [("untrained", untrained),
                                                                           ("trained", model)]}).T
 display(compare.round(3))
 assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
@@ -420,7 +435,7 @@ for name in chosen:
         "unet", steps=ABLATION_STEPS, resume=True, progress=False,
         out=config.models_dir() / "unet-ablations" / name.replace(" ", "-"), **knobs)
     rows.append({"setting": name, "steps": run_history["step"][-1],
-                 "parameters": models.parameter_count(run_model), **valid_sdr(run_model, valid_set)})
+                 "parameters": models.parameter_count(run_model), **train.evaluate_sdr(run_model, valid_set)})
 ablations = pd.DataFrame(rows).set_index("setting")
 ablations["mean SDR"] = ablations[list(STEMS)].mean(axis=1)
 display(ablations.round(2))

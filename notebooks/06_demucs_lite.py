@@ -328,23 +328,10 @@ plt.show()
 # %%
 valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
 dev = next(model.parameters()).device
-
-
-def valid_sdr(net, chunks):
-    """Mean plain SDR (dB) per stem over validation chunks."""
-    net.eval()
-    scores = []
-    with torch.no_grad():
-        for mix_, refs_ in chunks:
-            est_ = net(mix_[None].to(dev))[0].cpu().numpy()
-            scores.append([metrics.sdr(est_[j], refs_[j].numpy()) for j in range(len(STEMS))])
-    return dict(zip(STEMS, np.nanmean(np.array(scores, dtype=float), axis=0)))
-
-
 config.seed_everything(0)
 untrained = models.build("demucs-lite", **HPARAMS).to(dev)
 compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, losses.loss_for("demucs-lite"), valid_set),
-                               **valid_sdr(net, valid_set)}
+                               **train.evaluate_sdr(net, valid_set)}
                         for name, net in [("untrained", untrained), ("trained", model)]}).T
 display(compare.round(3))
 assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]

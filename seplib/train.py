@@ -120,6 +120,37 @@ def evaluate(model, loss, dataset, batch_size=8, device=None, amp_dtype=None):
     return total / len(dataset)
 
 
+def evaluate_sdr(model, dataset, device=None):
+    """Mean plain SDR (dB) of each stem over a data set of chunks: one yardstick for every loss.
+
+    Each chunk's estimate is scored with :func:`seplib.metrics.sdr` against its true stems;
+    a chunk where a stem is silent gives NaN for that stem and is left out of its mean.
+
+    Args:
+        model (nn.Module): the model (put in eval mode; left in its previous mode)
+        dataset (Dataset): items ``(mixture (channels, samples), stems (stems, channels, samples))``,
+            e.g. :class:`seplib.data.chunks.FixedChunks` of the valid split
+        device (torch.device): default: where the model is
+
+    Returns:
+        sdr (dict): ``{stem: mean SDR in dB}``
+
+    Taught in: 05_unet
+    """
+    from .metrics import sdr
+
+    device = device or next(model.parameters()).device
+    stems = tuple(getattr(model, "stems", STEMS))
+    was_training, scores = model.training, []
+    model.eval()
+    with torch.no_grad():
+        for mixture, references in dataset:
+            estimates = model(mixture[None].to(device))[0].float().cpu().numpy()
+            scores.append([sdr(estimates[j], references[j].numpy()) for j in range(len(stems))])
+    model.train(was_training)
+    return dict(zip(stems, np.nanmean(np.array(scores, dtype=float), axis=0).tolist()))
+
+
 def model_info(model):
     """What a checkpoint needs to rebuild a model: ``{"model_name", "hparams", "stems"}``.
 

@@ -161,6 +161,6 @@ def test_sdr_kind_scores_the_masked_waveforms():
     value = losses.loss_for("unet")(model, mixture, stems)  # the default kind: "sdr"
     assert value.item() == pytest.approx(losses.sdr_loss(model(mixture), stems).item(), abs=1e-4)
     value.backward()
-    assert model.head.weight.grad.abs().sum() > 0
+    assert model.head.weight.grad.abs().sum() > 0 and model.up[0].weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="kind must be one of"):
         losses.loss_for("unet", kind="l3")

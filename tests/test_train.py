@@ -245,3 +245,17 @@ def test_loss_plot_axis_suits_the_loss():
     in_db = {**history, "train_loss": [-1.0, -3.0, -4.0], "valid_loss": [-0.5, -2.0, -3.5]}  # -SDR
     ax = plots.losses(in_db)
     assert ax.get_yscale() == "linear" and len(ax.get_lines()) == 2
+
+
+def test_evaluate_sdr_scores_each_stem():
+    _, valid_set = data()
+    model = Gains()
+    silent = train.evaluate_sdr(model, valid_set)  # gains 0: silence scores 0 dB on every stem
+    assert list(silent) == ["drums", "bass", "other", "vocals"]
+    assert all(v == pytest.approx(0.0, abs=1e-6) for v in silent.values())
+    model.gain.data = torch.tensor([0.1, 0.2, 0.3, 0.4])  # the true shares of the mixture
+    perfect = train.evaluate_sdr(model, valid_set)
+    assert all(v > 60 for v in perfect.values())
+    model.gain.data = torch.tensor([0.1, 0.2, 0.3, 0.8])  # twice the vocals: an error as loud as them
+    assert train.evaluate_sdr(model, valid_set)["vocals"] == pytest.approx(0.0, abs=1e-4)
+    assert model.training  # left as it was

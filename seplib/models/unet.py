@@ -2,7 +2,8 @@ r"""A spectrogram U-Net that predicts one soft mask per stem.
 
 After "Singing voice separation with deep U-Net convolutional networks" (Jansson et al.,
 2017) and Spleeter: the stereo magnitude spectrogram is treated as a two-channel image,
-encoded by strided convolutions, decoded by transposed convolutions with skip connections,
+encoded by strided convolutions, decoded by transposed convolutions with skip connections
+(the last one from the input itself, so the head works at full frequency resolution),
 and turned into masks :math:`M_j` so that :math:`\hat S_j = M_j \odot X` keeps the
 mixture's phase.  With ``gate="softmax"`` the masks sum to one over the stems, so the
 estimates sum back to the mixture exactly.
@@ -161,9 +162,15 @@ class UNet(nn.Module):
             self.decoder.append(nn.Sequential(
                 nn.ConvTranspose2d(c_in, widths[i], k, stride=2, padding=pad, output_padding=out_pad),
                 nn.BatchNorm2d(widths[i]), nn.ReLU(), nn.Dropout2d(drop)))
-        # the last upsampling writes one logit map per stem and channel at full resolution
-        self.head = nn.ConvTranspose2d(widths[1] * (2 if depth > 1 else 1), len(self.stems) * audio_channels, k,
-                                       stride=2, padding=pad, output_padding=out_pad)
+        # the last upsampling brings the features back to full resolution ...
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(widths[1] * (2 if depth > 1 else 1), widths[1], k, stride=2, padding=pad,
+                               output_padding=out_pad),
+            nn.BatchNorm2d(widths[1]), nn.ReLU())
+        # ... where the head sees them beside the input itself (a skip at full resolution: a
+        # mask has to follow single harmonics, which half the frequency resolution blurs) and
+        # writes one logit map per stem and channel
+        self.head = nn.Conv2d(widths[1] + audio_channels, len(self.stems) * audio_channels, 3, padding=1)
 
     @property
     def chunk_multiple(self):
@@ -201,7 +208,7 @@ class UNet(nn.Module):
         # pad both axes to a multiple of 2**depth so every level halves exactly
         x = pad_to_multiple(x, 2 ** self.depth)
         # encode: each level halves freqs and frames
-        skips = []
+        skips = [x]                                        # the input is the last skip (full resolution)
         for block in self.encoder:
             x = block(x)                                   # (batch, hidden * 2**i, bins / 2**(i+1), frames / 2**(i+1))
             skips.append(x)
@@ -209,7 +216,9 @@ class UNet(nn.Module):
         # decode: upsample, then concatenate the encoder's map of the same size
         for block in self.decoder:
             x = torch.cat([block(x), skips.pop()], dim=1)
-        # head: upsample to logits per stem and channel, cropped back to the real bins and frames
+        # upsample to full resolution, add the input, then logits per stem and channel, cropped
+        # back to the real bins and frames
+        x = torch.cat([self.up(x), skips.pop()], dim=1)    # (batch, hidden + channels, bins, frames) padded
         logits = self.head(x)[..., :bins, :frames]         # (batch, stems * channels, bins, frames)
         logits = logits.reshape(batch, len(self.stems), channels, bins, frames)
         # gate, then hold the top bin's mask above max_bin
