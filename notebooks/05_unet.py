@@ -402,6 +402,43 @@ display(audio.play(separate("unet", references[worst], rate)["vocals"][:, excerp
                    title=f"U-Net 'vocals' of the {worst} stem alone"))
 
 # %% [markdown]
+# Notebook 04 ended with supervised NMF calling a lead synth (an `other` instrument playing a
+# melody in the vocal range) "vocals", and hoped that a model which sees context would tell
+# the two apart. Feed the U-Net the same lead line alone:
+
+# %%
+from seplib.data import synth
+
+melody = [(0.0, 0.5, 67), (0.5, 0.5, 69), (1.0, 1.0, 72), (2.0, 0.5, 71), (2.5, 1.5, 67)]  # (start s, s, MIDI note)
+line = synth.lead(melody, rate)
+line = 0.3 * np.stack([line, line]) / np.abs(line).max()                                     # (channels, samples)
+heard = separate("unet", line, rate)
+share = {s: float(np.sum(heard[s] ** 2) / np.sum(line ** 2)) for s in STEMS}
+print("where the lead synth's energy goes:", {s: round(v, 3) for s, v in share.items()})
+display(audio.play(line, rate, title="input: a lead synth (an 'other' instrument)"))
+display(audio.play(heard["vocals"], rate, title="...called vocals by the U-Net"))
+
+# %% [markdown]
+# In the synthetic set about half the songs have such a lead line in their `other` stem
+# (`seplib.json` records each song's arrangement). Split the U-Net's vocal scores on the test
+# songs by it, and read the SIR (interference from the other stems) beside the SDR:
+
+# %%
+info_file = data.resolve_root() / "seplib.json"
+if info_file.is_file():
+    import json
+
+    song_info = json.loads(info_file.read_text())["song_info"]
+    unet_scores = metrics.load_scores(dataset, "unet")
+    vocal_scores = (unet_scores[unet_scores.stem == "vocals"]
+                    .pivot_table(index="track", columns="metric", values="value")[["SDR", "SIR", "SAR"]])
+    vocal_scores["lead synth in 'other'"] = [song_info[t]["lead"] for t in vocal_scores.index]
+    display(vocal_scores.round(2))
+    display(vocal_scores.groupby("lead synth in 'other'")[["SDR", "SIR"]].median().round(2))
+else:
+    print("not the synthetic set: its songs' arrangements are not recorded")
+
+# %% [markdown]
 # A stem alone is not what the model was trained on (it always saw all four together), so this
 # is a probe, not a score; but what leaks, and what it sounds like, shows what the network
 # has learned to call a voice from a short spectrogram patch. Ideas to try: more context (a
