@@ -1,0 +1,72 @@
+"""U-Net variants at one run size: what each knob does to the test-split scores.
+
+Trains the U-Net once per variant (the run size's hyper-parameters and training plan, with
+one change each) into a folder of its own, and prints JSON: training seconds and the median
+SDR per stem on the test split (BSSEval v4, the MUSDB protocol). Runs are seeded, so a
+variant gives the same numbers on the same machine and thread count.
+
+    OMP_NUM_THREADS=1 python benchmarks/unet_variants.py --size lab --variants default l1 n_fft-1024
+
+Progress goes to stderr, the JSON to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VARIANTS = {
+    "default": {},
+    "l1": {"weights": {"kind": "l1"}},               # L1 on masked magnitudes instead of the SDR loss
+    "l2": {"weights": {"kind": "l2"}},
+    "vocals-x3": {"weights": {"vocals": 3.0}},       # the vocals weigh three times in the loss
+    "n_fft-1024": {"n_fft": 1024},
+    "hidden-24": {"hidden_channels": 24},
+    "lr-3e-3": {"lr": 3e-3},
+    "batch-8": {"batch_size": 8},
+    "steps-x4": {"steps_factor": 4},
+    "sigmoid": {"gate": "sigmoid"},
+}
+"""Variant name -> keyword arguments of :func:`seplib.train.train_model` (``steps_factor``
+multiplies the plan's steps)."""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="lab", help="run size: data, model and training plan (quick, lab, full)")
+    parser.add_argument("--variants", nargs="*", default=["default", "l1"], choices=list(VARIANTS))
+    parser.add_argument("--backend", default="fast", choices=("fast", "museval"))
+    parser.add_argument("--tracks", type=int, default=None, help="score only the first N test tracks")
+    args = parser.parse_args(argv)
+
+    from seplib.data import open_dataset
+    from seplib.metrics import evaluate, summary
+    from seplib.train import TRAINING, train_model
+
+    tracks = open_dataset("test", size=args.size)[: args.tracks]
+    root = Path(tempfile.mkdtemp(prefix="seplib-unet-variants-"))
+    out = {"size": args.size, "tracks": len(tracks), "backend": args.backend, "variants": {}}
+    try:
+        for name in args.variants:
+            kwargs = dict(VARIANTS[name])
+            factor = kwargs.pop("steps_factor", 1)
+            if factor != 1:
+                kwargs["steps"] = factor * TRAINING[args.size]["steps"]
+            start = time.perf_counter()
+            model, _ = train_model("unet", size=args.size, out=root / name, progress=False, **kwargs)
+            seconds = time.perf_counter() - start
+            per_track = evaluate("unet", tracks, backend=args.backend, store=False, progress=False, model=model)
+            sdr = {stem: m["SDR"] for stem, m in summary(per_track, "")["stems"].items()}
+            out["variants"][name] = {"changes": VARIANTS[name], "train_seconds": round(seconds, 1), "SDR": sdr}
+            print(json.dumps({name: out["variants"][name]}), file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
