@@ -259,3 +259,23 @@ def test_evaluate_sdr_scores_each_stem():
     model.gain.data = torch.tensor([0.1, 0.2, 0.3, 0.8])  # twice the vocals: an error as loud as them
     assert train.evaluate_sdr(model, valid_set)["vocals"] == pytest.approx(0.0, abs=1e-4)
     assert model.training  # left as it was
+
+
+def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, monkeypatch):
+    import seplib
+    from seplib import losses
+
+    fake = types.ModuleType("seplib.models")
+    fake.HPARAMS = {"conv1d": {"quick": {}, "lab": {}, "full": {}}}
+    fake.build = lambda name, **hparams: Gains()
+    monkeypatch.setitem(sys.modules, "seplib.models", fake)
+    monkeypatch.setattr(seplib, "models", fake, raising=False)
+    seen = []
+    real = losses.loss_for
+    monkeypatch.setattr(losses, "loss_for", lambda name, **kw: seen.append(kw) or real(name, **kw))
+    monkeypatch.setitem(train.TRAINING, ("conv1d", "quick"), {"steps": 2, "loss": {"stft_weight": 0.0}})
+    train.train_model("conv1d", size="quick", out=tmp_path / "a", root=tiny_root, progress=False, seconds=0.25)
+    train.train_model("conv1d", size="quick", out=tmp_path / "b", root=tiny_root, progress=False, seconds=0.25,
+                      weights={"stft_weight": 0.5, "vocals": 2.0})
+    assert seen == [{"stft_weight": 0.0}, {"stft_weight": 0.5, "vocals": 2.0}]  # the caller's knobs win
+    assert train.TRAINING[("demucs-lite", "lab")]["loss"] == {"stft_weight": 0.0}
