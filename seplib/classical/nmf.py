@@ -45,7 +45,7 @@ SETTINGS = {
 """NMF sizes of each run size: ``n_components`` and ``n_iter`` to separate a song, and for the
 supervised dictionaries the templates per stem (``dict_components``), learning iterations
 (``dict_iter``) and seconds of each training song (``dict_seconds``).  Learning is the slow
-part: seconds at ``quick``, about a minute on one CPU core at ``lab``."""
+part: seconds at ``quick``, about four minutes on one CPU core at ``lab`` (then cached)."""
 
 
 def settings(size=None):
