@@ -183,7 +183,9 @@ def test_fit_ends_on_the_best_weights():
         pytest.approx(best, rel=1e-5)
 
 
-def test_train_model_end_to_end(tmp_path, tiny_root, monkeypatch):
+@pytest.fixture
+def gains_as_conv1d(monkeypatch):
+    """seplib.models stand-in whose "conv1d" is the tiny Gains model."""
     import seplib
 
     fake = types.ModuleType("seplib.models")
@@ -191,6 +193,9 @@ def test_train_model_end_to_end(tmp_path, tiny_root, monkeypatch):
     fake.build = lambda name, **hparams: Gains()
     monkeypatch.setitem(sys.modules, "seplib.models", fake)
     monkeypatch.setattr(seplib, "models", fake, raising=False)
+
+
+def test_train_model_end_to_end(tmp_path, tiny_root, gains_as_conv1d):
     model, history = train.train_model("conv1d", size="quick", steps=8, out=tmp_path / "run", root=tiny_root,
                                        progress=False, seconds=0.25)
     assert history["step"] == [8] and np.isfinite(history["valid_loss"]).all()
@@ -261,15 +266,9 @@ def test_evaluate_sdr_scores_each_stem():
     assert model.training  # left as it was
 
 
-def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, monkeypatch):
-    import seplib
+def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_conv1d, monkeypatch):
     from seplib import losses
 
-    fake = types.ModuleType("seplib.models")
-    fake.HPARAMS = {"conv1d": {"quick": {}, "lab": {}, "full": {}}}
-    fake.build = lambda name, **hparams: Gains()
-    monkeypatch.setitem(sys.modules, "seplib.models", fake)
-    monkeypatch.setattr(seplib, "models", fake, raising=False)
     seen = []
     real = losses.loss_for
     monkeypatch.setattr(losses, "loss_for", lambda name, **kw: seen.append(kw) or real(name, **kw))
