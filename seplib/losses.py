@@ -263,7 +263,6 @@ KINDS = ("l1", "l2", "sdr")
 """The masked-magnitude models' losses :func:`loss_for` knows."""
 
 
-
 def _stem_spectrogram(model, stems):
     """The model's own STFT of each stem: ``(batch, stems, channels, samples)`` -> complex
     ``(batch, stems, channels, freqs, frames)``."""
