@@ -24,7 +24,8 @@ def _cmd_data(args):
     from .data.musdb import default_root
 
     size = args.size or config.run_size()
-    root = write_dataset(Path(args.root) if args.root else default_root(size), size=size, seed=args.seed)
+    root = write_dataset(Path(args.root) if args.root else default_root(size), size=size, seed=args.seed,
+                         workers=args.workers)
     print(root)
 
 
@@ -96,6 +97,7 @@ def main(argv=None):
     p.add_argument("--size", choices=config.SIZES, help="run size (default: by device)")
     p.add_argument("--root", help="folder to write (default: data/synth-SIZE)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="processes writing songs side by side")
     p.set_defaults(fn=_cmd_data)
 
     p = sub.add_parser("separate", help="separate a song into stems (one WAV per stem)")

@@ -85,15 +85,56 @@ def batch_indices(step, batch_size, n, seed=0):
     return items
 
 
-def _batch(dataset, items, device):
+def _collate(dataset, items):
     """Collate items into ``mixture (batch, channels, samples)``, ``stems (batch, stems, channels, samples)``."""
-    samples = []
-    for epoch, i in items:
-        if hasattr(dataset, "set_epoch"):  # random chunks: a fresh draw each epoch
-            dataset.set_epoch(epoch)
-        samples.append(dataset[i])
-    mixture, stems = torch.utils.data.default_collate(samples)
+    return torch.utils.data.default_collate([_item(dataset, item) for item in items])
+
+
+def _item(dataset, item):
+    epoch, i = item
+    if hasattr(dataset, "set_epoch"):  # random chunks: a fresh draw each epoch
+        dataset.set_epoch(epoch)
+    return dataset[i]
+
+
+def _batch(dataset, items, device):
+    mixture, stems = _collate(dataset, items)
     return mixture.to(device), stems.to(device)
+
+
+class _ByItem(torch.utils.data.Dataset):
+    """A data set indexed by the ``(epoch, index)`` items of :func:`batch_indices`."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, item):
+        return _item(self.dataset, item)
+
+
+def batches(dataset, first_step, steps, batch_size, seed=0, workers=0):
+    """The training batches of steps ``first_step`` to ``steps - 1``, in order, on the CPU.
+
+    Each is ``(mixture (batch, channels, samples), stems (batch, stems, channels, samples))``
+    made of the items :func:`batch_indices` names. With ``workers > 0``, that many background
+    processes make them while the model trains (so that a GPU does not wait for the CPU); the
+    batches are the same either way, since an item depends only on its ``(epoch, index)``.
+
+    Returns:
+        batches (iterator)
+
+    Taught in: 05_unet
+    """
+    plan = [batch_indices(step, batch_size, len(dataset), seed) for step in range(first_step, steps)]
+    if workers == 0:
+        return (_collate(dataset, items) for items in plan)
+    loader = torch.utils.data.DataLoader(_ByItem(dataset), batch_sampler=plan, num_workers=workers,
+                                         pin_memory=torch.cuda.is_available())
+    with torch.random.fork_rng(devices=[]):  # the loader draws a seed: keep torch's own draws as they were
+        return iter(loader)
 
 
 def evaluate(model, loss, dataset, batch_size=8, device=None, amp_dtype=None):
@@ -248,7 +289,7 @@ def train_step(model, loss, optimizer, mixture, stems, clip_grad=5.0, scaler=Non
 def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, lr=1e-3,
         weight_decay=0.0, schedule="cosine", warmup=0, clip_grad=5.0, valid_every=None,
         patience=None, out_dir=None, checkpoint_every=None, resume=False, seed=0, device=None,
-        amp=True, progress=True, callback=None):
+        amp=True, progress=True, callback=None, workers=None):
     """Train a model: AdamW, LR schedule, clipping, AMP on CUDA, early stopping, checkpoints.
 
     Args:
@@ -282,6 +323,9 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             validation), with a copy of the history so far (as returned below), e.g.
             :func:`seplib.plots.live_losses` to redraw the loss curve while training;
             ``None``: nothing
+        workers (int): processes making batches in the background (see :func:`batches`);
+            default: on CUDA one per spare CPU core, at most 4; elsewhere none (the model
+            itself keeps the cores busy)
 
     Returns:
         history (dict): lists ``step``, ``train_loss`` (mean since the previous row),
@@ -347,13 +391,16 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
             "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule}})
 
+    if workers is None:
+        workers = min(4, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
+    data = batches(train_set, state["step"], steps, batch_size, seed, workers)
     bar = tqdm(total=steps, initial=state["step"], desc=f"training {info['model_name']}",
                disable=not progress)
     while state["step"] < steps and not state["stopped"]:
         step = state["step"]
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, steps, lr, schedule, warmup)
-        mixture, stems = _batch(train_set, batch_indices(step, batch_size, len(train_set), seed), device)
+        mixture, stems = (x.to(device, non_blocking=True) for x in next(data))
         value = train_step(model, loss, optimizer, mixture, stems, clip_grad, scaler, amp_dtype)
         if not math.isfinite(value) and not scaler.is_enabled():
             raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
@@ -388,6 +435,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
             checkpoint()
     bar.close()
+    del data  # stops the workers of an early-stopped run
     if best_state is not None:  # end on the best weights seen
         model.load_state_dict(best_state)
     return {c: list(v) for c, v in state["history"].items()}

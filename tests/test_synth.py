@@ -82,13 +82,14 @@ def test_vocals_sing_phrases_with_rests():
 
 def test_dataset_is_deterministic_and_mixture_is_exact_sum(tmp_path, tiny):
     a = synth.write_dataset(tmp_path / "a", size=tiny, seed=1, progress=False)
-    b = synth.write_dataset(tmp_path / "b", size=tiny, seed=1, progress=False)
+    b = synth.write_dataset(tmp_path / "b", size=tiny, seed=1, progress=False, workers=2)  # same bytes
     c = synth.write_dataset(tmp_path / "c", size=tiny, seed=2, progress=False)
     files_a = _wavs(a)
     assert len(files_a) == 4 * 5
     for fa, fb in zip(files_a, _wavs(b)):
         assert fa.relative_to(a) == fb.relative_to(b) and fa.read_bytes() == fb.read_bytes()
     assert (a / "setup.yaml").read_bytes() == (b / "setup.yaml").read_bytes()
+    assert (a / "seplib.json").read_bytes() == (b / "seplib.json").read_bytes()
     assert set(p.read_bytes() for p in files_a).isdisjoint(p.read_bytes() for p in _wavs(c))
     for track in (a / "train").iterdir():
         info = sf.info(str(track / "mixture.wav"))

@@ -130,6 +130,25 @@ def test_resumed_run_equals_an_unbroken_run(tmp_path):
         train.fit(TinyConv(), *data(), out_dir=tmp_path / "b", resume=True, **{**settings, "seed": 6})
 
 
+def test_background_workers_make_the_same_batches():
+    train_set, _ = data(noise=0.01)
+    inline = list(train.batches(train_set, 3, 9, batch_size=3, seed=5))
+    loaded = list(train.batches(train_set, 3, 9, batch_size=3, seed=5, workers=2))
+    assert len(inline) == len(loaded) == 6
+    for (m0, s0), (m1, s1) in zip(inline, loaded):
+        assert torch.equal(m0, m1) and torch.equal(s0, s1)
+    assert not torch.equal(inline[0][0], inline[1][0])  # and the steps differ
+    settings = dict(steps=6, batch_size=3, lr=0.01, device="cpu", progress=False, seed=5)
+    torch.manual_seed(0)
+    a = TinyConv()
+    train.fit(a, train_set, **settings)
+    torch.manual_seed(0)
+    b = TinyConv()
+    train.fit(b, train_set, workers=2, **settings)
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(x, y), name
+
+
 def test_resume_refuses_other_training_data(tmp_path):
     train_set, _ = data()
     train.fit(Gains(), train_set, steps=2, batch_size=2, out_dir=tmp_path, device="cpu", progress=False)

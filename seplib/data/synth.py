@@ -10,6 +10,8 @@ Taught in: 00_getting_started
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import functools
 import json
 import os
@@ -754,7 +756,7 @@ def _write_json(path, obj):
     _atomic(path, lambda tmp: tmp.write_text(json.dumps(obj, indent=1)))
 
 
-def write_dataset(root, size="quick", seed=0, progress=True):
+def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     """Write a synthetic MUSDB18-HQ tree (or reuse the one already there).
 
     Layout: ``root/train/<name>/{mixture,drums,bass,other,vocals}.wav`` (the valid songs are in
@@ -768,6 +770,8 @@ def write_dataset(root, size="quick", seed=0, progress=True):
         size (str): a key of :data:`SIZES` (``quick``, ``lab``, ``full``)
         seed (int): the data set's seed
         progress (bool): show a progress bar over the songs
+        workers (int): processes that synthesise songs side by side (the files are the same
+            whatever the number: each song has its own seed)
 
     Returns:
         root (Path)
@@ -811,16 +815,24 @@ def write_dataset(root, size="quick", seed=0, progress=True):
         setup = yaml.safe_load(f)
     setup["validation_tracks"] = meta["tracks"]["valid"]
     _atomic(root / "setup.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(setup, sort_keys=False)))
-    for split, name, song in tqdm(todo, desc=f"synth-{size}", disable=not progress):
-        stems, info = make_song(song, SIZES[size]["seconds"])
-        ints = {s: np.round(x * 32768).astype(np.int16) for s, x in stems.items()}
-        ints["mixture"] = sum(x.astype(np.int32) for x in ints.values())
-        if np.abs(ints["mixture"]).max() > 32767:
-            raise RuntimeError(f"mixture of {name} does not fit in 16 bits")  # cannot happen: peak is -1 dBFS
-        folder(split, name).mkdir(parents=True, exist_ok=True)
-        for stem, x in ints.items():
-            _atomic(folder(split, name) / f"{stem}.wav", lambda tmp: sf.write(
-                tmp, x.astype(np.int16).T, info["rate"], subtype="PCM_16", format="WAV"))
-        meta["song_info"][name] = dict(info, split=split)
-        _write_json(marker, meta)
+    seconds = [SIZES[size]["seconds"]] * len(todo)
+    with concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        songs = (pool.map if pool else map)(make_song, [song for _, _, song in todo], seconds)  # in order
+        for (split, name, _), (stems, info) in tqdm(zip(todo, songs), total=len(todo), desc=f"synth-{size}",
+                                                    disable=not progress):
+            _write_song(folder(split, name), name, stems, info)
+            meta["song_info"][name] = dict(info, split=split)
+            _write_json(marker, meta)
     return root
+
+
+def _write_song(folder, name, stems, info):
+    """Write one song's stems and their exact sum, the mixture, as 16-bit WAVs."""
+    ints = {s: np.round(x * 32768).astype(np.int16) for s, x in stems.items()}
+    ints["mixture"] = sum(x.astype(np.int32) for x in ints.values())
+    if np.abs(ints["mixture"]).max() > 32767:
+        raise RuntimeError(f"mixture of {name} does not fit in 16 bits")  # cannot happen: peak is -1 dBFS
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, x in ints.items():
+        _atomic(folder / f"{stem}.wav", lambda tmp: sf.write(
+            tmp, x.astype(np.int16).T, info["rate"], subtype="PCM_16", format="WAV"))

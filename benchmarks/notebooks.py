@@ -1,0 +1,111 @@
+"""How long each notebook takes to run, cell by cell, at a run size.
+
+Executes notebooks (in a fresh kernel each, as ``pytest --nbval-lax`` and Colab do) and prints
+one JSON object per notebook: total seconds, the slowest cells and the error, if any. Nothing
+in ``notebooks/`` is written: outputs stay in memory, or go to ``--text`` as plain text.
+
+Usage::
+
+    SEPLIB_SIZE=full python benchmarks/notebooks.py 05 06 --log times.jsonl --text out.txt
+
+``--log`` gets a line per finished cell as it finishes, so a run stopped half-way still says
+how far each notebook got and how long its cells took.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def find(names):
+    """Notebook paths from names or number prefixes (``05``, ``05_unet``); all when none."""
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return every
+    found = []
+    for name in names:
+        match = [p for p in every if p.stem == name or p.stem.startswith(f"{name}_")]
+        if len(match) != 1:
+            raise SystemExit(f"no single notebook in {NOTEBOOKS} matches {name!r}")
+        found += match
+    return found
+
+
+def cell_text(cell):
+    """The plain text a cell printed: streams and text/plain results (images and audio left out)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif "text/plain" in out.get("data", {}) and not out["data"]["text/plain"].startswith("<IPython"):
+            parts.append(out["data"]["text/plain"] + "\n")  # a table's text; not a player or a figure
+        elif out.get("output_type") == "error":
+            parts.append(f"{out.get('ename')}: {out.get('evalue')}\n")
+    return "".join(parts)
+
+
+def run(path, cell_timeout, log=None, text=None):
+    """Execute one notebook cell by cell; returns its timing record."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    times, error, start = [], None, time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            begun = time.perf_counter()
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as exc:
+                error = f"cell {index}: {str(exc).strip().splitlines()[-1][:300]}"
+            seconds = time.perf_counter() - begun
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            times.append({"cell": index, "seconds": round(seconds, 2), "source": first[:80]})
+            if log:
+                with open(log, "a") as f:
+                    f.write(json.dumps({"notebook": path.stem, **times[-1],
+                                        "elapsed": round(time.perf_counter() - start, 1)}) + "\n")
+            if text:
+                with open(text, "a") as f:
+                    f.write(f"--- {path.stem} cell {index} ({seconds:.1f} s): {first[:80]}\n{cell_text(cell)}")
+            if error:
+                break
+    return {"notebook": path.stem, "size": os.environ.get("SEPLIB_SIZE", "(by device)"),
+            "seconds": round(time.perf_counter() - start, 1), "code_cells": len(times),
+            "slowest": sorted(times, key=lambda t: -t["seconds"])[:3], "error": error}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", help="names or number prefixes (default: all, in order)")
+    parser.add_argument("--size", help="run size (sets SEPLIB_SIZE for the kernels)")
+    parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds one cell may take")
+    parser.add_argument("--log", help="append a JSON line per finished cell to this file")
+    parser.add_argument("--text", help="append each cell's printed text to this file")
+    args = parser.parse_args()
+    if args.size:
+        os.environ["SEPLIB_SIZE"] = args.size
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    failed = False
+    for path in find(args.notebooks):
+        record = run(path, args.cell_timeout, args.log, args.text)
+        record.update(gpu=gpu, cpus=os.cpu_count(), python=platform.python_version())
+        print(json.dumps(record), flush=True)
+        failed |= record["error"] is not None
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
