@@ -324,7 +324,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             :func:`seplib.plots.live_losses` to redraw the loss curve while training;
             ``None``: nothing
         workers (int): processes making batches in the background (see :func:`batches`);
-            default: on CUDA one per spare CPU core, at most 4; elsewhere none (the model
+            default: on CUDA one per spare CPU core, at most 8; elsewhere none (the model
             itself keeps the cores busy)
 
     Returns:
@@ -392,7 +392,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule}})
 
     if workers is None:
-        workers = min(4, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
+        workers = min(8, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
     data = batches(train_set, state["step"], steps, batch_size, seed, workers)
     bar = tqdm(total=steps, initial=state["step"], desc=f"training {info['model_name']}",
                disable=not progress)

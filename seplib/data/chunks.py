@@ -115,19 +115,23 @@ class RandomChunks(torch.utils.data.Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} chunks")
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        n = len(self.songs)
+        n, count = len(self.songs), len(self.stems)
         if rng.random() < self.remix:  # each stem from its own song and place
-            songs = rng.integers(0, n, size=len(self.stems))
-            parts = [_cut(self.songs[t][j], self._start(rng, self.songs[t]), self.length)
-                     for j, t in enumerate(songs)]
+            sources = []
+            for j, t in enumerate(rng.integers(0, n, size=count)):
+                sources.append((self.songs[t][j], self._start(rng, self.songs[t])))
         else:  # one song, one place: the stems as they were mixed
             song = self.songs[int(rng.integers(0, n))]
-            parts = list(_cut(song, self._start(rng, song), self.length))
-        stems = np.stack(parts)  # (stems, channels, samples)
-        if self.gain is not None:
-            stems = stems * rng.uniform(*self.gain, size=(len(self.stems), 1, 1)).astype(np.float32)
-        flip = rng.random(len(self.stems)) < self.swap
-        stems[flip] = stems[flip, ::-1]
+            start = self._start(rng, song)
+            sources = [(song[j], start) for j in range(count)]
+        gains = np.ones(count, np.float32) if self.gain is None else \
+            rng.uniform(*self.gain, size=count).astype(np.float32)
+        flip = rng.random(count) < self.swap
+        # one pass per stem: cut, swap the channels, scale, written straight into the batch item
+        stems = np.empty((count,) + sources[0][0].shape[:-1] + (self.length,), np.float32)
+        for j, (source, start) in enumerate(sources):
+            piece = _cut(source, start, self.length)
+            np.multiply(piece[::-1] if flip[j] else piece, gains[j], out=stems[j])
         mixture = stems.sum(axis=0)
         if self.noise > 0:
             mixture = mixture + self.noise * rng.standard_normal(mixture.shape).astype(np.float32)
