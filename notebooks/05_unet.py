@@ -463,7 +463,7 @@ SETTINGS = {
     "L1 on magnitudes instead of SDR": dict(weights={"kind": "l1"}),
     "L2 on magnitudes instead of SDR": dict(weights={"kind": "l2"}),
 }
-ABLATION_STEPS = {"quick": 2, "lab": 100, "full": 1000}[SIZE]
+ABLATION_STEPS = {"quick": 2, "lab": 100, "full": 300}[SIZE]
 chosen = list(SETTINGS)[:2] if SIZE == "quick" else list(SETTINGS)
 rows = []
 for name in chosen:

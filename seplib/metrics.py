@@ -207,6 +207,39 @@ def _silent_frames(x, size, hop, count):
     return (_framed(torch.from_numpy(x.sum(1)), size, hop, count) == 0).all(-1).any(0)
 
 
+def sounding_excerpt(references, rate, seconds, window=1.0):
+    """The first excerpt of ``seconds`` in which every reference sounds in every frame.
+
+    BSSEval has no score where a reference is silent (all zeros): :func:`bss_eval_v4` gives
+    NaN for such a frame, ``mir_eval`` for the whole excerpt. Songs often start with a stem
+    still silent (the voice enters later), so an excerpt cut from the start may score nothing.
+
+    Args:
+        references (np.ndarray): ``(sources, channels, samples)``
+        rate (int): sample rate in Hz
+        seconds (float): excerpt length
+        window (float): frame length in seconds (the frames tested for silence)
+
+    Returns:
+        excerpt (slice): samples ``start:start + seconds * rate``, ``start`` a whole number of frames
+
+    Raises:
+        ValueError: no such excerpt (a reference silent too often, or the signal too short)
+
+    Taught in: 01_stft_and_masks
+    """
+    refs = _as_sources(references, "references")
+    size, length = seconds_to_samples(window, rate), seconds_to_samples(seconds, rate)
+    count = refs.shape[-1] // size
+    sounding = ~_silent_frames(refs, size, size, count).numpy() if count else np.zeros(0, bool)
+    need = -(-length // size)  # frames the excerpt touches
+    for first in range(count - need + 1):
+        if sounding[first:first + need].all():
+            return slice(first * size, first * size + length)
+    raise ValueError(f"no {seconds} s excerpt in which all {refs.shape[0]} references sound "
+                     f"(in {refs.shape[-1] / rate:.1f} s of audio, {window} s frames)")
+
+
 def _next_pow2(n):
     return 1 << (int(n) - 1).bit_length()
 

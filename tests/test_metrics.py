@@ -173,3 +173,17 @@ def test_leaderboard_ranks_four_stem_methods_before_partial_ones(tmp_path):
     metrics.save_scores("floor", "d", rows({"drums": -5, "bass": -5, "other": -5, "vocals": -5}), results_dir=tmp_path)
     metrics.save_scores("partial", "d", rows({"vocals": 9, "accompaniment": 9}), results_dir=tmp_path)
     assert list(metrics.leaderboard("d", results_dir=tmp_path).index) == ["good", "floor", "partial"]
+
+
+def test_sounding_excerpt_skips_a_silent_start():
+    rate, rng = 100, np.random.default_rng(0)
+    refs = rng.standard_normal((2, 2, 10 * rate))
+    refs[1, :, : 3 * rate + 50] = 0.0              # the second source enters at 3.5 s
+    excerpt = metrics.sounding_excerpt(refs, rate, 2.0)
+    assert (excerpt.start, excerpt.stop) == (3 * rate, 5 * rate)  # its first frame not all zeros
+    scores = metrics.bss_eval_v4(refs[..., excerpt], refs[..., excerpt] + 0.1, rate)
+    assert np.isfinite(scores["SDR"]).all()
+    assert np.isnan(metrics.bss_eval_v4(refs[..., : 2 * rate], refs[..., : 2 * rate] + 0.1, rate)["SDR"]).all()
+    assert metrics.sounding_excerpt(refs, rate, 1.5).stop == 3 * rate + 150
+    with pytest.raises(ValueError, match="no 8.0 s excerpt in which all 2 references sound"):
+        metrics.sounding_excerpt(refs, rate, 8.0)

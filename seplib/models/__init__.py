@@ -68,7 +68,7 @@ HPARAMS = {
     "conv1d": {
         "quick": dict(channels=16, kernel_size=32, stride=16, inner_kernel=5),
         "lab": dict(channels=48, kernel_size=32, stride=16, inner_kernel=5),
-        "full": dict(channels=128, kernel_size=32, stride=16, inner_kernel=5),
+        "full": dict(channels=64, kernel_size=32, stride=16, inner_kernel=5),
     },
 }
 """Default hyper-parameters: ``HPARAMS[name][size]`` for size ``quick`` (CI: trains in
