@@ -1,0 +1,44 @@
+"""The benchmark scripts that README cites keep working (their cheap parts)."""
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebook_timer_finds_notebooks_by_number():
+    timer = load("notebooks")
+    assert [p.stem for p in timer.find(["05", "00_getting_started"])] == ["05_unet", "00_getting_started"]
+    assert len(timer.find([])) == len(list(timer.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))) >= 9
+    with pytest.raises(SystemExit, match="'99'"):
+        timer.find(["99"])
+
+
+def test_notebook_timer_keeps_printed_text_only():
+    timer = load("notebooks")
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="SDR 4.2 dB\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "<IPython.lib.display.Audio object>",
+                                                     "text/html": "<audio/>"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "   drums\nunet  7.5"}, execution_count=1),
+        nbformat.v4.new_output("error", ename="AssertionError", evalue="too low", traceback=[]),
+    ]
+    assert timer.cell_text(cell) == "SDR 4.2 dB\n   drums\nunet  7.5\nAssertionError: too low\n"
+
+
+def test_training_cost_grows_with_the_run_size():
+    cost = load("train_cost")
+    plan, params, quick = cost.step_flops("conv1d", "quick")
+    _, params_lab, lab = cost.step_flops("conv1d", "lab")
+    assert plan["steps"] > 0 and 0 < params < params_lab
+    assert 0 < quick < lab
