@@ -279,7 +279,10 @@ assert overfit[-1] < 0.3 * overfit[0], "the model cannot even fit one chunk: loo
 #
 # `seplib.train.train_model("unet")` does the whole recipe: random chunks of the train split
 # (with the augmentation above), fixed chunks of the valid split for validation, AdamW with a
-# cosine learning-rate schedule, gradient clipping and mixed precision on a GPU. It keeps two
+# cosine learning-rate schedule, gradient clipping and mixed precision on a GPU. On a GPU the
+# batches are cut by background processes (`workers`) while the model trains, so the GPU does
+# not wait for the CPU; each chunk depends only on its place in the data order, so the batches
+# are the same with or without them. It keeps two
 # checkpoints in `config.models_dir() / "unet"`: `last.pt` (everything needed to resume) and
 # `best.pt` (the weights with the best validation loss, which `separate("unet", ...)` uses).
 #
