@@ -38,6 +38,18 @@ def test_musdb_reads_the_real_samples(tiny_root):
     np.testing.assert_array_equal(track.audio.T.astype(np.float32), mixture)
 
 
+def test_accompaniment_is_everything_but_the_vocals(tiny_root):
+    track = data.open_dataset("test", root=tiny_root)[0]
+    four = data.track_stems(track)
+    two = data.track_stems(track, ("vocals", "accompaniment"))
+    assert list(two) == ["vocals", "accompaniment"]
+    np.testing.assert_array_equal(two["vocals"], four["vocals"])
+    np.testing.assert_allclose(two["accompaniment"], four["drums"] + four["bass"] + four["other"], atol=1e-6)
+    np.testing.assert_allclose(two["vocals"] + two["accompaniment"], data.track_mixture(track), atol=1e-6)
+    # musdb's own accompaniment target is the same sum
+    np.testing.assert_allclose(track.targets["accompaniment"].audio.T, two["accompaniment"], atol=1e-6)
+
+
 def _copy_track(tiny_root, tmp_path):
     src = next((tiny_root / "test").iterdir())
     dst = tmp_path / "musdb" / "test" / src.name

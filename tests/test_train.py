@@ -297,3 +297,17 @@ def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_c
                       weights={"stft_weight": 0.5, "vocals": 2.0})
     assert seen == [{"stft_weight": 0.0}, {"stft_weight": 0.5, "vocals": 2.0}]  # the caller's knobs win
     assert train.TRAINING[("demucs-lite", "lab")]["loss"] == {"stft_weight": 0.0}
+
+
+def test_a_vocals_and_accompaniment_unet_trains_and_separates(tmp_path, tiny_root):
+    from seplib.data import open_dataset, track_mixture
+    from seplib.separate import separate
+
+    stems = ("vocals", "accompaniment")
+    model, history = train.train_model("unet", size="quick", steps=2, out=tmp_path / "two", root=tiny_root,
+                                       progress=False, seconds=0.25, stems=stems)
+    assert model.stems == stems and np.isfinite(history["valid_loss"]).all()
+    mixture = track_mixture(open_dataset("test", root=tiny_root)[0])[:, :44100]
+    estimates = separate("unet", mixture, 44100, checkpoint=tmp_path / "two" / "best.pt")
+    assert list(estimates) == list(stems)
+    np.testing.assert_allclose(sum(estimates.values()), mixture, atol=1e-3)  # two masks that sum to one

@@ -247,14 +247,21 @@ def track_stems(track, stems=STEMS):
 
     Args:
         track (musdb Track)
-        stems (tuple): which stems (default: drums, bass, other, vocals)
+        stems (tuple): which stems (default: drums, bass, other, vocals); ``"accompaniment"``
+            is the sum of all but the vocals, as in musdb
 
     Returns:
         stems (dict): ``{stem: (channels, samples)}`` float32
 
     Taught in: 00_getting_started
     """
-    missing = [s for s in stems if s not in track.sources]
+    wanted = [s for s in stems if s != "accompaniment"]
+    if "accompaniment" in stems:
+        wanted += [s for s in STEMS if s != "vocals" and s not in wanted]
+    missing = [s for s in wanted if s not in track.sources]
     if missing:
         raise ValueError(f"track {track.name!r}: missing stem file(s) {missing} next to {track.path}")
-    return {s: _read(track, track.sources[s], s) for s in stems}
+    parts = {s: _read(track, track.sources[s], s) for s in wanted}
+    if "accompaniment" in stems:
+        parts["accompaniment"] = sum(parts[s] for s in STEMS if s != "vocals")
+    return {s: parts[s] for s in stems}
