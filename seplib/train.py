@@ -132,7 +132,7 @@ def batches(dataset, first_step, steps, batch_size, seed=0, workers=0):
     Taught in: 05_unet
     """
     plan = [batch_indices(step, batch_size, len(dataset), seed) for step in range(first_step, steps)]
-    if workers == 0:
+    if workers == 0 or not plan:  # (a finished run resumed: no workers to start)
         return (_collate(dataset, items) for items in plan)
     loader = torch.utils.data.DataLoader(_ByItem(dataset), batch_sampler=plan, num_workers=workers,
                                          pin_memory=torch.cuda.is_available())
