@@ -69,9 +69,9 @@ def scores_of(method, tracks, args, kwargs=None):
     return median_sdr(per_track), "evaluated"
 
 
-def _or_inf(value):
-    """A score, or -inf for a stem the method does not estimate."""
-    return -math.inf if value is None else value
+def stem_sdr(sdr, stem):
+    """A stem's score, or -inf for a stem the method does not estimate."""
+    return sdr.get(stem) if sdr.get(stem) is not None else -math.inf
 
 
 def tiled(mixture, rate, seconds):
@@ -159,7 +159,7 @@ def main(argv=None):
         best = max(out["classical"], key=lambda m: out["classical"][m]["mean_SDR"])
         out["baselines"]["best-classical"] = {"method": best, **out["classical"][best]}
         # the vocals bar is read against the classical method best *on vocals* (the stricter reading)
-        vocal = max(out["classical"], key=lambda m: _or_inf(out["classical"][m]["SDR"].get("vocals")))
+        vocal = max(out["classical"], key=lambda m: stem_sdr(out["classical"][m]["SDR"], "vocals"))
         out["baselines"]["best-classical-vocals"] = {"method": vocal, **out["classical"][vocal]}
 
         # the learned models: train, score, time
@@ -184,9 +184,6 @@ def main(argv=None):
             shutil.rmtree(root, ignore_errors=True)
 
     # checks, as booleans (None when a model they need was not run)
-    def stem_sdr(sdr, stem):
-        return sdr.get(stem) if sdr.get(stem) is not None else -math.inf
-
     unet = out["models"].get("unet")
     best_sdr = out["baselines"]["best-classical-vocals"]["SDR"]
     out["checks"] = {
