@@ -235,7 +235,7 @@ axes[0].set(xscale="log", xlabel="spectral centroid (Hz)", ylabel="attack", titl
 axes[0].legend(fontsize="small")
 axes[1].set(xlabel="share of energy below 200 Hz", ylabel="flatness")
 by_group = [i for s in STEMS for i in groups[s]]
-plots.image(plots.to_db(W[:, by_group].numpy()), rate, ax=axes[2], max_hz=5000, label="dB",
+plots.image(plots.to_db(W[:, by_group].cpu().numpy()), rate, ax=axes[2], max_hz=5000, label="dB",
             title="templates, grouped " + " | ".join(s[0] for s in STEMS if groups[s]))
 axes[2].set(xlabel="component", xticks=[])
 fig.tight_layout()

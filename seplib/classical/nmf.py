@@ -471,6 +471,7 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
         tracks = open_dataset("train", root=root, size=size)
         spectrograms = training_spectrograms(tracks, seconds, n_fft, hop, seed=seed)
         dictionaries = learn_dictionaries(spectrograms, n_components, beta, n_iter, seed, device, progress)
+        dictionaries = {stem: d.cpu() for stem, d in dictionaries.items()}  # as when read from the cache
         tmp = path.with_name(path.name + ".part")  # write, then rename: no half files
         torch.save({"dictionaries": dictionaries, "params": params, "tracks": [t.name for t in tracks]}, tmp)
         tmp.replace(path)
