@@ -28,7 +28,9 @@ VARIANTS = {
     "hidden-24": {"hidden_channels": 24},
     "lr-3e-3": {"lr": 3e-3},
     "batch-8": {"batch_size": 8},
+    "steps-x3": {"steps_factor": 3},
     "steps-x4": {"steps_factor": 4},
+    "depth-6-hidden-16": {"depth": 6, "hidden_channels": 16},  # the full size's depth and width
     "sigmoid": {"gate": "sigmoid"},
 }
 """Variant name -> keyword arguments of :func:`seplib.train.train_model` (``steps_factor``

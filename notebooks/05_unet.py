@@ -339,8 +339,8 @@ for stem in ("vocals", "drums"):
     display(audio.play(references[stem][:, excerpt], rate, title=f"reference {stem}"))
 
 # %% [markdown]
-# The masks the trained network writes, next to the ideal ratio mask of notebook 01 (the model's
-# STFT: shorter frames than the 4096 of the oracles):
+# The masks the trained network writes, next to the ideal ratio mask of notebook 01, both on
+# the model's own STFT (`HPARAMS["n_fft"]`, `HPARAMS["hop"]`):
 
 # %%
 clip = torch.from_numpy(mixture[:, : 4 * rate])[None]

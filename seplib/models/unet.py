@@ -137,7 +137,7 @@ class UNet(nn.Module):
 
     name = "unet"
 
-    def __init__(self, stems=STEMS, audio_channels=2, n_fft=2048, hop=512, max_bin=256, depth=5,
+    def __init__(self, stems=STEMS, audio_channels=2, n_fft=4096, hop=1024, max_bin=512, depth=5,
                  hidden_channels=12, kernel_size=5, gate="softmax", dropout=0.0):
         super().__init__()
         if gate not in GATES:
