@@ -26,9 +26,9 @@ COLUMNS = ("step", "train_loss", "valid_loss", "lr")
 TRAINING = {
     "quick": dict(steps=32, batch_size=2, seconds=1.0, valid_every=8, per_track=2),
     "lab": dict(steps=300, batch_size=4, seconds=3.0, valid_every=50, per_track=4),
-    # full: sized for a Colab-class GPU. 5000 steps of 16 x 6 s were too much: on an H200, the
-    # trainings of notebooks 05-07 side by side kept it mostly 80-99 % busy for 6 minutes and none
-    # finished (README, "How long things take")
+    # full: sized for a Colab-class GPU. 5000 steps of 16 x 6 s were too much (on an H200 the
+    # trainings of notebooks 05-07 side by side did not finish in 6 minutes); these took 1.4 to
+    # 3.7 minutes each there, side by side (README, "How long things take")
     "full": dict(steps=2000, batch_size=8, seconds=6.0, valid_every=200, per_track=8),
     # Demucs-lite: time L1 alone. The multi-resolution STFT term makes a CPU step about 4x
     # slower, over 300 lab steps it lowered the test SDR on every stem, and at full on a GPU
