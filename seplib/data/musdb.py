@@ -255,13 +255,12 @@ def track_stems(track, stems=STEMS):
 
     Taught in: 00_getting_started
     """
-    wanted = [s for s in stems if s != "accompaniment"]
-    if "accompaniment" in stems:
-        wanted += [s for s in STEMS if s != "vocals" and s not in wanted]
+    accompaniment = [s for s in STEMS if s != "vocals"] if "accompaniment" in stems else []
+    wanted = list(dict.fromkeys([s for s in stems if s != "accompaniment"] + accompaniment))
     missing = [s for s in wanted if s not in track.sources]
     if missing:
         raise ValueError(f"track {track.name!r}: missing stem file(s) {missing} next to {track.path}")
     parts = {s: _read(track, track.sources[s], s) for s in wanted}
-    if "accompaniment" in stems:
-        parts["accompaniment"] = sum(parts[s] for s in STEMS if s != "vocals")
+    if accompaniment:
+        parts["accompaniment"] = sum(parts[s] for s in accompaniment)
     return {s: parts[s] for s in stems}
