@@ -50,7 +50,7 @@ book: $(VENV)/.installed ffmpeg
 
 # After editing a notebook's .py (or .ipynb), bring its pair up to date.
 sync: $(VENV)/.installed
-	$(BIN)/jupytext --sync notebooks/[0-9]*.py
+	$(BIN)/jupytext --sync notebooks/py/[0-9]*.py
 
 clean-venv:
 	rm -rf $(VENV)
