@@ -7,7 +7,7 @@ TORCH  ?= torch==2.13.0
 # Notebooks and tests run at this size under `make test` (quick | lab | full).
 TEST_SIZE ?= quick
 
-.PHONY: lab test data book sync ffmpeg clean-venv
+.PHONY: lab test data book solutions sync ffmpeg clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,8 @@ sync: $(VENV)/.installed
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Instructor solutions: every notebook with its exercises answered and executed (quick size
+# unless SEPLIB_SIZE says otherwise) under build/solutions/.
+solutions: $(VENV)/.installed ffmpeg
+	SEPLIB_SIZE=$${SEPLIB_SIZE:-quick} $(BIN)/python -m seplib.exercises.solutions --out build/solutions

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,11 @@ def device():
 
 
 def run_size():
-    """The run size: ``$SEPLIB_SIZE`` if set, else ``full`` on a GPU and ``lab`` on a CPU.
+    """The run size: ``$SEPLIB_SIZE`` if set (a notebook sets it with :func:`setup_run`),
+    else ``lab`` on a CPU and on Colab, ``full`` on any other GPU.
+
+    Colab gets ``lab`` even with a GPU: the whole ``full`` curriculum does not fit one Colab
+    session on its T4 (README, "How long things take"); ``lab`` does, with time to spare.
 
     Returns:
         size (str): one of :data:`SIZES`
@@ -50,7 +55,40 @@ def run_size():
         if size not in SIZES:
             raise ValueError(f"SEPLIB_SIZE={size!r} is not one of {SIZES}")
         return size
+    if "google.colab" in sys.modules:
+        return "lab"
     return "full" if device().type == "cuda" else "lab"
+
+
+def setup_run(size=None, keep_on_drive=False):
+    """Choose this notebook's run size (and, on Colab, where its work is kept); say what was chosen.
+
+    Every notebook calls this near its top, so the run size is picked in the notebook itself
+    rather than only by an environment variable set before Jupyter starts.
+
+    Args:
+        size (str or None): ``"quick"``, ``"lab"`` or ``"full"``; ``None`` keeps ``$SEPLIB_SIZE``,
+            else the default of :func:`run_size`
+        keep_on_drive (bool): on Colab, keep data, models and scores in Google Drive
+            (:func:`seplib.colab.keep_work_on_drive`), so a recycled runtime resumes from there
+
+    Returns:
+        size (str): the run size in force
+
+    Taught in: 00_getting_started
+    """
+    if size is not None:
+        size = str(size).strip().lower()
+        if size not in SIZES:
+            raise ValueError(f"run size {size!r} is not one of {SIZES}")
+        os.environ["SEPLIB_SIZE"] = size
+    if keep_on_drive:
+        from .colab import keep_work_on_drive
+
+        keep_work_on_drive()
+    size = run_size()
+    print(f"device: {device()}, run size: {size}, work kept in: {data_dir()}")
+    return size
 
 
 def seed_everything(seed=0):

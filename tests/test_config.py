@@ -1,3 +1,7 @@
+import os
+import sys
+import types
+
 import pytest
 import torch
 
@@ -51,3 +55,18 @@ def test_locked_makes_writers_take_turns(tmp_path):
     for t in threads:
         t.join()
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
+
+
+def test_setup_run_chooses_the_size_in_the_notebook(monkeypatch, capsys):
+    monkeypatch.delenv("SEPLIB_SIZE", raising=False)
+    assert config.setup_run("Quick") == "quick" and os.environ["SEPLIB_SIZE"] == "quick"
+    assert "run size: quick" in capsys.readouterr().out
+    assert config.setup_run(None) == "quick"  # None keeps what is set
+    with pytest.raises(ValueError, match="'huge' is not one of"):
+        config.setup_run("huge")
+
+
+def test_colab_defaults_to_the_lab_size(monkeypatch):
+    monkeypatch.delenv("SEPLIB_SIZE", raising=False)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert config.run_size() == "lab"

@@ -29,27 +29,38 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %% [markdown]
 # ## 1. The environment
 # `seplib.config` picks the device (a CUDA GPU, Apple's MPS, else the CPU) and the **run size**:
-# `quick` (tests, a minute a notebook), `lab` (a CPU in a class lab) or `full` (a GPU). Set
-# `SEPLIB_SIZE` before starting Jupyter to choose; the default follows the device.
+# `quick` (tests, a minute a notebook), `lab` (a CPU in a class lab, and Colab) or `full` (a
+# GPU). Choose it with `RUN_SIZE` in the setup cell above (or `SEPLIB_SIZE` in the environment);
+# by default it follows the machine.
 
 # %%
 import numpy as np
@@ -203,38 +214,43 @@ else:
 
 # %% [markdown]
 # ## Exercises
+# Each exercise has an answer cell (replace `None`) and a check cell below it. The check says
+# whether your answer is missing, wrong or right, and never prints the answer;
+# `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
+#
 # **1.** Which stem of `track` is the loudest (highest RMS)? Put its name in `loudest`.
 
 # %%
+from seplib.exercises import nb00 as ex
+
+# %% tags=["answer-1"]
 loudest = None  # your answer, e.g. "drums"
 
 # %%
-# check
-truth = max(STEMS, key=lambda s: levels[s])
-if loudest is None:
-    print(f"Not answered yet. (Hint: compare levels[s] for s in STEMS.) The answer is {truth!r}.")
-elif loudest == truth:
-    print("Correct!")
-else:
-    print(f"Not quite: {loudest!r} is at {levels[loudest]:.1f} dBFS, {truth!r} at {levels[truth]:.1f} dBFS.")
+ex.q1.check(loudest, levels=levels)
 
 # %% [markdown]
 # **2.** The vocals pause between phrases. What fraction of the 100 ms windows of the vocal
 # stem is more than 40 dB below its loudest window? Store it in `silent_fraction`.
 
-# %%
+# %% tags=["answer-2"]
 silent_fraction = None  # your answer, a number between 0 and 1
 
 # %%
-# check
-win = rate // 10
-frames = stems["vocals"][:, : stems["vocals"].shape[1] // win * win].reshape(2, -1, win)
-energy_db = 10 * np.log10(np.mean(frames ** 2, axis=(0, 2)) + 1e-12)
-truth = float(np.mean(energy_db < energy_db.max() - 40))
-if silent_fraction is None:
-    print(f"Not answered yet. One solution gives {truth:.2f}.")
-elif abs(silent_fraction - truth) < 0.02:
-    print("Correct!")
-else:
-    print(f"Not quite: {silent_fraction:.2f} vs {truth:.2f}. Use windows of rate // 10 samples, energy over both channels.")
-assert 0 < truth < 1, "the synthetic vocals have rests and phrases"
+ex.q2.check(silent_fraction, vocals=stems["vocals"], rate=rate)
+
+# %% [markdown]
+# The synthetic vocals have rests between phrases, so some windows are silent, but not all:
+
+# %%
+assert 0 < ex.silent_fraction_of(stems["vocals"], rate) < 1
+
+# %% [markdown]
+# ## References
+# - Z. Rafii, A. Liutkus, F.-R. Stöter, S. I. Mimilakis, R. Bittner. *The MUSDB18 corpus for
+#   music separation*, 2017. doi:10.5281/zenodo.1117372 (and MUSDB18-HQ, 2019,
+#   doi:10.5281/zenodo.3338373).
+# - F.-R. Stöter, A. Liutkus, N. Ito. *The 2018 Signal Separation Evaluation Campaign*.
+#   LVA/ICA 2018 (SiSEC 2018, where MUSDB18 was introduced as the benchmark).
+# - K. Karplus, A. Strong. *Digital synthesis of plucked-string and drum timbres*. Computer
+#   Music Journal 7(2), 1983 (the plucked strings of section 6).
