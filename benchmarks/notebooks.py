@@ -1,7 +1,8 @@
 """How long each notebook takes to run, cell by cell, at a run size.
 
 Executes notebooks (in a fresh kernel each, as ``pytest --nbval-lax`` and Colab do) and prints
-one JSON object per notebook: total seconds, the slowest cells and the error, if any. Nothing
+one JSON object per notebook: total seconds, the slowest cells, the peak memory (resident set
+of the kernel and its children, e.g. batch workers, in MiB) and the error, if any. Nothing
 in ``notebooks/`` is written: outputs stay in memory, or go to ``--text`` as plain text.
 
 Usage::
@@ -16,6 +17,7 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,13 +55,90 @@ def cell_text(cell):
     return "".join(parts)
 
 
+def tree_rss(pid):
+    """Resident memory in bytes of process ``pid`` and all its children (0 once it is gone)."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            root = psutil.Process(pid)
+            procs = [root] + root.children(recursive=True)
+        except psutil.Error:
+            return 0
+        total = 0
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+    return _proc_tree_rss(pid)
+
+
+def _proc_tree_rss(pid):
+    """``tree_rss`` from /proc alone (Linux without psutil)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+    while todo:
+        current = todo.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += children.get(current, [])
+    return total
+
+
+class PeakMemory:
+    """Samples ``tree_rss(pid)`` every ``interval`` seconds in a thread; ``peak`` is the largest seen."""
+
+    def __init__(self, pid, interval=0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while self.pid:
+            self.peak = max(self.peak, tree_rss(self.pid))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        if self.pid:
+            self.peak = max(self.peak, tree_rss(self.pid))
+
+
+def kernel_pid(client):
+    """The process id of a started ``NotebookClient``'s kernel (None if it cannot be found)."""
+    provisioner = getattr(client.km, "provisioner", None)
+    process = getattr(provisioner, "process", None) or getattr(client.km, "kernel", None)
+    return getattr(process, "pid", None)
+
+
 def run(path, cell_timeout, log=None, text=None):
     """Execute one notebook cell by cell; returns its timing record."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     times, error, start = [], None, time.perf_counter()
-    with client.setup_kernel():
+    with client.setup_kernel(), PeakMemory(kernel_pid(client)) as memory:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -74,7 +153,8 @@ def run(path, cell_timeout, log=None, text=None):
             if log:
                 with open(log, "a") as f:
                     f.write(json.dumps({"notebook": path.stem, **times[-1],
-                                        "elapsed": round(time.perf_counter() - start, 1)}) + "\n")
+                                        "elapsed": round(time.perf_counter() - start, 1),
+                                        "peak_rss_mib": round(memory.peak / 2**20)}) + "\n")
             if text:
                 with open(text, "a") as f:
                     f.write(f"--- {path.stem} cell {index} ({seconds:.1f} s): {first[:80]}\n{cell_text(cell)}")
@@ -82,7 +162,8 @@ def run(path, cell_timeout, log=None, text=None):
                 break
     return {"notebook": path.stem, "size": os.environ.get("SEPLIB_SIZE", "(by device)"),
             "seconds": round(time.perf_counter() - start, 1), "code_cells": len(times),
-            "slowest": sorted(times, key=lambda t: -t["seconds"])[:3], "error": error}
+            "slowest": sorted(times, key=lambda t: -t["seconds"])[:3],
+            "peak_rss_mib": round(memory.peak / 2**20) if memory.pid else None, "error": error}
 
 
 def main():

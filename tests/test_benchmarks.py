@@ -42,3 +42,21 @@ def test_training_cost_grows_with_the_run_size():
     _, params_lab, lab = cost.step_flops("conv1d", "lab")
     assert plan["steps"] > 0 and 0 < params < params_lab
     assert 0 < quick < lab
+
+
+def test_notebook_timer_reports_peak_memory(tmp_path):
+    timer = load("notebooks")
+    path = tmp_path / "00_memory.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("block = b\"x\" * (64 * 2**20)")])
+    nbformat.write(nb, path)
+    record = timer.run(path, cell_timeout=120)
+    assert record["error"] is None
+    assert record["peak_rss_mib"] >= 64  # the block, plus the kernel itself
+
+
+def test_process_tree_memory_without_psutil():
+    import os
+
+    timer = load("notebooks")
+    assert timer._proc_tree_rss(os.getpid()) > 0
+    assert timer._proc_tree_rss(2**22 + 12345) == 0  # no such process
