@@ -770,3 +770,106 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         save_scores(method, dataset or dataset_of(tracks), per_track, results_dir,
                     split="test" if tracks[0].subset == "test" else tracks[0].subset)
     return per_track
+
+
+# --------------------------------------------------------------------------------------------
+# Which stored scores are still valid: score only what is missing or out of date
+# --------------------------------------------------------------------------------------------
+def scores_path(method, dataset, results_dir=None):
+    """Where :func:`save_scores` keeps a method's scores: ``<results_dir>/<dataset>/<method>.json``.
+
+    Args:
+        method (str), dataset (str): names as in :func:`save_scores`
+        results_dir (str or Path): default :func:`seplib.config.results_dir`
+
+    Returns:
+        path (Path): the file (it may not exist)
+
+    Taught in: 08_leaderboard
+    """
+    return _results_dir(results_dir) / _checked_name(dataset, "dataset") / f"{_checked_name(method, 'method')}.json"
+
+
+def _checkpoint_of(method, kwargs):
+    """The checkpoint a learned method separates with (``None`` for a method without one)."""
+    if kwargs.get("checkpoint") is not None:
+        return Path(kwargs["checkpoint"])
+    from .models import MODELS, default_checkpoint
+
+    return default_checkpoint(method) if method in MODELS else None
+
+
+def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None):
+    """Why a method's stored scores cannot be reused for these tracks; ``""`` when they can.
+
+    Stored scores are reused only when they cover exactly the tracks given (same names) and,
+    for a learned method, when they were written after its checkpoint (a model trained again
+    must be scored again).
+
+    Args:
+        method (str): a method name, e.g. ``"unet"``
+        tracks (list): musdb tracks, e.g. ``seplib.data.open_dataset("test")``
+        dataset (str): the name scores are stored under (default: the tracks' data set)
+        results_dir (str or Path): default :func:`seplib.config.results_dir`
+        checkpoint (str or Path): the model file the scores must be newer than (default:
+            the model's own checkpoint for a learned method, none for the others)
+
+    Returns:
+        reason (str): ``""``, or why the method must be scored now
+
+    Taught in: 08_leaderboard
+    """
+    tracks = list(tracks)
+    path = scores_path(method, dataset or dataset_of(tracks), results_dir)
+    if not path.is_file():
+        return "not scored yet"
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return "the stored file cannot be read"
+    if sorted({row["track"] for row in record.get("scores", [])}) != sorted(t.name for t in tracks):
+        return "stored scores are of other tracks"
+    if checkpoint is None:
+        checkpoint = _checkpoint_of(method, {})
+    if checkpoint is not None and Path(checkpoint).is_file() and Path(checkpoint).stat().st_mtime > path.stat().st_mtime:
+        return "the model was trained again since"
+    return ""
+
+
+def score_missing(methods, tracks, rescore=False, method_kwargs=None, dataset=None, results_dir=None,
+                  progress=False):
+    """Score (and store) every method whose stored scores cannot be reused; reuse the rest.
+
+    Args:
+        methods (list of str): method names of :data:`seplib.separate.METHODS`
+        tracks (list): musdb tracks, e.g. ``seplib.data.open_dataset("test")``
+        rescore (bool): score every method again, whatever is stored
+        method_kwargs (dict): ``{method: {argument: value}}`` passed to :func:`evaluate`
+            (a ``checkpoint`` given there is the one the scores must be newer than)
+        dataset (str): the name scores are stored under (default: the tracks' data set)
+        results_dir (str or Path): default :func:`seplib.config.results_dir`
+        progress (bool): show a progress bar per method scored
+
+    Returns:
+        log (pandas.DataFrame): index ``method``; columns ``scores`` (``"reused"`` or
+        ``"scored now: <why>"``) and ``seconds``
+
+    Taught in: 08_leaderboard
+    """
+    import time
+
+    import pandas as pd
+
+    tracks, method_kwargs = list(tracks), method_kwargs or {}
+    dataset = dataset or dataset_of(tracks)
+    rows = []
+    for method in methods:
+        kwargs = method_kwargs.get(method, {})
+        reason = "rescore was asked for" if rescore else why_rescore(
+            method, tracks, dataset, results_dir, checkpoint=_checkpoint_of(method, kwargs))
+        start = time.perf_counter()
+        if reason:
+            evaluate(method, tracks, dataset=dataset, results_dir=results_dir, progress=progress, **kwargs)
+        rows.append({"method": method, "scores": f"scored now: {reason}" if reason else "reused",
+                     "seconds": round(time.perf_counter() - start, 1)})
+    return pd.DataFrame(rows, columns=["method", "scores", "seconds"]).set_index("method")
