@@ -42,11 +42,17 @@ lab: $(VENV)/.installed-lab ffmpeg data
 test: $(VENV)/.installed ffmpeg
 	OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env -q
 
-# Execute every notebook into HTML (plots and audio players included) under build/book/.
-book: $(VENV)/.installed ffmpeg
-	mkdir -p build/book
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=-1 \
-	  --output-dir build/book notebooks/[0-9]*.ipynb
+$(VENV)/.installed-book: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev,book]"
+	touch $@
+
+# The notebooks as a static site under build/book/ (open build/book/index.html): each executed
+# in a fresh kernel at SEPLIB_SIZE (default quick), copies under build/book-src/, rendered with
+# Sphinx + MyST-NB: an index with the lessons, a page per notebook with previous/next links,
+# math, figures and every audio player (the listening rooms' too; counts in players.json).
+# A failing notebook is named, its page built up to the error, the others built; exit status 1.
+book: $(VENV)/.installed-book ffmpeg
+	SEPLIB_SIZE=$${SEPLIB_SIZE:-quick} $(BIN)/python book/build.py
 
 # After editing a notebook's .py (or .ipynb), bring its pair up to date.
 sync: $(VENV)/.installed
