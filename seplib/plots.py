@@ -108,7 +108,11 @@ def live_losses(title="training", figsize=(8, 3)):
     """A ``callback`` for :func:`seplib.train.fit` that redraws the loss curve in place.
 
     The figure is shown once, through an IPython display handle, and updated after every
-    validation, so a notebook cell shows one growing curve instead of one plot per row.
+    validation, so a notebook cell shows one growing curve instead of one plot per row. Call
+    it once more with the history :func:`seplib.train.train_model` returns: that redraws the
+    same figure, and shows it for a run that had already finished (which calls back nothing),
+    so the loss curve is drawn exactly once either way; do not plot it again with
+    :func:`losses`.
 
     Args:
         title (str): the plot's title
