@@ -25,21 +25,31 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import json
@@ -52,7 +62,6 @@ from IPython.display import display
 from seplib import audio, classical, config, data, listen, metrics, plots, separate
 from seplib.classical import repet
 
-print(f"device: {config.device()}, run size: {config.run_size()}")
 test = data.open_dataset("test")
 track = test[0]
 rate = track.rate
@@ -91,13 +100,15 @@ for ax, (name, sig) in zip(axes, [("accompaniment", accompaniment), ("vocals", s
 fig.tight_layout()
 
 # %% [markdown]
-# The accompaniment's stripes repeat every bar (the drum pattern) and every few bars (the
-# chords); the vocals' matrix has no such grid. REPET turns that observation into a mask.
+# The accompaniment's matrix is striped parallel to the diagonal: its drum pattern and
+# chord loop come back again and again. The vocals' matrix has no such regular grid. REPET
+# (Rafii and Pardo, 2013) turns that observation into a mask.
 #
 # ## 2. The beat spectrum: finding the period
 # Average the self-similarity along its diagonals, on the power spectrogram
 # $P = V^2$: this is the autocorrelation of each frequency row over time, averaged over
-# frequencies (Rafii and Pardo, 2013):
+# frequencies. Foote (2001) called such a curve the *beat spectrum*; REPET (Rafii and Pardo,
+# 2013) computes it this way:
 #
 # $$b(\ell) = \frac{1}{F}\sum_{f}\frac{1}{T - \ell}\sum_{t=0}^{T-\ell-1} P(f, t)\, P(f, t + \ell),
 # \qquad \text{normalised so that } b(0) = 1.$$
@@ -146,13 +157,26 @@ ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
+# The stripes of section 1, measured: at the detected period the accompaniment's beat spectrum
+# is high (its loop comes back), the vocals' is lower (a sung phrase seldom comes back
+# exactly one period later).
+
+# %%
+b_stems = {name: repet.beat_spectrum(classical.spectrogram(sig)[1])
+           for name, sig in [("accompaniment", accompaniment), ("vocals", stems["vocals"])]}
+print("beat spectrum at the period: " + ", ".join(f"{name} {bs[period]:.2f}" for name, bs in b_stems.items()))
+assert b_stems["accompaniment"][period] > b_stems["vocals"][period]
+
+# %% [markdown]
 # The period need not be a whole bar: if the drums repeat every half bar, so does most of the
 # spectrogram, and the chords that change every bar average out in the median below.
 #
 # ## 3. REPET by hand
 # 1. Cut $V$ into segments of one period and stack them.
-# 2. Their element-wise **median** is the *repeating segment*: the voice is in some segments
-#    and not others, so the median ignores it (an outlier), while the loop is in all of them.
+# 2. Their element-wise **median** is the *repeating segment*: the loop is in every segment,
+#    while at a given time-frequency point of the period the voice sounds in some segments
+#    and not in others. As long as it sounds there in fewer than half of them, the median
+#    ignores it (an outlier); section 4 shows what that buys over a mean.
 # 3. Tile it along the song and clip it to the mixture: $W = \min(\tilde V, V)$, a model of the
 #    background (it cannot be louder than the mixture).
 # 4. The soft mask of the background is $M = W / V$; the voice gets $1 - M$. Below 100 Hz
@@ -187,11 +211,76 @@ display(audio.play(mixture[:, excerpt], rate, title="mixture"))
 display(audio.play(seplib_repet["vocals"][:, excerpt], rate, title="REPET vocals"))
 display(audio.play(stems["vocals"][:, excerpt], rate, title="reference vocals"))
 display(audio.play(seplib_repet["accompaniment"][:, excerpt], rate, title="REPET accompaniment"))
-print(f"vocals SDR on this track: mixture {metrics.sdr(mixture, stems['vocals']):.2f} dB, "
-      f"REPET {metrics.sdr(seplib_repet['vocals'], stems['vocals']):.2f} dB")
+sdr_repet = metrics.sdr(seplib_repet["vocals"], stems["vocals"])
+sdr_mixture = metrics.sdr(mixture, stems["vocals"])
+print(f"vocals SDR on this track: the mixture as the estimate {sdr_mixture:.2f} dB, REPET {sdr_repet:.2f} dB")
+assert sdr_repet > sdr_mixture  # better than doing nothing
 
 # %% [markdown]
-# ## 4. REPET-SIM: similar frames instead of one period
+# ## 4. Why the median? A song built to show it
+# A mean of the segments would take in a share of every segment's voice; the median takes in
+# none of it, as long as the voice is *sparse*: present at a point of the period in fewer
+# than half of the segments. Build a song where that is exactly true: the first period of the
+# real accompaniment repeated 8 times (a perfect loop), and the loudest one-period phrase of
+# the real vocals in 2 of the 8 segments. The period is known, so both models use it.
+
+# %%
+L = period * hop                                                      # the period in samples
+n_periods = mixture.shape[1] // L
+loudest = max(range(n_periods), key=lambda i: np.sum(stems["vocals"][:, i * L:(i + 1) * L] ** 2))
+phrase = stems["vocals"][:, loudest * L:(loudest + 1) * L]            # the loudest sung period
+loop = accompaniment[:, :L]                                           # one period of accompaniment
+highpass = int(np.ceil(100 * 4096 / rate))                            # bins below 100 Hz
+
+
+def constructed_song(voiced, n_segments=8):
+    """The loop repeated n_segments times, with the phrase in the segments listed in voiced."""
+    voice = np.zeros((loop.shape[0], n_segments * L), dtype=np.float32)
+    for i in voiced:
+        voice[:, i * L:(i + 1) * L] = phrase
+    return np.tile(loop, (1, n_segments)) + voice, voice
+
+
+def repet_vocals(song, model):
+    """REPET's vocals of song with a given background model, model(V, period) -> W."""
+    X_s, V_s = classical.spectrogram(song)
+    mask = repet.background_mask(model(V_s, period), V_s, highpass)
+    return classical.masks_to_estimates(X_s, {"accompaniment": mask}, song, rest="vocals")["vocals"]
+
+
+def segment_mean_model(V, period):
+    """Like repet.repeating_model, with the mean of the segments instead of their median."""
+    count = -(-V.shape[-1] // period)
+    padded = np.full(V.shape[:-1] + (count * period,), np.nan, dtype=np.float32)
+    padded[..., : V.shape[-1]] = V
+    segment = np.nanmean(padded.reshape(V.shape[:-1] + (count, period)), axis=-2)
+    return np.minimum(np.tile(segment, count)[..., : V.shape[-1]], V)
+
+
+song, voice = constructed_song(voiced=[1, 5])
+why_median = {name: metrics.sdr(repet_vocals(song, model), voice)
+              for name, model in [("median", repet.repeating_model), ("mean", segment_mean_model)]}
+print(f"vocals SDR on the constructed song: median {why_median['median']:.2f} dB, "
+      f"mean {why_median['mean']:.2f} dB")
+assert why_median["median"] > why_median["mean"] + 1.0  # the median wins clearly
+display(audio.play(song[:, : 4 * L], rate, title="constructed song (first 4 periods)"))
+
+# %% [markdown]
+# With the mean, a quarter of the phrase's magnitude sits in the background model of every
+# segment, so in the two sung segments part of the voice is called background. The median of
+# 8 values, 6 of them the bare loop, is the bare loop: the voice goes wholly to the vocals.
+#
+# On the real track the voice sings through most periods, and the two statistics are much
+# closer (either may win, by a little): REPET's median pays off when the foreground is
+# sparse. How much the voice may fill before the median gives way is exercise 2.
+
+# %%
+real = {"median": sdr_repet, "mean": metrics.sdr(repet_vocals(mixture, segment_mean_model), stems["vocals"])}
+print(f"vocals SDR on the real track: median {real['median']:.2f} dB, mean {real['mean']:.2f} dB")
+assert abs(real["median"] - real["mean"]) < why_median["median"] - why_median["mean"]  # closer than above
+
+# %% [markdown]
+# ## 5. REPET-SIM: similar frames instead of one period
 # Real songs change tempo, have verses and choruses, and repeat in other places than one fixed
 # period. REPET-SIM (Rafii and Pardo, 2012) drops the period: for each frame $t$ it takes the
 # $k$ frames most similar to it (cosine similarity as in section 1, at least 1 s away so the
@@ -241,8 +330,9 @@ display(audio.play(seplib_sim["vocals"][:, excerpt], rate, title="REPET-SIM voca
 display(audio.play(seplib_sim["accompaniment"][:, excerpt], rate, title="REPET-SIM accompaniment"))
 
 # %% [markdown]
-# ## 5. librosa's recipe
-# librosa's documentation separates vocals with the same idea: `librosa.decompose.nn_filter`
+# ## 6. librosa's recipe
+# librosa (McFee et al., 2015) separates vocals with the same idea in its documentation:
+# `librosa.decompose.nn_filter`
 # (the median of the nearest neighbours by cosine similarity, $k$ chosen from the track's
 # length) and then soft masks with *margins*, like HPSS's (notebook 02), so that only clearly
 # foreground bins go to the voice. `repet.librosa_vocal_separation` runs it on the same STFT.
@@ -258,11 +348,17 @@ on_track = pd.DataFrame({name: {"vocals SDR": metrics.sdr(est["vocals"], stems["
 display(on_track.round(2))
 
 # %% [markdown]
-# The margins make librosa's vocals quieter and cleaner (fewer accompaniment bits, more of
-# the voice lost); the plain soft mask $1 - W/V$ keeps more of both. Plain SDR punishes lost
-# energy hard, so it tends to prefer the plain soft mask; listen before you decide.
+# The margins make librosa's vocal mask smaller than the plain soft mask $1 - W/V$ almost
+# everywhere, so its vocals are quieter: fewer accompaniment bits, and more of the voice lost.
+# Plain SDR punishes lost energy hard; listen before you decide.
+
+# %%
+energy = {name: float(np.sum(est["vocals"].astype(np.float64) ** 2))
+          for name, est in [("REPET-SIM", seplib_sim), ("librosa nn_filter", librosa_sep)]}
+print(f"vocal energy, librosa's recipe / REPET-SIM: {energy['librosa nn_filter'] / energy['REPET-SIM']:.2f}")
+assert energy["librosa nn_filter"] < energy["REPET-SIM"]
 #
-# ## 6. Measure on the test split
+# ## 7. Measure on the test split
 # Both methods give `vocals` and `accompaniment`. Scored with the MUSDB protocol and stored:
 
 # %%
@@ -289,26 +385,25 @@ display(listen.listening_room(test, ["mixture", "repet", "repet-sim", "oracle-ir
                               estimates={"repet": {track.name: seplib_repet}, "repet-sim": {track.name: seplib_sim}}, seconds=6.0))
 
 # %% [markdown]
-# ## 7. Where it breaks: a voice that repeats
+# ## 8. Where it breaks: a voice that repeats
 # REPET's only evidence is repetition. A voice that repeats exactly with the loop (a sampled
 # vocal hook, a backing choir on every bar) is, to REPET, accompaniment. Build such a song:
-# take the loudest one-period stretch of the vocals, loop it over the track, add the real
-# accompaniment, and separate again.
+# loop the loudest one-period phrase of section 4 over the whole track (now it is in *every*
+# segment), add the real accompaniment, and separate again. Beside the SDR, the energy of the
+# vocal estimate over that of the true voice says how much of the voice REPET kept (above 1:
+# accompaniment leaked in as well).
 
 # %%
-L = period * hop                                                      # the period in samples
-n_periods = mixture.shape[1] // L
-loudest = max(range(n_periods), key=lambda i: np.sum(stems["vocals"][:, i * L:(i + 1) * L] ** 2))
-phrase = stems["vocals"][:, loudest * L:(loudest + 1) * L]
 looped_vocals = np.tile(phrase, (1, n_periods + 1))[:, : mixture.shape[1]]
 looped_mix = accompaniment + looped_vocals
 looped = separate("repet", looped_mix, rate)
 rows = {"original song": {"vocals SDR": metrics.sdr(seplib_repet["vocals"], stems["vocals"]),
-                          "vocal energy kept": float(np.sum(seplib_repet["vocals"] ** 2) / np.sum(stems["vocals"] ** 2))},
+                          "estimate / voice energy": float(np.sum(seplib_repet["vocals"] ** 2) / np.sum(stems["vocals"] ** 2))},
         "looped vocal": {"vocals SDR": metrics.sdr(looped["vocals"], looped_vocals),
-                         "vocal energy kept": float(np.sum(looped["vocals"] ** 2) / np.sum(looped_vocals ** 2))}}
+                         "estimate / voice energy": float(np.sum(looped["vocals"] ** 2) / np.sum(looped_vocals ** 2))}}
 display(pd.DataFrame(rows).T.round(2))
 assert rows["looped vocal"]["vocals SDR"] < rows["original song"]["vocals SDR"]  # the repeating voice is lost
+assert rows["looped vocal"]["estimate / voice energy"] < rows["original song"]["estimate / voice energy"]
 
 # %%
 display(audio.play(looped_mix[:, excerpt], rate, title="mixture with a looped vocal"))
@@ -321,65 +416,55 @@ display(audio.play(looped["accompaniment"][:, excerpt], rate, title="REPET accom
 # vocals. Both are why later notebooks *learn* what a voice sounds like instead of assuming it.
 #
 # ## Exercises
+# Each exercise has an answer cell (replace `None`) and a check cell below it; `ex.q1.hint()`
+# gives a hint and `ex.q1.solution()` shows a solution, when you ask.
+#
 # **1.** The detected period is `period` frames of `hop` samples. How long is it in seconds?
 # Store it in `period_seconds`.
 
 # %%
-period_seconds = None  # your answer
+from seplib.exercises import nb03 as ex
+
+# %% tags=["answer-1"]
+period_seconds = None  # your answer, in seconds
 
 # %%
-# check
-truth = period * hop / rate
-if period_seconds is None:
-    print(f"Not answered yet. Hint: frames x hop / rate. (Answer: {truth:.3f} s)")
-elif abs(period_seconds - truth) < 1e-3:
-    print("Correct!")
-else:
-    print(f"Not quite: {period_seconds} s. One frame is {hop} samples at {rate} Hz.")
+ex.q1.check(period_seconds, period=period, hop=hop, rate=rate)
 
 # %% [markdown]
-# **2.** Why the median? Write `mean_model(V, period)`: like the repeating model of section 3,
-# but with the **mean** of the segments instead of the median (still clipped to `V`). The check
-# compares it with a reference and then tells you how the vocals sound with it.
+# **2.** The median ignores the voice only where it sounds in fewer than half of the segments.
+# Build the song of section 4 with the phrase in **6** of the 8 segments
+# (`constructed_song(voiced=[...])`), separate it with REPET's median model
+# (`repet_vocals(..., repet.repeating_model)`) and store the vocals SDR (`metrics.sdr`) against
+# the song's voice in `dense_sdr`. Then explain the number to yourself: what does the mask do
+# where the voice sounds in most segments?
+
+# %% tags=["answer-2"]
+dense_sdr = None  # your answer, in dB
 
 # %%
-def mean_model(V, period):
-    return None  # your code: an array shaped like V
-
-
-# %%
-# check
-answer = mean_model(V, period)
-ref_model = np.minimum(np.tile(np.nanmean(segments, axis=-2), count)[..., : V.shape[-1]], V)
-if answer is None:
-    print("Not answered yet. Hint: reuse `segments` from section 3 with np.nanmean over the segment axis, "
-          "tile, crop and clip with np.minimum.")
-elif np.shape(answer) != V.shape or not np.allclose(answer, ref_model, atol=1e-4):
-    print(f"Not quite: shape {np.shape(answer)} (want {V.shape}), or the values differ from the clipped, tiled mean.")
-else:
-    mask = repet.background_mask(answer, V, int(np.ceil(100 * 4096 / rate)))
-    est = classical.masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals")
-    print(f"Correct! Vocals SDR with the mean: {metrics.sdr(est['vocals'], stems['vocals']):.2f} dB, with the "
-          f"median: {metrics.sdr(seplib_repet['vocals'], stems['vocals']):.2f} dB. The mean averages every segment's "
-          "voice into the background model; the median ignores a voice heard in fewer than half of the segments. "
-          "Listen to both:")
-    display(audio.play(est["vocals"][:, excerpt], rate, title="vocals, mean model"))
-    display(audio.play(seplib_repet["vocals"][:, excerpt], rate, title="vocals, median model"))
+ex.q2.check(dense_sdr, constructed_song=constructed_song, repet_vocals=repet_vocals)
 
 # %% [markdown]
 # **3.** REPET-SIM's `k`: separate this track with `k=10` and with `k=80`
 # (`separate("repet-sim", mixture, rate, k=...)`) and store in `best_k` the one giving the
-# higher vocals SDR (`metrics.sdr`).
+# higher vocals SDR (`metrics.sdr` against `stems["vocals"]`).
 
-# %%
+# %% tags=["answer-3"]
 best_k = None  # 10 or 80
 
 # %%
-# check
-if best_k is None:
-    print("Not answered yet. Hint: compare metrics.sdr(separate('repet-sim', mixture, rate, k=k)['vocals'], "
-          "stems['vocals']) for k in (10, 80).")
-else:
-    scores_k = {kk: metrics.sdr(separate("repet-sim", mixture, rate, k=kk)["vocals"], stems["vocals"]) for kk in (10, 80)}
-    truth = max(scores_k, key=scores_k.get)
-    print("Correct!" if best_k == truth else f"Not quite: {({kk: round(v, 2) for kk, v in scores_k.items()})}.")
+ex.q3.check(best_k, mixture=mixture, vocals=stems["vocals"], rate=rate)
+
+# %% [markdown]
+# ## References
+# - Z. Rafii, B. Pardo. *REpeating Pattern Extraction Technique (REPET): a simple method for
+#   music/voice separation*. IEEE Transactions on Audio, Speech, and Language Processing
+#   21(1), 2013 (REPET, its beat spectrum and repeating period; sections 2–4).
+# - Z. Rafii, B. Pardo. *Music/voice separation using the similarity matrix*. ISMIR 2012
+#   (REPET-SIM; section 5).
+# - J. Foote, S. Uchihashi. *The beat spectrum: a new approach to rhythm analysis*. IEEE
+#   International Conference on Multimedia and Expo (ICME), 2001 (the beat spectrum; section 2).
+# - B. McFee, C. Raffel, D. Liang, D. P. W. Ellis, M. McVicar, E. Battenberg, O. Nieto.
+#   *librosa: audio and music signal analysis in Python*. Proceedings of the 14th Python in
+#   Science Conference (SciPy), 2015 (`nn_filter` and its vocal separation example; section 6).
