@@ -1,8 +1,9 @@
 """How long each notebook takes to run, cell by cell, at a run size.
 
 Executes notebooks (in a fresh kernel each, as ``pytest --nbval-lax`` and Colab do) and prints
-one JSON object per notebook: total seconds, the slowest cells, the peak memory (resident set
-of the kernel and its children, e.g. batch workers, in MiB) and the error, if any. Nothing
+one JSON object per notebook: total seconds, the slowest cells, the CPU seconds and peak memory
+(resident set, MiB) of the kernel and its children (e.g. batch workers), and the error, if
+any. On a shared machine the wall-clock seconds grow with the load; the CPU seconds do not. Nothing
 in ``notebooks/`` is written: outputs stay in memory, or go to ``--text`` as plain text.
 
 Usage::
@@ -55,62 +56,78 @@ def cell_text(cell):
     return "".join(parts)
 
 
-def tree_rss(pid):
-    """Resident memory in bytes of process ``pid`` and all its children (0 once it is gone)."""
+def tree_usage(pid):
+    """Memory and processor time of process ``pid`` and all its children, now.
+
+    Returns:
+        (rss, cpu): resident bytes, and CPU seconds (user and system, with those of children
+        already reaped); ``(0, 0.0)`` once the process is gone
+    """
     try:
         import psutil
     except ImportError:
-        psutil = None
-    if psutil is not None:
+        return _proc_tree_usage(pid)
+    try:
+        root = psutil.Process(pid)
+        procs = [root] + root.children(recursive=True)
+    except psutil.Error:
+        return 0, 0.0
+    rss, cpu = 0, 0.0
+    for proc in procs:
         try:
-            root = psutil.Process(pid)
-            procs = [root] + root.children(recursive=True)
+            with proc.oneshot():
+                rss += proc.memory_info().rss
+                t = proc.cpu_times()
+                cpu += t.user + t.system + t.children_user + t.children_system
         except psutil.Error:
-            return 0
-        total = 0
-        for proc in procs:
-            try:
-                total += proc.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-    return _proc_tree_rss(pid)
+            pass
+    return rss, cpu
 
 
-def _proc_tree_rss(pid):
-    """``tree_rss`` from /proc alone (Linux without psutil)."""
-    children = {}
+def _proc_tree_usage(pid):
+    """``tree_usage`` from /proc alone (Linux without psutil)."""
+    children, cpu_of, tick = {}, {}, os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    total, todo, page = 0, [pid], os.sysconf("SC_PAGE_SIZE")
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        cpu_of[int(entry.name)] = sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+    rss, cpu, todo, page = 0, 0.0, [pid], os.sysconf("SC_PAGE_SIZE")
     while todo:
         current = todo.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+            rss += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             continue
+        cpu += cpu_of.get(current, 0.0)
         todo += children.get(current, [])
-    return total
+    return rss, cpu
 
 
-class PeakMemory:
-    """Samples ``tree_rss(pid)`` every ``interval`` seconds in a thread; ``peak`` is the largest seen."""
+class Usage:
+    """Samples ``tree_usage(pid)`` every ``interval`` seconds in a thread, as a context manager.
+
+    ``peak`` is the largest resident memory seen (bytes) and ``cpu`` the CPU seconds at the last
+    sample: on a busy machine the wall-clock time overstates what the notebook needs, its CPU
+    seconds do not.
+    """
 
     def __init__(self, pid, interval=0.2):
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.cpu = pid, interval, 0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def _take(self):
+        rss, cpu = tree_usage(self.pid)
+        self.peak, self.cpu = max(self.peak, rss), max(self.cpu, cpu)
+
     def _sample(self):
         while self.pid:
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self._take()
             if self._stop.wait(self.interval):
                 return
 
@@ -122,7 +139,7 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         if self.pid:
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self._take()
 
 
 def kernel_pid(client):
@@ -138,7 +155,7 @@ def run(path, cell_timeout, log=None, text=None):
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     times, error, start = [], None, time.perf_counter()
-    with client.setup_kernel(), PeakMemory(kernel_pid(client)) as memory:
+    with client.setup_kernel(), Usage(kernel_pid(client)) as usage:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -154,7 +171,8 @@ def run(path, cell_timeout, log=None, text=None):
                 with open(log, "a") as f:
                     f.write(json.dumps({"notebook": path.stem, **times[-1],
                                         "elapsed": round(time.perf_counter() - start, 1),
-                                        "peak_rss_mib": round(memory.peak / 2**20)}) + "\n")
+                                        "cpu_seconds": round(usage.cpu, 1),
+                                        "peak_rss_mib": round(usage.peak / 2**20)}) + "\n")
             if text:
                 with open(text, "a") as f:
                     f.write(f"--- {path.stem} cell {index} ({seconds:.1f} s): {first[:80]}\n{cell_text(cell)}")
@@ -163,7 +181,8 @@ def run(path, cell_timeout, log=None, text=None):
     return {"notebook": path.stem, "size": os.environ.get("SEPLIB_SIZE", "(by device)"),
             "seconds": round(time.perf_counter() - start, 1), "code_cells": len(times),
             "slowest": sorted(times, key=lambda t: -t["seconds"])[:3],
-            "peak_rss_mib": round(memory.peak / 2**20) if memory.pid else None, "error": error}
+            "cpu_seconds": round(usage.cpu, 1) if usage.pid else None,
+            "peak_rss_mib": round(usage.peak / 2**20) if usage.pid else None, "error": error}
 
 
 def main():

@@ -52,11 +52,13 @@ def test_notebook_timer_reports_peak_memory(tmp_path):
     record = timer.run(path, cell_timeout=120)
     assert record["error"] is None
     assert record["peak_rss_mib"] >= 64  # the block, plus the kernel itself
+    assert record["cpu_seconds"] > 0
 
 
 def test_process_tree_memory_without_psutil():
     import os
 
     timer = load("notebooks")
-    assert timer._proc_tree_rss(os.getpid()) > 0
-    assert timer._proc_tree_rss(2**22 + 12345) == 0  # no such process
+    rss, cpu = timer._proc_tree_usage(os.getpid())
+    assert rss > 0 and cpu > 0
+    assert timer._proc_tree_usage(2**22 + 12345) == (0, 0.0)  # no such process
