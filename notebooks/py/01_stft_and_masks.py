@@ -26,20 +26,31 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import librosa
@@ -49,9 +60,8 @@ import pandas as pd
 import torch
 from IPython.display import display
 
-from seplib import STEMS, audio, config, data, metrics, plots, separate, spectral
+from seplib import STEMS, audio, data, metrics, plots, separate, spectral
 
-print(f"device: {config.device()}, run size: {config.run_size()}")
 test = data.open_dataset("test")
 track = test[0]
 rate = track.rate
@@ -61,7 +71,7 @@ print(f"{len(test)} test tracks; working on {track.name!r}")
 
 # %% [markdown]
 # ## 1. The short-time Fourier transform
-# Cut the signal into overlapping frames of $N$ samples, $H$ samples apart, weight each by a
+# (Müller, 2015, chapter 2.) Cut the signal into overlapping frames of $N$ samples, $H$ samples apart, weight each by a
 # window $w$, and take its discrete Fourier transform:
 #
 # $$X(k, t) = \sum_{n=0}^{N-1} x(n + tH - N/2)\, w(n)\, e^{-2\pi i k n / N},
@@ -85,13 +95,15 @@ X_mine = my_stft(x)
 X_seplib = spectral.stft(x).numpy()
 X_librosa = librosa.stft(x, n_fft=4096, hop_length=1024, center=True, pad_mode="constant")
 scale = np.abs(X_librosa).max()
-print("shape:", X_mine.shape, "| rel. difference to seplib:", np.abs(X_mine - X_seplib).max() / scale,
-      "| seplib vs librosa:", np.abs(X_seplib - X_librosa).max() / scale)
+print(f"shape: {X_mine.shape} | largest difference, relative to the largest |X|: "
+      f"by hand vs seplib {np.abs(X_mine - X_seplib).max() / scale:.1e}, "
+      f"seplib vs librosa {np.abs(X_seplib - X_librosa).max() / scale:.1e}")
 assert np.abs(X_mine - X_seplib).max() < 1e-4 * scale and np.abs(X_seplib - X_librosa).max() < 1e-4 * scale
 
 # %% [markdown]
 # `seplib.spectral.stft` is the torch version (it runs on a GPU, takes batches and keeps
-# gradients, which the neural networks of notebooks 05–07 need), and agrees with librosa.
+# gradients, which the neural networks of notebooks 05–07 need), and agrees with librosa
+# (McFee et al., 2015) to within $10^{-4}$ of the largest value, as asserted above.
 #
 # ### Time or frequency resolution: pick one
 # A long frame resolves close frequencies (bins $f_s/N$ apart) but smears a drum hit over
@@ -181,8 +193,8 @@ display(audio.play(stems["vocals"][:, excerpt], rate, title="reference vocals"))
 #
 # $$\mathrm{SDR} = 10 \log_{10} \frac{\lVert s\rVert^2}{\lVert s - \hat s\rVert^2}.$$
 #
-# The **scale-invariant** SDR first scales the reference to fit the estimate best, so a louder
-# or quieter but otherwise perfect estimate is not punished:
+# The **scale-invariant** SDR (Le Roux et al., 2019) first scales the reference to fit the
+# estimate best, so a louder or quieter but otherwise perfect estimate is not punished:
 #
 # $$\alpha = \frac{\langle \hat s, s\rangle}{\lVert s\rVert^2},\qquad
 # \mathrm{SI\text{-}SDR} = 10\log_{10}\frac{\lVert \alpha s\rVert^2}{\lVert \alpha s - \hat s\rVert^2}.$$
@@ -194,27 +206,42 @@ s, s_hat = stems["vocals"].ravel().astype(np.float64), oracles["irm"]["vocals"].
 my_sdr = 10 * np.log10(np.sum(s ** 2) / np.sum((s - s_hat) ** 2))
 alpha = np.dot(s_hat, s) / np.dot(s, s)
 my_si_sdr = 10 * np.log10(np.sum((alpha * s) ** 2) / np.sum((alpha * s - s_hat) ** 2))
-print(f"SDR {my_sdr:.3f} dB (seplib {metrics.sdr(oracles['irm']['vocals'], stems['vocals']):.3f}), "
-      f"SI-SDR {my_si_sdr:.3f} dB (seplib {metrics.si_sdr(oracles['irm']['vocals'].ravel(), stems['vocals'].ravel()):.3f})")
-assert abs(my_sdr - metrics.sdr(oracles["irm"]["vocals"], stems["vocals"])) < 0.01
+seplib_sdr = metrics.sdr(oracles["irm"]["vocals"], stems["vocals"])
+seplib_si_sdr = metrics.si_sdr(oracles["irm"]["vocals"].ravel(), stems["vocals"].ravel())
+print(f"SDR {my_sdr:.3f} dB (seplib {seplib_sdr:.3f}), SI-SDR {my_si_sdr:.3f} dB (seplib {seplib_si_sdr:.3f})")
+assert abs(my_sdr - seplib_sdr) < 0.01 and abs(my_si_sdr - seplib_si_sdr) < 0.01
 
 # %% [markdown]
-# ## 5. BSSEval: SDR, SIR, SAR, ISR — the MUSDB protocol
-# BSSEval splits an estimate into the true source, a spatial distortion, interference from the
-# other sources and artifacts, using least-squares filters (512 taps) fitted on the track:
+# ## 5. BSSEval: SDR, ISR, SIR, SAR — the MUSDB protocol
+# BSSEval (Vincent et al., 2006), in its *image* form for stereo sources (Vincent et al.,
+# 2007), splits each estimate $\hat s_j$ into four parts with least-squares filters of 512 taps:
 #
-# $$\hat s_j = s_j + e^{\text{spat}}_j + e^{\text{interf}}_j + e^{\text{artif}}_j$$
+# $$\hat s_j = s_j + e^{\text{spat}}_j + e^{\text{interf}}_j + e^{\text{artif}}_j .$$
 #
-# * **SDR** (distortion, everything), **ISR** (image: spatial distortion),
-#   **SIR** (interference: how much of the *other* stems leaks in), **SAR** (artifacts: what
-#   the method invented, e.g. musical noise).
+# $s_j + e^{\text{spat}}_j$ is the part of $\hat s_j$ that a filtered copy of its own reference
+# explains, $s_j + e^{\text{spat}}_j + e^{\text{interf}}_j$ the part that filtered copies of all
+# the references explain together, and $e^{\text{artif}}_j$ the rest. Then
 #
-# The MUSDB18 protocol (BSSEval v4, `museval`): scores in 1 s frames, the **median over frames**
-# per track, then the **median over tracks**. `museval` is the reference implementation; it
-# takes about 18 s for a 30 s track, so `seplib.metrics.bss_eval_v4` re-implements it in torch
-# and is checked against it here, on a few seconds of this track. A silent reference has no
-# score (a frame where a stem is all zeros is skipped), and songs often begin before every stem
-# has come in, so `metrics.sounding_excerpt` picks the first stretch where all four sound:
+# $$\mathrm{SDR} = 10\log_{10}\frac{\lVert s_j\rVert^2}{\lVert e^{\text{spat}}_j + e^{\text{interf}}_j + e^{\text{artif}}_j\rVert^2},\quad
+# \mathrm{ISR} = 10\log_{10}\frac{\lVert s_j\rVert^2}{\lVert e^{\text{spat}}_j\rVert^2},$$
+# $$\mathrm{SIR} = 10\log_{10}\frac{\lVert s_j + e^{\text{spat}}_j\rVert^2}{\lVert e^{\text{interf}}_j\rVert^2},\quad
+# \mathrm{SAR} = 10\log_{10}\frac{\lVert \hat s_j - e^{\text{artif}}_j\rVert^2}{\lVert e^{\text{artif}}_j\rVert^2}.$$
+#
+# * **SDR** (distortion): all of the error; **ISR** (image): the error a filter of the true
+#   stem explains (a wrong gain, pan or colour); **SIR** (interference): how much of the *other*
+#   stems leaks in; **SAR** (artifacts): what the method invented, e.g. musical noise.
+# * The SDR's target is the true image $s_j$ itself, and its three error terms add up to
+#   $\hat s_j - s_j$: the image SDR is the plain SDR of section 4, computed frame by frame. The
+#   filters only decide how the error is split into ISR, SIR and SAR.
+#
+# The MUSDB18 protocol is BSSEval v4, the `museval` package (Stöter et al., 2018): the filters
+# are fitted once on the whole track, the criteria are computed in 1 s frames, then the
+# **median over frames** per track, then the **median over tracks**. `museval` is the reference
+# implementation but slow, so `seplib.metrics.bss_eval_v4` re-implements it in torch and is
+# checked against it here, on a few seconds of this track (the timings are printed). A silent
+# reference has no score (a frame where a stem is all zeros is skipped), and songs often begin
+# before every stem has come in, so `metrics.sounding_excerpt` picks the first stretch where
+# all four sound:
 
 # %%
 import time
@@ -232,14 +259,27 @@ table = pd.DataFrame({name: {f"{m} {s}": np.nanmedian(r[m][i]) for m in ("SDR", 
                              for i, s in enumerate(STEMS)} for name, r in results.items()})
 table["difference"] = table["seplib (torch)"] - table["museval"]
 display(table.round(3))
-print({k: f"{v:.2f} s" for k, v in timings.items()})
+print("time:", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 assert table["difference"].abs().max() < 0.01  # the fast path agrees with museval
+assert timings["seplib (torch)"] < timings["museval"]
 
 # %% [markdown]
-# `mir_eval` computes the older BSSEval v3 (`bss_eval_images`), which refits the filters in
-# every frame. Scored as one frame over a whole two-second excerpt, v3 and v4 are the same
-# computation, and the numbers agree; v4's 1 s frames and the median are what make the
-# MUSDB numbers differ from a whole-signal score:
+# The image SDR is the plain SDR of each 1 s frame, as the formula says:
+
+# %%
+frames = results["museval"]["SDR"].shape[1]
+plain = np.array([[metrics.sdr(ests[i][:, t * rate:(t + 1) * rate], refs[i][:, t * rate:(t + 1) * rate])
+                   for t in range(frames)] for i in range(len(STEMS))])
+print("largest |museval SDR - plain SDR of the frame|:",
+      f"{np.nanmax(np.abs(results['museval']['SDR'] - plain)):.1e} dB")
+assert np.allclose(results["museval"]["SDR"], plain, atol=1e-3, equal_nan=True)
+
+# %% [markdown]
+# `mir_eval` (Raffel et al., 2014) computes the older BSSEval v3 (`bss_eval_images`), whose
+# framewise version refits the filters in every frame. Scored as one frame over a whole
+# two-second excerpt, v3 and v4 are the same computation, and the numbers agree (asserted);
+# what makes a MUSDB number differ from a whole-signal score is v4's 1 s frames and the median
+# (last column):
 
 # %%
 two = slice(0, 2 * rate)  # the first two seconds of that excerpt
@@ -254,41 +294,113 @@ assert np.allclose(mir["SDR"][:, 0], v4_whole["SDR"][:, 0], atol=0.01)
 # ## 6. The oracle bounds on the test split
 # The oracles, and the unprocessed mixture as the floor, scored with the MUSDB protocol on
 # every test track and saved to the results store (`data/results/`). Every later notebook
-# adds its methods to the same table.
+# adds its methods to the same store (notebook 08 shows them all).
 
 # %%
-for method in ("mixture", "oracle-ibm", "oracle-irm", "oracle-wiener"):
+ours = ["mixture", "oracle-ibm", "oracle-irm", "oracle-wiener"]
+for method in ours:
     metrics.evaluate(method, test, progress=False)
 dataset = metrics.dataset_of(test)
 board = metrics.leaderboard(dataset)
-display(board.round(2))
+display(board.loc[ours, list(STEMS)].round(2))
 for stem in STEMS:  # every oracle beats the mixture on every stem
     assert (board.loc[["oracle-ibm", "oracle-irm", "oracle-wiener"], stem] > board.loc["mixture", stem]).all()
 
 # %% [markdown]
-# The mixture's SDR is not $-\infty$: it contains the stem, plus everything else. For a stem
-# that is a quarter of the mixture's energy it is around $-5$ dB; that is the floor. The
-# oracles show how far masking can go with this STFT; the gap between them and a real method
-# is what the rest of the workbook tries to close.
+# The mixture's SDR is not $-\infty$: the mixture holds the stem plus everything else, so its
+# (image) SDR is, frame by frame, the stem's energy over the energy of the rest. A stem with a
+# quarter of the energy, the rest uncorrelated with it, scores $10\log_{10}(1/3)$; a quieter
+# stem scores lower. That is the floor. The cell computes the energy ratios of this track's
+# stems and checks they are the mixture's scores:
+
+# %%
+print(f"a quarter of the energy: 10 log10(1/3) = {10 * np.log10(1 / 3):.2f} dB")
+mix_scores = metrics.track_scores(stems, {s: mixture for s in STEMS}, rate)
+mix_sdr = mix_scores[mix_scores.metric == "SDR"].pivot(index="frame", columns="stem", values="value")
+n_frames = len(mix_sdr)
+
+
+def frame_energy(x):
+    return np.sum(x[:, : n_frames * rate].astype(np.float64).reshape(x.shape[0], n_frames, rate) ** 2, axis=(0, 2))
+
+
+floor = pd.DataFrame({stem: {"stem energy / rest (dB), median over frames": np.nanmedian(np.where(
+                                 mix_sdr[stem].isna(), np.nan,
+                                 10 * np.log10(frame_energy(stems[stem]) / frame_energy(mixture - stems[stem])))),
+                             "mixture's SDR (dB)": np.nanmedian(mix_sdr[stem])} for stem in STEMS}).T
+display(floor.round(2))
+assert np.allclose(floor.iloc[:, 0], floor.iloc[:, 1], atol=0.01)
+
+# %% [markdown]
+# The oracles show how far masking can go with this STFT; the gap between them and a real
+# method is what the rest of the workbook tries to close.
 
 # %% [markdown]
 # ## 7. Pitfalls: how students end up reporting 100+ dB
 # Each cell below computes a number that looks like a result and is not.
 #
-# **Scale.** Halve the estimate: the plain SDR drops, SI-SDR does not, and BSSEval (its
-# filters absorb a gain) barely moves. Compare only numbers of the same metric.
+# **Scale.** Play the IRM vocals at half and at double gain and score them again. What is
+# gain-invariant, and what is not?
+#
+# * The **plain SDR** compares $g\hat s$ with $s$ sample by sample: for a *perfect* estimate the
+#   error is $(g-1)s$, so its SDR is $-20\log_{10}\lvert g-1\rvert$, however good the estimate.
+# * **BSSEval v4's SDR** (the MUSDB protocol) is the same number frame by frame (section 5): a
+#   gain error is *not* absorbed into the target, so the SDR drops. So does the **ISR**: the
+#   filter of the true stem rebuilds $g$ times the stem, and ISR compares that with $s_j$.
+# * **SIR** and **SAR** are ratios between parts of the estimate itself, all of which scale
+#   with $g$: they do not move.
+# * **SI-SDR** rescales the reference optimally ($\alpha$ above), so it is exactly
+#   gain-invariant (Le Roux et al., 2019).
+# * The older *source* criteria of BSSEval (`bss_eval_sources` in `mir_eval`; Vincent et al.,
+#   2006) count a filtered copy of the reference as target, so their SDR absorbs a gain too.
+#   "BSSEval forgives a wrong gain" is true of those, not of the MUSDB protocol.
+#
+# The table measures each of these (v4: median over 1 s frames of the excerpt; v3 sources:
+# the left channel's first second), and the cell asserts what is invariant and what is not:
 
 # %%
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # mir_eval.separation is deprecated; it still computes v3
+    import mir_eval.separation
+
 est, ref = oracles["irm"]["vocals"][:, short], stems["vocals"][:, short]
+rest = mixture[:, short] - ref                     # the true accompaniment
+one = slice(0, rate)
 rows = {}
-for gain in (1.0, 0.5, 2.0):
+for gain in (0.5, 1.0, 2.0):
+    v4 = metrics.bss_eval_v4(np.stack([ref, rest]), np.stack([gain * est, mixture[:, short] - gain * est]), rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v3_sdr = mir_eval.separation.bss_eval_sources(
+            np.stack([ref[0, one], rest[0, one]]), np.stack([gain * est[0, one], (mixture[0, short] - gain * est[0])[one]]),
+            compute_permutation=False)[0][0]
     rows[f"estimate x {gain}"] = {"SDR": metrics.sdr(gain * est, ref), "SI-SDR": metrics.si_sdr(gain * est.ravel(), ref.ravel()),
-                                  "BSSEval v4 SDR": np.nanmedian(metrics.bss_eval_v4(
-                                      np.stack([ref, stems["drums"][:, short] + stems["bass"][:, short] + stems["other"][:, short]]),
-                                      np.stack([gain * est, mixture[:, short] - gain * est]), rate)["SDR"][0])}
-display(pd.DataFrame(rows).T.round(2))
+                                  **{f"v4 {m}": np.nanmedian(v4[m][0]) for m in ("SDR", "ISR", "SIR", "SAR")},
+                                  "v3 sources SDR": v3_sdr}
+scale_table = pd.DataFrame(rows).T
+display(scale_table.round(2))
+for gain in (0.5, 2.0):
+    perfect = metrics.sdr(gain * ref, ref)
+    formula = 20 * np.log10(1 / abs(gain - 1))
+    print(f"a perfect estimate x {gain}: SDR {perfect:.2f} dB; -20 log10|g - 1| = {formula:.2f} dB")
+    assert abs(perfect - formula) < 0.01
+for col in ("SI-SDR", "v4 SIR", "v4 SAR", "v3 sources SDR"):      # gain-invariant
+    assert scale_table[col].max() - scale_table[col].min() < 1e-3, col
+for col in ("SDR", "v4 SDR", "v4 ISR"):                            # not: best near x1, clearly worse off it
+    assert scale_table.loc["estimate x 1.0", col] > scale_table.loc[["estimate x 0.5", "estimate x 2.0"], col].max() + 2, col
+# the same on museval itself, at half gain
+mus = metrics.museval_v4(np.stack([ref, rest]), np.stack([0.5 * est, mixture[:, short] - 0.5 * est]), rate)
+assert all(abs(np.nanmedian(mus[m][0]) - scale_table.loc["estimate x 0.5", f"v4 {m}"]) < 0.01 for m in mus)
 
 # %% [markdown]
+# Read the table: the plain SDR, v4's SDR and v4's ISR are highest at x1 and fall by several
+# dB at x0.5 and x2, while SI-SDR, v4's SIR and SAR and the v3 source SDR are the same in every
+# row. `museval` gives the same v4 numbers at half gain (asserted). So a separator with the
+# right shape but the wrong loudness loses MUSDB SDR that its SI-SDR would not show: compare
+# only numbers of the same metric, and say which one a table reports.
+#
 # **A silent reference.** A stem that is silent in a frame has no SDR there: the ratio is
 # $0/\text{something}$. `museval` marks such frames NaN and the median ignores them; a
 # hand-written loop gives $-\infty$ or a division warning, and a *mean* over frames is then
@@ -299,23 +411,34 @@ silent_ref = stems["vocals"][:, short].copy()
 silent_ref[:, : rate] = 0.0                                  # first second silent
 scores = metrics.bss_eval_v4(np.stack([silent_ref, mixture[:, short] - silent_ref]),
                              np.stack([est, mixture[:, short] - est]), rate)
-print("framewise vocal SDR:", np.round(scores["SDR"][0], 2))
-print(f"median ignoring NaN: {np.nanmedian(scores['SDR'][0]):.2f} dB, plain mean: {np.mean(scores['SDR'][0])}")
+print("framewise vocal SDR:", ", ".join(f"{v:.2f}" for v in scores["SDR"][0]))
+print(f"median ignoring NaN: {np.nanmedian(scores['SDR'][0]):.2f} dB, plain mean: {np.mean(scores['SDR'][0]):.2f}")
 with np.errstate(divide="ignore"):
-    print("hand-written SDR of the silent second:",
-          10 * np.log10(np.sum(silent_ref[:, :rate] ** 2) / np.sum((silent_ref[:, :rate] - est[:, :rate]) ** 2)))
-assert np.isnan(scores["SDR"][0][0])
+    by_hand = 10 * np.log10(np.sum(silent_ref[:, :rate] ** 2) / np.sum((silent_ref[:, :rate] - est[:, :rate]) ** 2))
+print(f"hand-written SDR of the silent second: {by_hand:.2f}")
+assert np.isnan(scores["SDR"][0][0]) and np.isnan(np.mean(scores["SDR"][0])) and np.isfinite(np.nanmedian(scores["SDR"][0]))
+assert np.isneginf(by_hand)
 
 # %% [markdown]
 # **A wrong permutation.** Swap two estimates (a model whose outputs are in another order
-# than you think). Scored in order, it is a disaster; `mir_eval` with
-# `compute_permutation=True` would silently "fix" it, hiding the bug. MUSDB scores in order.
+# than you think). Scored in order, both swapped stems collapse. A permutation search (what
+# `mir_eval`'s `compute_permutation=True` does) would pick the pairing that scores best and
+# silently "fix" it, hiding the bug; MUSDB scores in order.
 
 # %%
+from itertools import permutations
+
 swapped = dict(oracles["irm"], vocals=oracles["irm"]["other"], other=oracles["irm"]["vocals"])
+in_order = {}
 for name, e in [("right order", oracles["irm"]), ("vocals <-> other swapped", swapped)]:
-    print(f"{name:26s} vocals SDR {metrics.sdr(e['vocals'], stems['vocals']):7.2f} dB, "
-          f"other SDR {metrics.sdr(e['other'], stems['other']):7.2f} dB")
+    in_order[name] = {s: metrics.sdr(e[s], stems[s]) for s in ("vocals", "other")}
+    print(f"{name:26s} vocals SDR {in_order[name]['vocals']:7.2f} dB, other SDR {in_order[name]['other']:7.2f} dB")
+pair_sdr = {(r, e): metrics.sdr(swapped[e], stems[r]) for r in STEMS for e in STEMS}
+best = max(permutations(STEMS), key=lambda order: sum(pair_sdr[r, e] for r, e in zip(STEMS, order)))
+print("a permutation search pairs", ", ".join(f"{r} with the '{e}' output" for r, e in zip(STEMS, best)))
+for s in ("vocals", "other"):
+    assert in_order["vocals <-> other swapped"][s] < in_order["right order"][s] - 5
+assert best == ("drums", "bass", "vocals", "other")  # it undoes the swap
 
 # %% [markdown]
 # **Testing on the training song.** A "model" that memorises its training songs is perfect on
@@ -332,13 +455,19 @@ def memoriser(mix):
     return memory.get(hash(mix.tobytes()), {s: mix for s in STEMS})
 
 
+memorised = {}
 for name, t in [("training song", train_track), ("test song", track)]:
     m, refs_t = data.track_mixture(t), data.track_stems(t)
-    print(f"memoriser on a {name}: vocals SDR {metrics.sdr(memoriser(m)['vocals'], refs_t['vocals']):7.1f} dB")
+    memorised[name] = metrics.sdr(memoriser(m)["vocals"], refs_t["vocals"])
+    print(f"memoriser on a {name}: vocals SDR {memorised[name]:7.1f} dB")
+assert memorised["training song"] > 100 and memorised["test song"] < memorised["training song"] - 50
+assert memorised["test song"] == metrics.sdr(mixture, stems["vocals"])  # unseen: it returns the mixture
 
 # %% [markdown]
-# The "SDR" on the training song is limited only by the $\epsilon$ in the formula: a number
-# like 150 dB means the estimate *is* the reference, which no real separator achieves.
+# The "SDR" on the training song is limited only by the $\epsilon$ that `seplib.metrics` adds to
+# both energies ($10^{-8}$): a number above 100 dB means the estimate *is* the reference, which
+# no real separator achieves. On the test song the memoriser returns the mixture: the floor of
+# section 6 (here as one plain SDR over the whole song, not a median over frames).
 #
 # **SI-SDR on an unnormalised signal.** SI-SDR assumes zero-mean signals. Audio read with an
 # offset (unsigned 8-bit PCM read as if signed, say) carries a large constant; an estimate
@@ -349,44 +478,72 @@ rng = np.random.default_rng(0)
 ref_1d = stems["vocals"][0, short].astype(np.float64)
 garbage = rng.standard_normal(ref_1d.shape) * ref_1d.std()   # unrelated to the vocals
 offset = 0.5
-print(f"SI-SDR of garbage, zero-mean signals:  {metrics.si_sdr(garbage, ref_1d):6.1f} dB")
-print(f"SI-SDR of garbage, both offset by {offset}: {metrics.si_sdr(garbage + offset, ref_1d + offset):6.1f} dB")
-print(f"  ... after removing the means:        {metrics.si_sdr(garbage + offset - (garbage + offset).mean(), ref_1d + offset - (ref_1d + offset).mean()):6.1f} dB")
-assert metrics.si_sdr(garbage + offset, ref_1d + offset) > metrics.si_sdr(garbage, ref_1d) + 20
+zero_mean = metrics.si_sdr(garbage, ref_1d)
+with_offset = metrics.si_sdr(garbage + offset, ref_1d + offset)
+demeaned = metrics.si_sdr(garbage + offset - (garbage + offset).mean(), ref_1d + offset - (ref_1d + offset).mean())
+print(f"SI-SDR of garbage, zero-mean signals:  {zero_mean:6.1f} dB")
+print(f"SI-SDR of garbage, both offset by {offset}: {with_offset:6.1f} dB")
+print(f"  ... after removing the means:        {demeaned:6.1f} dB")
+assert with_offset > zero_mean + 20 and abs(demeaned - zero_mean) < 1.0
 
 # %% [markdown]
 # ## Exercises
-# **1.** What is the largest frequency resolution step (Hz between bins) of an STFT with
-# `n_fft=2048` at 44.1 kHz? Store it in `bin_hz`.
+# Each exercise has an answer cell (replace `None`) and a check cell below it. The check says
+# whether your answer is missing, wrong or right, and never prints the answer;
+# `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
+#
+# **1.** How many Hz apart are the bins of an STFT with `n_fft=2048` at this track's rate
+# `rate`? Store it in `bin_hz`.
 
 # %%
-bin_hz = None  # your answer
+from seplib.exercises import nb01 as ex
+
+# %% tags=["answer-1"]
+bin_hz = None  # your answer, in Hz
 
 # %%
-# check
-truth = rate / 2048
-if bin_hz is None:
-    print(f"Not answered yet. Hint: bins are f_s / N apart. (Answer: {truth:.2f} Hz)")
-elif abs(bin_hz - truth) < 0.01:
-    print("Correct!")
-else:
-    print(f"Not quite: {bin_hz} Hz. Bin k is at k * f_s / N Hz.")
+ex.q1.check(bin_hz, rate=rate)
 
 # %% [markdown]
 # **2.** Write `my_irm(mags)` returning the ideal ratio masks (a dict like the input) from a
-# dict of magnitudes `{stem: tensor}`, without calling `seplib.spectral`.
+# dict of magnitudes `{stem: tensor}` (section 3), without calling `seplib.spectral`. Mind
+# the bins where every stem is silent: the masks must still sum to one there.
 
-# %%
+# %% tags=["answer-2"]
 def my_irm(mags):
-    return None  # your code
+    return None  # your code: {stem: mask}
 
 
 # %%
-# check
-answer = my_irm(mags)
-if answer is None:
-    print("Not answered yet. Hint: divide each magnitude by the sum of all of them (mind zeros).")
-else:
-    ref_masks = spectral.ideal_ratio_mask(mags)
-    worst = max(float((answer[s] - ref_masks[s]).abs().max()) for s in STEMS)
-    print("Correct!" if worst < 1e-4 else f"Not quite: differs from seplib's IRM by up to {worst:.3f}.")
+ex.q2.check(my_irm, mags=mags)
+
+# %% [markdown]
+# **3.** The scale table of section 7 shows the plain SDR falling on both sides of x1. Which
+# gain $g$ gives the *highest* plain SDR of `g * est` against `ref` (the IRM vocals of that
+# section)? Derive it (it is not SI-SDR's $\alpha$) and store it in `best_gain`. Is it above or
+# below 1, and why would a mask make the estimate too quiet?
+
+# %% tags=["answer-3"]
+best_gain = None  # your answer, a number
+
+# %%
+ex.q3.check(best_gain, estimate=est, reference=ref)
+
+# %% [markdown]
+# ## References
+# - M. Müller. *Fundamentals of Music Processing: Audio, Analysis, Algorithms, Applications*.
+#   Springer, 2015 (2nd edition 2021); chapter 2, the Fourier transform and the STFT.
+# - B. McFee, C. Raffel, D. Liang, D. P. W. Ellis, M. McVicar, E. Battenberg, O. Nieto.
+#   *librosa: Audio and music signal analysis in Python*. Proc. SciPy, 2015.
+# - E. Vincent, R. Gribonval, C. Févotte. *Performance measurement in blind audio source
+#   separation*. IEEE Transactions on Audio, Speech, and Language Processing 14(4), 2006
+#   (BSSEval: SDR, SIR, SAR).
+# - E. Vincent, H. Sawada, P. Bofill, S. Makino, J. P. Rosca. *First stereo audio source
+#   separation evaluation campaign: data, algorithms and results*. ICA 2007 (the image
+#   criteria and ISR).
+# - F.-R. Stöter, A. Liutkus, N. Ito. *The 2018 Signal Separation Evaluation Campaign*.
+#   LVA/ICA 2018 (BSSEval v4, the `museval` package and the MUSDB18 protocol).
+# - J. Le Roux, S. Wisdom, H. Erdogan, J. R. Hershey. *SDR – half-baked or well done?* ICASSP
+#   2019 (SI-SDR).
+# - C. Raffel, B. McFee, E. J. Humphrey, J. Salamon, O. Nieto, D. Liang, D. P. W. Ellis.
+#   *mir_eval: A transparent implementation of common MIR metrics*. ISMIR 2014.
