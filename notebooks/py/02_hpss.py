@@ -26,21 +26,31 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import html
@@ -52,11 +62,9 @@ import pandas as pd
 from IPython.display import HTML, display
 from scipy.ndimage import median_filter
 
-from seplib import STEMS, audio, config, data, listen, metrics, plots, separate, spectral
-from seplib import classical
+from seplib import STEMS, audio, classical, data, listen, metrics, plots, separate, spectral
 from seplib.classical import hpss
 
-print(f"device: {config.device()}, run size: {config.run_size()}")
 test = data.open_dataset("test")
 track = test[0]
 rate = track.rate
@@ -88,6 +96,8 @@ row = np.array([1, 1, 1, 9, 1, 1, 5, 5, 5, 5, 5, 1, 1], dtype=float)
 print("signal:          ", row)
 print("median of 5:     ", median_filter(row, size=5, mode="reflect"))
 print("mean of 5:       ", np.round(np.convolve(np.pad(row, 2, mode="symmetric"), np.ones(5) / 5, "valid"), 1))
+med = median_filter(row, size=5, mode="reflect")
+assert med[3] == 1 and (med[6:11] == 5).all()  # the spike is gone, the plateau stays
 
 # %% [markdown]
 # So, on the magnitude spectrogram $V(f, t)$ (Fitzgerald, 2010):
@@ -115,6 +125,7 @@ X, V = classical.spectrogram(x)                                  # (channels, fr
 L_h = classical.seconds_to_frames(hpss.HARMONIC_SECONDS, rate, odd=True)
 L_p = classical.hz_to_bins(hpss.PERCUSSIVE_HZ, rate, odd=True)
 print(f"L_h = {hpss.HARMONIC_SECONDS} s = {L_h} frames, L_p = {hpss.PERCUSSIVE_HZ:.0f} Hz = {L_p} bins; V {V.shape}")
+assert hpss.HARMONIC_SECONDS == 0.2 and hpss.PERCUSSIVE_HZ == 500 and L_h % 2 == 1 and L_p % 2 == 1
 
 H_tilde = median_filter(V, size=(1, 1, L_h), mode="reflect")    # along time: keeps horizontal lines
 P_tilde = median_filter(V, size=(1, L_p, 1), mode="reflect")    # along frequency: keeps vertical lines
@@ -132,8 +143,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # `seplib.classical.hpss.hpss_masks` does the same (with one fast 1-D median pass per
-# direction); `librosa.decompose.hpss(..., mask=True)` too. Same kernels, same power, same
-# masks:
+# direction); `librosa.decompose.hpss(..., mask=True)` (McFee et al., 2015) too. Same
+# kernels, same power, same masks, to within $10^{-4}$:
 
 # %%
 masks = hpss.hpss_masks(V, L_h, L_p, power=2.0)
@@ -146,11 +157,14 @@ assert max(diffs.values()) < 1e-4
 # %% [markdown]
 # ## 3. Listen: percussive and harmonic parts
 # `hpss.hpss` applies the masks to the mixture STFT and inverts it. A third part, the
-# *residual*, is empty here (it gets the bins neither mask wants once we add a margin,
+# *residual*, is silent here (it gets the bins neither mask wants once we add a margin,
 # section 5); the three parts always sum to the mixture.
 
 # %%
 parts = hpss.hpss(x, rate)
+print(f"largest |residual| sample: {np.abs(parts['residual']).max():.1e}; largest |sum of parts - mixture|: "
+      f"{np.abs(parts['harmonic'] + parts['percussive'] + parts['residual'] - x).max():.1e}")
+assert np.abs(parts["residual"]).max() < 1e-5
 assert np.abs(parts["harmonic"] + parts["percussive"] + parts["residual"] - x).max() < 1e-4
 display(audio.play(x, rate, title="mixture"))
 display(audio.play(parts["percussive"], rate, title="HPSS percussive part (our drums)"))
@@ -159,32 +173,40 @@ display(audio.play(parts["harmonic"], rate, title="HPSS harmonic part"))
 display(audio.play(x - stems["drums"][:, excerpt], rate, title="reference: everything but the drums"))
 
 # %% [markdown]
-# The percussive part is much closer to the drums than the mixture is. Plain SDR on this
-# excerpt (notebook 01):
+# The percussive part is much closer to the drums than the mixture is: several dB better in
+# plain SDR on this excerpt (notebook 01):
 
 # %%
 sdr_perc = metrics.sdr(parts["percussive"], stems["drums"][:, excerpt])
 sdr_mix = metrics.sdr(x, stems["drums"][:, excerpt])
 print(f"drums SDR: mixture {sdr_mix:.2f} dB, HPSS percussive part {sdr_perc:.2f} dB")
-assert sdr_perc > sdr_mix
+assert sdr_perc > sdr_mix + 3
 
 # %% [markdown]
 # ## 4. Soft or hard masks: the power $p$
 # $p = 1$ shares a bin in proportion to $\tilde H$ and $\tilde P$; a larger $p$ pushes the mask
 # towards 0 and 1; $p = \infty$ is a **hard** (binary) mask, $M_P = [\tilde P > \tilde H]$.
-# Hard masks separate more but leave holes in the spectrum, heard as "musical noise"
-# (twittering artifacts). The filtered spectrograms do not change with $p$, only the masks do:
+# Hard masks separate more (less of the other stems leaks in: a higher SIR) but leave holes
+# in the spectrum, heard as "musical noise" (twittering artifacts: a lower SAR). The filtered
+# spectrograms do not change with $p$, only the masks do. The BSSEval criteria of notebook 01
+# (median over 1 s frames of the excerpt) measure both sides of the trade:
 
 # %%
 powers = {"p = 1": 1.0, "p = 2 (default)": 2.0, "p = ∞ (hard)": np.inf}
 fig, axes = plt.subplots(1, 3, figsize=(16, 3.3), sharey=True)
-by_power = {}
+by_power, power_rows = {}, {}
 for ax, (name, p) in zip(axes, powers.items()):
     m_p = classical.softmask(P_tilde, H_tilde, p, split_zeros=True)          # percussive mask
     plots.mask(m_p.astype(np.float32), rate, ax=ax, title=f"M_P, {name}", max_hz=5000)
     by_power[name] = classical.masks_to_estimates(X, {"drums": m_p}, x, rest="other")
-    print(f"{name:16s}: drums SDR {metrics.sdr(by_power[name]['drums'], stems['drums'][:, excerpt]):5.2f} dB")
+    scores = metrics.track_scores({s: stems[s][:, excerpt] for s in STEMS}, {"drums": by_power[name]["drums"]}, rate)
+    power_rows[name] = scores.groupby("metric")["value"].median()[["SDR", "SIR", "SAR"]]
 fig.tight_layout()
+power_table = pd.DataFrame(power_rows).T.add_prefix("drums ").rename_axis(columns=None)
+display(power_table.round(2))
+sir, sar = power_table["drums SIR"], power_table["drums SAR"]
+assert sir.is_monotonic_increasing and sar.is_monotonic_decreasing  # harder masks: less leakage, more artifacts
+assert sir["p = ∞ (hard)"] > sir["p = 1"] + 3 and sar["p = ∞ (hard)"] < sar["p = 1"] - 1
 four_ex = slice(0, min(x.shape[1], 4 * rate))
 for name in ("p = 1", "p = ∞ (hard)"):
     display(audio.play(by_power[name]["drums"][:, four_ex], rate, title=f"percussive part, {name}"))
@@ -198,19 +220,34 @@ for name in ("p = 1", "p = ∞ (hard)"):
 # M_P = \frac{\tilde P^p}{\tilde P^p + (\beta\tilde H)^p}, \quad M_R = 1 - M_H - M_P.$$
 #
 # With $\beta > 1$ the undecided bins (noisy, neither clearly horizontal nor vertical) go to
-# a third part, the **residual**: the harmonic and percussive parts get cleaner, and the
-# residual collects breath, reverb tails and consonants.
+# a third part, the **residual**, which grows with $\beta$. The harmonic and percussive parts
+# get *cleaner*: a larger share of what the percussive mask keeps is drums, and of what the
+# harmonic mask keeps is not drums (measured with the true stems' power spectrograms $S_j$,
+# cross terms between stems neglected). But they also get *smaller*: the residual takes drum
+# energy too, so the percussive part's drums SDR falls. The margin is for clean parts, not for
+# a better drum estimate.
 
 # %%
+S = {s: spectral.stft(stems[s][:, excerpt]).abs().numpy() ** 2 for s in STEMS}   # (channels, freqs, frames)
+not_drums = sum(S[s] for s in STEMS if s != "drums")
 rows = []
 for beta in (1.0, 2.0, 4.0):
     mk = hpss.hpss_masks(V, L_h, L_p, power=2.0, margin=beta)
     total = mk["harmonic"] + mk["percussive"] + mk["residual"]
     assert np.allclose(total, 1.0, atol=1e-5)                     # the three masks share every bin
-    energy = {k: float((m * V ** 2).sum() / (V ** 2).sum()) for k, m in mk.items()}
-    rows.append({"margin": beta, **{f"{k} energy": round(v, 3) for k, v in energy.items()}})
-display(pd.DataFrame(rows).set_index("margin"))
-assert rows[-1]["residual energy"] > rows[0]["residual energy"]   # a larger margin leaves more undecided
+    energy = {f"{k} energy": float((m * V ** 2).sum() / (V ** 2).sum()) for k, m in mk.items()}
+    clean = {"drums share of percussive": float((mk["percussive"] * S["drums"]).sum()
+                                                / (mk["percussive"] * (S["drums"] + not_drums)).sum()),
+             "non-drums share of harmonic": float((mk["harmonic"] * not_drums).sum()
+                                                  / (mk["harmonic"] * (S["drums"] + not_drums)).sum())}
+    drums_sdr = metrics.sdr(hpss.hpss(x, rate, margin=beta)["percussive"], stems["drums"][:, excerpt])
+    rows.append({"margin": beta, **energy, **clean, "percussive drums SDR (dB)": drums_sdr})
+margins = pd.DataFrame(rows).set_index("margin")
+display(margins.round(3))
+assert margins["residual energy"].is_monotonic_increasing and margins["residual energy"].iloc[-1] > 0.1
+assert margins["drums share of percussive"].is_monotonic_increasing        # cleaner...
+assert margins["non-drums share of harmonic"].is_monotonic_increasing
+assert margins["percussive drums SDR (dB)"].is_monotonic_decreasing        # ...but smaller
 
 # %%
 parts_m = hpss.hpss(x, rate, margin=4.0)
@@ -247,8 +284,9 @@ display(HTML(f"<table><tr>{head}</tr>" + "".join(f"<tr>{c}</tr>" for c in cells)
 # stored; beside it the floor (the mixture) and the ceiling (the oracle ideal ratio mask,
 # notebook 01), computed here if notebook 01 has not stored them yet.
 #
-# HPSS's `other` holds bass, vocals *and* other instruments, so its `other` score is poor by
-# construction: read only the `drums` column for HPSS.
+# HPSS's `other` holds bass, vocals *and* other instruments, so its `other` score is far below
+# the oracle's by construction: read only the `drums` column for HPSS. On drums it beats the
+# floor and stays below the ceiling (asserted).
 
 # %%
 dataset = metrics.dataset_of(test)
@@ -261,6 +299,7 @@ board = metrics.leaderboard(dataset)
 display(board.loc[["mixture", "hpss", "oracle-irm"], list(STEMS)].round(2))
 assert board.loc["hpss", "drums"] > board.loc["mixture", "drums"]     # HPSS beats the mixture on drums
 assert board.loc["oracle-irm", "drums"] > board.loc["hpss", "drums"]  # and the oracle bounds it
+assert board.loc["hpss", "other"] < board.loc["oracle-irm", "other"] - 5  # its "other" is everything else
 
 # %% [markdown]
 # The per-track numbers (median over 1 s frames) show how much it varies from song to song:
@@ -283,24 +322,28 @@ display(listen.listening_room(test, ["mixture", "hpss", "oracle-irm"], dataset=d
 # HPSS knows shapes, not instruments. Apply the mixture's masks to the *true* stems to see what
 # goes where:
 #
-# * a **cymbal** or an open hi-hat rings for a second: in time it is a line, so the time
-#   median keeps it as *harmonic*; a **kick drum** is a short pitched tone at 50–60 Hz, partly
-#   harmonic too;
+# * a **kick drum** is a short pitched tone (here a sine falling to 55 Hz) that rings for a few
+#   hundred milliseconds: in time it is a line, so the time median keeps much of it as
+#   *harmonic*; a **cymbal** or an open hi-hat rings too, and part of it goes the same way;
 # * a sung **consonant** ("s", "t", "k") is a noise burst, vertical: it goes to *percussive*,
 #   and so do the onsets of sung notes.
+#
+# The drums get the largest percussive share of any stem, which is what makes HPSS a drum
+# separator at all; yet more than half of their energy is called harmonic:
 
 # %%
-S = {s: spectral.stft(stems[s][:, excerpt]).abs().numpy() ** 2 for s in STEMS}
 share = pd.DataFrame({s: {"to percussive": float((masks["percussive"] * S[s]).sum() / S[s].sum()),
                           "to harmonic": float((masks["harmonic"] * S[s]).sum() / S[s].sum())} for s in STEMS}).T
 display(share.round(3))
-assert share.loc["drums", "to percussive"] > share.loc["other", "to percussive"]  # mostly right...
-print(f"...but {100 * share.loc['drums', 'to harmonic']:.0f}% of the drums' energy is called harmonic, and "
+print(f"{100 * share.loc['drums', 'to harmonic']:.0f}% of the drums' energy is called harmonic, and "
       f"{100 * share.loc['vocals', 'to percussive']:.0f}% of the vocals' energy percussive.")
+assert share["to percussive"].idxmax() == "drums"      # mostly the right stem...
+assert share.loc["drums", "to harmonic"] > 0.5         # ...but most of the drums are lost
 
 # %% [markdown]
 # Where in the spectrum do the drums go wrong? Split their energy into bands: the kick lives
-# below 200 Hz, snare bodies and toms in the middle, hi-hats and cymbals above 5 kHz.
+# below 200 Hz, snare bodies and toms in the middle, hi-hats and cymbals above 5 kHz. The
+# kick's band is called harmonic more than the cymbals' band:
 
 # %%
 hz = np.arange(V.shape[1]) * rate / 4096
@@ -335,60 +378,53 @@ fig.tight_layout()
 # (notebook 04) and the neural networks (05–07) bring.
 #
 # ## Exercises
-# **1.** How many STFT frames long is a harmonic filter of 0.3 s at this rate and the default
-# hop of 1024 samples, rounded to the nearest frame and then up to an odd count? Store it in
-# `frames_03`.
+# Each exercise has an answer cell (replace `None`) and a check cell below it. The check says
+# whether your answer is missing, wrong or right, and never prints the answer;
+# `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
+#
+# **1.** How many STFT frames long is a harmonic filter of 0.5 s at this rate and the default
+# hop `classical.HOP`, rounded to the nearest frame and then up to an odd count (section 1)?
+# Store it in `frames_05`.
 
 # %%
-frames_03 = None  # your answer, an integer
+from seplib.exercises import nb02 as ex
+
+# %% tags=["answer-1"]
+frames_05 = None  # your answer, an integer
 
 # %%
-# check
-truth = classical.seconds_to_frames(0.3, rate, odd=True)
-if frames_03 is None:
-    print(f"Not answered yet. Hint: round(0.3 * rate / 1024), then +1 if even. (Answer: {truth})")
-elif frames_03 == truth:
-    print("Correct!")
-else:
-    print(f"Not quite: {frames_03}. 0.3 s is {0.3 * rate / 1024:.2f} hops; round it, then make it odd.")
+ex.q1.check(frames_05, rate=rate, hop=classical.HOP)
 
 # %% [markdown]
 # **2.** Write `hard_percussive_mask(V, L_h, L_p)` returning the **hard** percussive mask
 # $[\tilde P > \tilde H]$ (a boolean array shaped like `V`) with `scipy.ndimage.median_filter`.
 
-# %%
+# %% tags=["answer-2"]
 def hard_percussive_mask(V, L_h, L_p):
     return None  # your code
 
 
 # %%
-# check
-answer = hard_percussive_mask(V, L_h, L_p)
-if answer is None:
-    print("Not answered yet. Hint: filter V along time (size (1, 1, L_h)) and along frequency "
-          "(size (1, L_p, 1)), then compare.")
-else:
-    expected = hpss.hpss_masks(V, L_h, L_p, power=np.inf)["percussive"] > 0.5
-    agree = float(np.mean(np.asarray(answer, dtype=bool) == expected)) if np.shape(answer) == V.shape else 0.0
-    print("Correct!" if agree > 0.999 else f"Not quite: the mask agrees with seplib's on {100 * agree:.1f}% "
-          f"of the bins (shape {np.shape(answer)} vs {V.shape}). Check the filter directions and mode='reflect'.")
+ex.q2.check(hard_percussive_mask, V=V, L_h=L_h, L_p=L_p)
 
 # %% [markdown]
 # **3.** What fraction of the drums' energy *below 200 Hz* (the kick) does the harmonic mask
 # `masks["harmonic"]` take? Use the drum power spectrogram `S["drums"]` and the frequencies
-# `hz` of section 8. Store it in `kick_share` (a number between 0 and 1).
+# `hz` of section 8. Store it in `kick_share` (a number between 0 and 1). Then compare it
+# with the share of *all* the drums' energy that goes to the harmonic part: which band is
+# HPSS's main loss?
 
-# %%
+# %% tags=["answer-3"]
 kick_share = None  # your answer
 
 # %%
-# check
-low = hz < 200
-truth = float((masks["harmonic"][:, low] * S["drums"][:, low]).sum() / S["drums"][:, low].sum())
-if kick_share is None:
-    print(f"Not answered yet. Hint: weight S['drums'] by the mask in the bins below 200 Hz, sum, and divide by "
-          f"the unweighted sum. (Answer: {truth:.3f})")
-elif abs(kick_share - truth) < 0.005:
-    print("Correct! That is the kick drum HPSS hands to the harmonic part.")
-else:
-    print(f"Not quite: {kick_share:.3f} vs {truth:.3f}. Sum over channels, bins below 200 Hz and frames.")
+ex.q3.check(kick_share, harmonic_mask=masks["harmonic"], drum_power=S["drums"], hz=hz)
+
+# %% [markdown]
+# ## References
+# - D. Fitzgerald. *Harmonic/percussive separation using median filtering*. Proc. DAFx, 2010.
+# - J. Driedger, M. Müller, S. Disch. *Extending harmonic-percussive separation of audio
+#   signals*. Proc. ISMIR, 2014 (the margin, and the residual).
+# - B. McFee, C. Raffel, D. Liang, D. P. W. Ellis, M. McVicar, E. Battenberg, O. Nieto.
+#   *librosa: Audio and music signal analysis in Python*. Proc. SciPy, 2015
+#   (`librosa.decompose.hpss`).
