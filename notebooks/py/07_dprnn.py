@@ -19,29 +19,40 @@
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/07_dprnn.ipynb)
 #
 # **Goal.** A recurrent network can use the context of a whole song, but an LSTM over
-# thousands of frames is slow and forgets; the dual-path RNN cuts the frames into chunks and
-# alternates an LSTM *within* chunks with an LSTM *across* chunks. You will see which frames
+# thousands of frames is slow and forgets; the dual-path RNN (Luo, Chen & Yoshioka, 2020) cuts
+# the frames into chunks and alternates an LSTM *within* chunks with an LSTM *across* chunks.
+# You will see which frames
 # each one looks at, chunk and overlap-add a sequence by hand, train the model with
 # SpecAugment, and compare it with a four-layer Conv1d baseline that shows what the context
 # is for.
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import matplotlib.pyplot as plt
@@ -55,8 +66,6 @@ from seplib.data.chunks import FixedChunks, spec_augment
 from seplib.models.dprnn import overlap_add, split_chunks
 from seplib.models.unet import gate_masks
 
-SIZE = config.run_size()
-print(f"device: {config.device()}, run size: {SIZE}")
 valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
 dataset = metrics.dataset_of(test)
 rate = test[0].rate
@@ -68,8 +77,9 @@ print("training plan:", PLAN)
 
 # %% [markdown]
 # ## 1. The idea: two short paths instead of one long one
-# The model works on the spectrogram like the U-Net of notebook 05: each frame's stereo
-# log-magnitude spectrum becomes a feature vector, giving a sequence of $T$ vectors. Cut the
+# Luo et al. run DPRNN on the frames of a learned filterbank; here it works on the
+# spectrogram like the U-Net of notebook 05: each frame's stereo log-magnitude spectrum (the
+# bins below `max_bin`) becomes a feature vector, giving a sequence of $T$ vectors. Cut the
 # sequence into chunks of $K$ frames that overlap by half, $S \approx 2T/K$ of them, and stack
 # them into a $K \times S$ grid. A **dual-path block** then runs
 #
@@ -79,7 +89,7 @@ print("training plan:", PLAN)
 #   the same place in every chunk, $K/2$ frames apart, spanning the whole input.
 #
 # Each with a residual connection and layer norm. After one block every frame has heard from
-# every other (within two hops), and the longest sequence an LSTM must walk is
+# every other (within two hops; section 6 measures it), and the longest sequence an LSTM must walk is
 # $\max(K, S)$ instead of $T$; $K \approx \sqrt{2T}$ balances the two. Overlap-add turns the
 # grid back into $T$ frames and a $1 \times 1$ convolution writes one soft mask per stem, as in
 # notebook 05: $\hat S_j = M_j \odot X$.
@@ -167,11 +177,17 @@ assert torch.equal(round_trip, 2 * seq)
 #
 # ## 3. The model, stage by stage
 # `DPRNN.masks` in a few lines, run on two seconds of the test song; each stage's output shape
-# is printed, and the result must equal the model's own.
+# is printed, and the result must equal the model's own. As the U-Net (notebook 05, section
+# 3), the model sees only the STFT bins below `max_bin` (bin $k$ lies at $k f_s / n_{\text{fft}}$
+# Hz; the stage table says how many bins and up to which frequency, the line above it the same
+# for every run size); above it every bin takes the mask of the top modelled bin, so the
+# masks still sum to one there.
 
 # %%
 config.seed_everything(0)
 demo = models.build("dprnn", **HPARAMS)                             # untrained, on the CPU
+bins_seen = HPARAMS["max_bin"]
+top_hz = bins_seen * rate / n_fft                                   # bin k lies at k * rate / n_fft Hz
 x = torch.from_numpy(mixture[:, : 2 * rate])[None]                  # (batch=1, channels, samples)
 rnn_inputs = {}
 hooks = [demo.blocks[0].intra_rnn.register_forward_hook(lambda m, i, o: rnn_inputs.update(intra=tuple(i[0].shape))),
@@ -181,7 +197,8 @@ with torch.no_grad():
     X = demo.spectrogram(x)
     stages.append(("STFT", X.shape, "(batch, channels, freqs, frames), complex"))
     feats = demo.front.features(X)
-    stages.append(("log-magnitude, standardised, bins < max_bin", feats.shape, "(batch, channels, bins, frames)"))
+    stages.append((f"log-magnitude, standardised, the {bins_seen} bins below max_bin ({top_hz:.0f} Hz)",
+                   feats.shape, "(batch, channels, bins, frames)"))
     b, c, bins, T = feats.shape
     h = demo.encode(feats.reshape(b, c * bins, T).transpose(1, 2))
     stages.append(("linear: one feature vector per frame", h.shape, "(batch, frames, features)"))
@@ -195,14 +212,19 @@ with torch.no_grad():
     logits = demo.head(h.transpose(1, 2)).reshape(b, len(demo.stems), c, bins, T)
     stages.append(("1x1 conv head: mask logits", logits.shape, "(batch, stems, channels, bins, frames)"))
     masks = demo.front.extend(gate_masks(logits, demo.gate))
-    stages.append(("softmax over stems, top bin extended", masks.shape, "(batch, stems, channels, freqs, frames)"))
+    stages.append((f"softmax over stems; above {top_hz:.0f} Hz the top bin's mask, held", masks.shape,
+                   "(batch, stems, channels, freqs, frames)"))
     model_masks = demo.masks(x)
 for hk in hooks:
     hk.remove()
+print("bins the DPRNN sees:", "; ".join(f"{size} {hp['max_bin']} of {hp['n_fft'] // 2 + 1} (up to {hp['max_bin'] * rate / hp['n_fft']:.0f} Hz)"
+                                         for size, hp in models.HPARAMS["dprnn"].items()))
 display(pd.DataFrame([(n, tuple(s), m) for n, s, m in stages], columns=["stage", "shape", "meaning"]))
 print("intra-chunk LSTM input:", rnn_inputs["intra"], "= (batch * chunks, K, features)")
 print("inter-chunk LSTM input:", rnn_inputs["inter"], "= (batch * K, chunks, features)")
 assert torch.allclose(masks, model_masks)
+assert feats.shape[2] == bins_seen < X.shape[2]                      # the model sees max_bin of the STFT's bins
+assert torch.equal(masks[..., bins_seen:, :], masks[..., bins_seen - 1: bins_seen, :].expand_as(masks[..., bins_seen:, :]))
 assert torch.allclose(masks.sum(dim=1), torch.ones_like(masks[:, 0]), atol=1e-5)   # the masks share the mixture
 
 # %%
@@ -253,18 +275,19 @@ assert value_eval == value_plain and value_train != value_plain
 # ## 5. Training
 # The recipe of notebook 05 (`seplib.train.train_model`), with SpecAugment on: `weights`
 # carries the loss's knobs to `loss_for`. Checkpoints go to `config.models_dir() / "dprnn"`;
-# **Colab disconnected?** run the cell again and `resume=True` continues where it stopped.
+# **Colab disconnected?** run the cell again and `resume=True` continues where it stopped (and
+# after a recycled runtime too, if `KEEP_ON_DRIVE = True` in the setup cell kept the
+# checkpoints on Google Drive).
 
 # %%
 out_dir = config.models_dir() / "dprnn"
-model, history = train.train_model("dprnn", resume=True, out=out_dir, weights={"spec_augment": True},
-                                   callback=plots.live_losses(title=f"DPRNN ({SIZE}): loss while training"))
+curve = plots.live_losses(title=f"DPRNN ({SIZE}): training and validation loss")
+model, history = train.train_model("dprnn", resume=True, out=out_dir, weights={"spec_augment": True}, callback=curve)
+curve(history)  # the final curve, in the same figure (and shown here when the run had already finished)
 print(f"{history['step'][-1]} steps;", sorted(p.name for p in out_dir.glob("*.pt")))
 
 # %%
 display(pd.DataFrame(history).round(4))
-plots.losses(history, title=f"DPRNN ({SIZE}): training and validation loss")
-plt.show()
 
 # %% [markdown]
 # Did it learn? Compare with its untrained self (same seed, same initial weights) on the
@@ -284,12 +307,17 @@ assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid lo
 # ## 6. The baseline: four convolutions
 # Is all this machinery needed? `conv1d` is the simplest learned separator: a strided
 # `Conv1d` (a learned filterbank), two convolutions at that rate, a transposed convolution
-# back to samples. No skips, no recurrence, no spectrogram. Train it with its own recipe
-# (waveform L1) and score both on the test split.
+# back to samples. No skips, no recurrence, no spectrogram. The filterbank and its transposed
+# decoder are those of Conv-TasNet (Luo & Mesgarani, 2019); what the baseline lacks is
+# Conv-TasNet's deep stack of dilated convolutions between them, which gives that model its
+# context. Train it with its own loss (L1 on the waveforms) and score both on the test split:
+# DPRNN has the higher mean SDR.
 
 # %%
+baseline_curve = plots.live_losses(title=f"Conv1d baseline ({SIZE}): training and validation loss")
 baseline, baseline_history = train.train_model("conv1d", resume=True, out=config.models_dir() / "conv1d",
-                                               callback=plots.live_losses(title=f"Conv1d baseline ({SIZE})"))
+                                               callback=baseline_curve)
+baseline_curve(baseline_history)  # drawn once, as above
 print(f"conv1d: {models.parameter_count(baseline):,} parameters, DPRNN: {models.parameter_count(model):,}")
 
 # %%
@@ -307,6 +335,7 @@ plt.show()
 print(f"mean SDR: DPRNN {board.loc['dprnn', 'mean']:.2f} dB, conv1d {board.loc['conv1d', 'mean']:.2f} dB, "
       f"mixture {board.loc['mixture', 'mean']:.2f} dB, oracle IRM {board.loc['oracle-irm', 'mean']:.2f} dB")
 assert board.loc["dprnn", "mean"] > board.loc["mixture", "mean"]     # masks that sum to the mixture: not silence
+assert board.loc["dprnn", "mean"] > board.loc["conv1d", "mean"]      # context pays
 assert board.loc["oracle-irm", "mean"] > board.loc["dprnn", "mean"]  # the masks' ceiling is above
 
 # %% [markdown]
@@ -335,16 +364,19 @@ model.to(dev)
 baseline.to(dev)
 for name, s in context.items():
     print(f"{name:7s}: one output depends on {1000 * s:7.1f} ms of the 2000 ms input")
-assert context["conv1d"] < 0.05 and context["dprnn"] > 1.9
+low_e = 41.2                                                         # Hz: the lowest note of a bass guitar
+print(f"one period of a low E ({low_e} Hz): {1000 / low_e:.1f} ms")
+assert context["conv1d"] < 1 / low_e and context["dprnn"] > 1.9
 
 # %% [markdown]
 # (The baseline is given a fixed scale `std=1.0` here: normally it divides the input by the
 # mixture's standard deviation, a single number that depends on every sample but carries no
-# context.) The baseline decides every sample from about as long as one period of a low note. It cannot
+# context.) The baseline decides every sample from a few milliseconds of audio, less than one
+# period of a bass guitar's low E; DPRNN's masks depend on the whole input. The baseline cannot
 # tell a sung vowel from a synthesizer playing the same pitch (which needs the phrase, the
 # vibrato, the consonants around it), nor a bass note from the kick drum that starts with it.
 # The U-Net gets its context from depth (notebook 05), Demucs from its BiLSTM (notebook 06),
-# and DPRNN from its inter-chunk path: all of them see seconds.
+# and DPRNN from its inter-chunk path.
 #
 # ## 7. Listen
 # The listening room: the mixture, the baseline, DPRNN and the oracle ratio mask, on every
@@ -356,11 +388,12 @@ display(listen.listening_room(test, ["mixture", "conv1d", "dprnn", "oracle-irm"]
 # %% [markdown]
 # ## 8. Where it breaks
 # DPRNN's masks keep the mixture's phase, like every mask: its ceiling is the oracle's row
-# above. And the inter-chunk path sees only what is in the input: separated in 10-second
-# pieces (as `separate` does), a chorus cannot borrow from the previous chorus. Where a part of
+# above. And the inter-chunk path sees only what is in the input: `separate` runs it on pieces
+# of 10 seconds (`models.CHUNKING`), so a chorus cannot borrow from the previous chorus. Where a part of
 # the song is hard, you can hear the model hesitate; compare its vocals with the reference:
 
 # %%
+assert models.CHUNKING["dprnn"][0] == 10.0                          # seconds per piece
 estimates = separate("dprnn", mixture, rate)
 excerpt = slice(0, min(mixture.shape[1], 8 * rate))
 display(audio.play(mixture[:, excerpt], rate, title=f"mixture: {track.name}"))
@@ -371,68 +404,55 @@ display(audio.play(residual[:, excerpt], rate, title="what DPRNN got wrong (esti
 
 # %% [markdown]
 # ## Exercises
+# Each exercise has an answer cell (replace `None`, or the function's body) and a check cell
+# below it; the check says whether your answer is missing, wrong or right, without giving it
+# away. `ex.q1.hint()` gives a hint, `ex.q1.solution()` a solution.
+#
 # **1.** How many chunks $S$ does `split_chunks` make from $T$ frames with chunks of $K$
-# (even) frames? Write `n_chunks(T, K)`.
+# (even) frames? Write `n_chunks(T, K)`. (Section 1 said $S \approx 2T/K$: exactly?)
 
 # %%
+from seplib.exercises import nb07 as ex
+
+# %% tags=["answer-1"]
 def n_chunks(T, K):
     return None  # your code
 
 
 # %%
-# check
-cases = [(100, 16), (101, 16), (8, 8), (1, 2), (690, 48)]
-truth = {c: split_chunks(torch.zeros(1, c[0], 1), c[1]).shape[1] for c in cases}
-answers = {c: n_chunks(*c) for c in cases}
-if any(a is None for a in answers.values()):
-    print("Not answered yet. Hint: T + K/2 in front + padding to a multiple of K/2 + K/2 at the back, "
-          "then one chunk every K/2 frames.")
-elif answers == truth:
-    print("Correct!")
-else:
-    print("Not quite:", {f"T={t}, K={k}": f"yours {answers[(t, k)]}, split_chunks {truth[(t, k)]}"
-                         for t, k in cases if answers[(t, k)] != truth[(t, k)]})
+ex.q1.check(n_chunks)
 
 # %% [markdown]
 # **2.** The inter-chunk LSTM reads, for each position $p$ in a chunk, the sequence of that
 # position across all chunks. Write `inter_view(x)` that turns `(batch, chunks, K, features)`
 # into `(batch * K, chunks, features)` so that row `b * K + p` is `x[b, :, p]`.
 
-# %%
+# %% tags=["answer-2"]
 def inter_view(x):
     return None  # your code
 
 
 # %%
-# check
-probe = torch.randn(2, 5, 4, 3, generator=torch.Generator().manual_seed(0))
-answer = inter_view(probe)
-if answer is None:
-    print("Not answered yet. Hint: transpose the chunk and position axes, then reshape (DualPathBlock.forward does it).")
-elif tuple(answer.shape) != (2 * 4, 5, 3):
-    print(f"Not quite: shape {tuple(answer.shape)}, expected (8, 5, 3).")
-elif all(torch.equal(answer[b * 4 + p], probe[b, :, p]) for b in range(2) for p in range(4)):
-    print("Correct!")
-else:
-    print("Not quite: the shape is right but row b * K + p is not x[b, :, p]; a reshape without the transpose mixes them.")
+ex.q2.check(inter_view)
 
 # %% [markdown]
 # **3.** One dual-path block walks $K$ steps (intra) and then $S$ steps (inter) in sequence.
 # For a 30-second input at this model's hop, which even `chunk_frames` $K$ makes $K + S$
-# smallest? Store it in `best_K` (compare with $\sqrt{2T}$).
+# smallest? Store it in `best_K`, and compare it with $\sqrt{2T}$ and with this run size's
+# `chunk_frames`.
 
-# %%
+# %% tags=["answer-3"]
 best_K = None  # your answer, an even integer
 
 # %%
-# check
-T30 = 1 + int(30 * rate) // hop
-steps = {k: k + split_chunks(torch.zeros(1, T30, 1), k).shape[1] for k in range(2, 402, 2)}
-fewest = min(steps.values())
-if best_K is None:
-    print(f"Not answered yet. T = {T30} frames; try K near sqrt(2T) = {np.sqrt(2 * T30):.0f}. "
-          f"(Best: K + S = {fewest}, e.g. K = {min(k for k, v in steps.items() if v == fewest)}.)")
-elif steps.get(best_K) == fewest:
-    print(f"Correct! K = {best_K} walks {fewest} steps instead of T = {T30}.")
-else:
-    print(f"Not quite: K = {best_K} walks {steps.get(best_K, 'an odd K is not allowed')} steps; the fewest is {fewest}.")
+ex.q3.check(best_K, rate=rate, hop=hop)
+
+# %% [markdown]
+# ## References
+# - Y. Luo, Z. Chen, T. Yoshioka. *Dual-path RNN: efficient long sequence modeling for
+#   time-domain single-channel speech separation*. ICASSP 2020.
+# - D. S. Park, W. Chan, Y. Zhang, C.-C. Chiu, B. Zoph, E. D. Cubuk, Q. V. Le. *SpecAugment: a
+#   simple data augmentation method for automatic speech recognition*. Interspeech 2019.
+# - Y. Luo, N. Mesgarani. *Conv-TasNet: surpassing ideal time-frequency magnitude masking for
+#   speech separation*. IEEE/ACM Transactions on Audio, Speech, and Language Processing 27(8),
+#   2019.
