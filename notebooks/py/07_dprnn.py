@@ -179,9 +179,9 @@ assert torch.equal(round_trip, 2 * seq)
 # `DPRNN.masks` in a few lines, run on two seconds of the test song; each stage's output shape
 # is printed, and the result must equal the model's own. As the U-Net (notebook 05, section
 # 3), the model sees only the STFT bins below `max_bin` (bin $k$ lies at $k f_s / n_{\text{fft}}$
-# Hz; the stage table says how many bins and up to which frequency, the line above it the same
-# for every run size); above it every bin takes the mask of the top modelled bin, so the
-# masks still sum to one there.
+# Hz: the stage table below says how many bins, and up to which frequency; the line printed
+# above it says the same for every run size). Above `max_bin` every bin takes the mask of the
+# top modelled bin, so the masks still sum to one there.
 
 # %%
 config.seed_everything(0)
