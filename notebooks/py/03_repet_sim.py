@@ -128,9 +128,10 @@ assert np.allclose(b_hand, b_seplib, atol=1e-6)
 
 # %% [markdown]
 # Now on the whole track. The repeating period is the lag whose multiples best line up with the
-# peaks (`repet.repeating_period`: it scores every candidate between 1 s and a third of the
-# track by how far $b$ rises at its multiples, and prefers the shortest period that does
-# nearly as well as the best, so a one-bar loop is not reported as two bars).
+# peaks (`repet.repeating_period`: it scores every candidate from 1 s up to 10 s or a third
+# of the track, whichever is shorter, by how far $b$ rises at its multiples, and prefers the
+# shortest period that does nearly as well as the best, so a one-bar loop is not reported as
+# two bars).
 
 # %%
 X, V = classical.spectrogram(mixture)
@@ -266,9 +267,10 @@ assert why_median["median"] > why_median["mean"] + 1.0  # the median wins clearl
 display(audio.play(song[:, : 4 * L], rate, title="constructed song (first 4 periods)"))
 
 # %% [markdown]
-# With the mean, a quarter of the phrase's magnitude sits in the background model of every
-# segment, so in the two sung segments part of the voice is called background. The median of
-# 8 values, 6 of them the bare loop, is the bare loop: the voice goes wholly to the vocals.
+# With the mean, about a quarter of the phrase's magnitude sits in the background model of
+# every segment, so in the two sung segments part of the voice is called background. The
+# median of 8 values, 6 of them the bare loop, is the loop itself: the voice goes to the
+# vocals, except where it shares a bin with the loop (the mask splits those).
 #
 # On the real track the voice sings through most periods, and the two statistics are much
 # closer (either may win, by a little): REPET's median pays off when the foreground is

@@ -26,21 +26,31 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import matplotlib.pyplot as plt
@@ -52,15 +62,14 @@ from IPython.display import display
 from seplib import STEMS, audio, classical, config, data, listen, metrics, plots, separate
 from seplib.classical import nmf
 
-print(f"device: {config.device()}, run size: {config.run_size()}")
 test = data.open_dataset("test")
 track = test[0]
 rate = track.rate
 mixture, stems = data.track_mixture(track), data.track_stems(track)
 excerpt = slice(0, min(mixture.shape[1], 6 * rate))  # 6 s for the listening examples
 # NMF sizes of this run size (nmf.SETTINGS): components, iterations, seconds of each training song
-SIZE = nmf.settings()
-print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SIZE}")
+SETTINGS = nmf.settings(SIZE)
+print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SETTINGS}")
 
 # %% [markdown]
 # ## 1. The idea: $V \approx WH$
@@ -71,7 +80,9 @@ print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SIZE}")
 # H \in \mathbb{R}_{\ge 0}^{K\times T}\ \text{(activations)}.$$
 #
 # Nothing is negative: sounds add up, they do not cancel (in magnitude, approximately). That
-# constraint is what makes the parts look like notes and drums instead of arbitrary patterns.
+# constraint is what makes the parts look like notes and drums instead of arbitrary patterns
+# (Lee and Seung, 1999); on a spectrogram of piano music the templates come out as the notes
+# (Smaragdis and Brown, 2003).
 #
 # A toy with two notes whose templates we know: two harmonic combs (fundamentals 4 and 6 bins
 # apart, so they share some harmonics) that sound at different times and sometimes together.
@@ -105,7 +116,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # ## 2. The multiplicative updates
-# Choose a cost $D(V \mid WH)$ and minimise it over $W, H \ge 0$. Two classics:
+# Choose a cost $D(V \mid WH)$ and minimise it over $W, H \ge 0$. Two classics (the cases
+# $\beta = 2$ and $\beta = 1$ of the $\beta$-divergence family; Févotte and Idier, 2011):
 #
 # $$D_{\mathrm{EUC}} = \tfrac12 \lVert V - WH \rVert^2, \qquad
 # D_{\mathrm{KL}} = \sum_{f,t} V \log\frac{V}{WH} - V + WH.$$
@@ -165,7 +177,8 @@ ax.legend()
 fig.tight_layout()
 for beta, (_, _, c) in toy.items():
     rises = np.diff(c)
-    print(f"{beta:9s}: cost {c[0]:.3g} -> {c[-1]:.3g}; largest rise between iterations {rises.max():.1e}")
+    print(f"{beta:9s}: cost {c[0]:.3g} -> {c[-1]:.3g}; largest change from one iteration to the next "
+          f"{rises.max():.1e} ({'negative: the cost fell every time' if rises.max() < 0 else 'up to float rounding'})")
     assert np.all(rises <= 1e-9 * c[0])  # never increases (up to float rounding)
 
 # %% [markdown]
@@ -188,7 +201,7 @@ axes[0].legend(fontsize="small")
 axes[1].set(title="activations (normalised)", xlabel="frame")
 fig.tight_layout()
 matched = [corr[order[j], j] for j in range(2)]
-print("template correlation with the truth:", np.round(matched, 3))
+print("template correlation with the truth: " + ", ".join(f"{m:.3f}" for m in matched))
 assert sorted(order) == [0, 1] and min(matched) > 0.9
 
 # %% [markdown]
@@ -211,13 +224,14 @@ for beta in ("euclidean", "kl"):
 # ## 3. Unsupervised NMF of a song
 # Factorise the song's magnitude spectrogram (channels averaged) with a few dozen components.
 # Each component is a note, a drum sound, a vowel... but *which stem* it belongs to, NMF does
-# not say. `seplib` guesses with four rules on simple features (`nmf.group_components`):
+# not say. Virtanen (2007) groups components by clustering them, or by training; `seplib`
+# guesses with four rules on simple features (`nmf.group_components`):
 # most energy below 200 Hz → bass; noise-like template (*flatness*) or impulsive activation
 # (*attack*) → drums; spectral *centroid* in the vocal range → vocals; else other.
 
 # %%
 X, V = classical.spectrogram(mixture)
-W, H, costs = nmf.nmf(nmf.mono_magnitude(V), SIZE["n_components"], "kl", SIZE["n_iter"])
+W, H, costs = nmf.nmf(nmf.mono_magnitude(V), SETTINGS["n_components"], "kl", SETTINGS["n_iter"])
 features = nmf.component_features(W, H, rate)
 groups = nmf.group_components(features)
 print("components per stem:", {s: len(g) for s, g in groups.items()})
@@ -241,15 +255,23 @@ axes[2].set(xlabel="component", xticks=[])
 fig.tight_layout()
 
 # %% [markdown]
-# Each stem gets a Wiener-style soft mask from its components, $M_j = W_j H_j / \sum_i W_i H_i$
-# (the same for both channels), and the `other` stem takes what is left. Built here from the
-# pieces above, it is exactly `separate("nmf", ...)`:
+# Each stem gets a soft *ratio mask* from its components, $M_j = W_j H_j / \sum_i W_i H_i$
+# (the same for both channels), and the `other` stem takes what is left. $W_j H_j$ models the
+# stem's *magnitude*, so this is the IRM of notebook 01 with NMF's models in place of the
+# true $|S_j|$ (`power=1`); squaring the models (`power=2`) would give the Wiener form, a
+# ratio of powers. Built here from the pieces above, it is exactly `separate("nmf", ...)`:
 
 # %%
 masks = nmf.group_masks(W, H, groups, power=1.0)
+WH_all = (W @ H).cpu()
+for s in STEMS:  # the ratio of the stem's magnitude model to the whole model
+    idx = list(groups[s])
+    if idx:
+        assert torch.allclose(masks[s], (W[:, idx] @ H[idx]).cpu() / (WH_all + nmf.EPS), atol=1e-5)
+assert torch.allclose(sum(masks.values()), torch.ones_like(WH_all), atol=1e-4)  # they sum to one
 del masks["other"]
 unsup = classical.masks_to_estimates(X, masks, mixture, rest="other")
-unsup_seplib = separate("nmf", mixture, rate, n_components=SIZE["n_components"], n_iter=SIZE["n_iter"])
+unsup_seplib = separate("nmf", mixture, rate, n_components=SETTINGS["n_components"], n_iter=SETTINGS["n_iter"])
 diff = max(np.abs(unsup[s] - unsup_seplib[s]).max() for s in STEMS)
 print(f"largest difference to seplib's unsupervised NMF: {diff:.1e}")
 assert diff < 1e-3
@@ -259,15 +281,17 @@ for s in ("drums", "vocals"):
 
 # %% [markdown]
 # ## 4. Supervised NMF: a dictionary per stem
-# The grouping rules are guesses. With training data we can do better: factorise each *stem*
-# of the training songs on its own, and keep its templates as that stem's dictionary $W_j$.
+# The grouping rules are guesses. With training data there is no need to guess (Schmidt and
+# Olsson, 2006; Smaragdis et al., 2007): factorise each *stem* of the training songs on its
+# own, and keep its templates as that stem's dictionary $W_j$.
 # On a new mixture, fix $W = [W_{\text{drums}}, W_{\text{bass}}, W_{\text{other}}, W_{\text{vocals}}]$
-# and fit only $H$ (the $H$ update alone); each stem's part of $WH$ gives its mask. The
-# dictionaries are learned once and cached under the models folder.
+# and fit only $H$ (the $H$ update alone); each stem's part of $WH$ gives its ratio mask, as
+# above. The dictionaries are learned once and cached under the models folder. Whether that
+# beats the guessing is measured on the whole test split in section 6.
 
 # %%
-dictionaries = nmf.supervised_dictionaries(n_components=SIZE["dict_components"], n_iter=SIZE["dict_iter"],
-                                           seconds=SIZE["dict_seconds"], progress=False)
+dictionaries = nmf.supervised_dictionaries(n_components=SETTINGS["dict_components"], n_iter=SETTINGS["dict_iter"],
+                                           seconds=SETTINGS["dict_seconds"], progress=False)
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.2), sharey=True)
 for ax, (s, d) in zip(axes, dictionaries.items()):
     plots.image(plots.to_db(d.numpy()), rate, ax=ax, max_hz=5000, label="dB", title=f"{s}: {d.shape[1]} templates")
@@ -275,7 +299,7 @@ for ax, (s, d) in zip(axes, dictionaries.items()):
 fig.tight_layout()
 
 # %%
-sup_kwargs = dict(dictionaries=dictionaries, n_iter=SIZE["n_iter"])
+sup_kwargs = dict(dictionaries=dictionaries, n_iter=SETTINGS["n_iter"])
 sup = separate("nmf-supervised", mixture, rate, **sup_kwargs)
 for s in ("drums", "vocals"):
     display(audio.play(sup[s][:, excerpt], rate, title=f"supervised NMF: {s}"))
@@ -292,11 +316,26 @@ display(pd.DataFrame({"unsupervised": {s: metrics.sdr(unsup[s], stems[s]) for s 
 #   (notebook 03); a low-pass filter of REPET-SIM's background → `bass`; what is left → `other`.
 # * **classical-nmf**: HPSS → `drums`; NMF of the rest with templates confined to a band
 #   per stem (bass below 200 Hz, vocals 150 Hz–8 kHz, other above 200 Hz; a zero entry of $W$
-#   stays zero under multiplicative updates, so each template stays in its band).
+#   stays zero under multiplicative updates, so each template stays in its band), and
+#   Wiener-form masks: the stems' models squared, $M_j = (W_j H_j)^2 / \sum_i (W_i H_i)^2$.
+#
+# The band trick, checked: start from band-limited templates, run the updates, and look
+# outside each band.
+
+# %%
+from seplib.classical import pipelines
+
+bands = {"bass": (0.0, 200.0), "vocals": (150.0, 8000.0), "other": (200.0, rate / 2)}
+W_band0, band_groups = pipelines.band_templates(rate, 4096, bands, 4)
+W_band, _, _ = nmf.nmf(nmf.mono_magnitude(V), W=W_band0, beta="kl", n_iter=20)
+W_band = W_band.cpu()
+print(f"template entries outside their band: {int((W_band0 == 0).sum())}; "
+      f"still exactly zero after 20 iterations: {int((W_band[W_band0 == 0] == 0).sum())}")
+assert (W_band[W_band0 == 0] == 0).all()
 
 # %%
 pipes = {"classical-repet": separate("classical-repet", mixture, rate),
-         "classical-nmf": separate("classical-nmf", mixture, rate, n_iter=SIZE["n_iter"])}
+         "classical-nmf": separate("classical-nmf", mixture, rate, n_iter=SETTINGS["n_iter"])}
 for name, est in pipes.items():
     assert np.abs(sum(est.values()) - mixture).max() < 1e-3      # the four stems sum to the mixture
     for s in STEMS:
@@ -314,10 +353,10 @@ stored = set(metrics.leaderboard(dataset).index)
 for method in ("mixture", "oracle-irm", "hpss", "repet", "repet-sim"):
     if method not in stored:
         metrics.evaluate(method, test, progress=False)
-metrics.evaluate("nmf", test, progress=False, n_components=SIZE["n_components"], n_iter=SIZE["n_iter"])
+metrics.evaluate("nmf", test, progress=False, n_components=SETTINGS["n_components"], n_iter=SETTINGS["n_iter"])
 metrics.evaluate("nmf-supervised", test, progress=False, **sup_kwargs)
 metrics.evaluate("classical-repet", test, progress=False)
-metrics.evaluate("classical-nmf", test, progress=False, n_iter=SIZE["n_iter"])
+metrics.evaluate("classical-nmf", test, progress=False, n_iter=SETTINGS["n_iter"])
 board = metrics.leaderboard(dataset)
 order = ["mixture", "oracle-ibm", "oracle-irm", "oracle-wiener", "hpss", "repet", "repet-sim", "nmf",
          "nmf-supervised", "classical-repet", "classical-nmf"]
@@ -341,13 +380,19 @@ for m in ("classical-repet", "classical-nmf"):
     assert board.loc[m, "drums"] > board.loc["mixture", "drums"]          # HPSS's drums carry both pipelines
 best = board.loc[classical_methods, list(STEMS)].idxmax()
 print("best classical method per stem:", best.to_dict())
-print(f"gap to the oracle IRM per stem (dB): "
-      f"{(board.loc['oracle-irm', list(STEMS)] - board.loc[classical_methods, list(STEMS)].max()).round(1).to_dict()}")
+gap = board.loc["oracle-irm", list(STEMS)] - board.loc[classical_methods, list(STEMS)].max()
+print("gap to the oracle IRM per stem (dB): " + ", ".join(f"{s} {g:.1f}" for s, g in gap.items()))
+assert (gap > 1.0).all()                                              # well below, on every stem
+mean_sdr = board.loc[["nmf", "nmf-supervised"], list(STEMS)].mean(axis=1)
+print(f"mean over the four stems: unsupervised NMF {mean_sdr['nmf']:.2f} dB, supervised {mean_sdr['nmf-supervised']:.2f} dB")
+assert mean_sdr["nmf-supervised"] > mean_sdr["nmf"]                   # dictionaries beat guessed groups
 
 # %% [markdown]
-# Every classical method stays far below the oracle: the masks they compute come from simple
+# Every classical method stays well below the oracle, by more than a dB on every stem (the
+# gaps are printed above): the masks they compute come from simple
 # assumptions (shape, repetition, a fixed dictionary), not from knowing the sources. Closing
-# that gap is the job of the learned models of notebooks 05–07.
+# that gap is the job of the learned models of notebooks 05–07. Among the NMF methods, the
+# learned dictionaries beat the guessed groups on average over the four stems.
 #
 # ### The listening room
 # This track's estimates from above are passed in; the other tracks are separated on demand.
@@ -355,8 +400,8 @@ print(f"gap to the oracle IRM per stem (dB): "
 # %%
 room_estimates = {"nmf": {track.name: unsup}, "nmf-supervised": {track.name: sup},
                   **{name: {track.name: est} for name, est in pipes.items()}}
-room_kwargs = {"nmf": dict(n_components=SIZE["n_components"], n_iter=SIZE["n_iter"]), "nmf-supervised": sup_kwargs,
-               "classical-nmf": dict(n_iter=SIZE["n_iter"])}
+room_kwargs = {"nmf": dict(n_components=SETTINGS["n_components"], n_iter=SETTINGS["n_iter"]), "nmf-supervised": sup_kwargs,
+               "classical-nmf": dict(n_iter=SETTINGS["n_iter"])}
 display(listen.listening_room(test, ["mixture", "nmf", "nmf-supervised", "classical-repet", "classical-nmf", "oracle-irm"],
                               estimates=room_estimates, method_kwargs=room_kwargs, dataset=dataset, seconds=6.0))
 
@@ -366,8 +411,8 @@ display(listen.listening_room(test, ["mixture", "nmf", "nmf-supervised", "classi
 # voices, drums and instruments sound like; an `other` instrument that plays a *melody in the
 # vocal range* with a voice-like spectrum (a lead synth) fits the vocal templates about as
 # well as any. Feed it a lead line alone: ideally everything comes out as `other`; instead a
-# good part of it is called `vocals` (how much depends on the dictionaries: more templates
-# learned on more songs tell the two apart better).
+# good part of it is called `vocals` (how much depends on the dictionaries, so it differs from
+# one run size to another).
 
 # %%
 from seplib.data import synth
@@ -377,7 +422,7 @@ line = synth.lead(melody, rate)
 line = 0.3 * np.stack([line, line]) / np.abs(line).max()                                     # (channels, samples)
 heard = separate("nmf-supervised", line, rate, **sup_kwargs)
 share = {s: float(np.sum(heard[s] ** 2) / np.sum(line ** 2)) for s in STEMS}
-print("where the lead synth's energy goes:", {s: round(v, 3) for s, v in share.items()})
+print("share of the lead synth's energy in each estimate: " + ", ".join(f"{s} {v:.2f}" for s, v in share.items()))
 display(audio.play(line, rate, title="input: a lead synth (an 'other' instrument)"))
 display(audio.play(heard["vocals"], rate, title="...called vocals by supervised NMF"))
 display(audio.play(heard["other"], rate, title="...called other"))
@@ -386,49 +431,39 @@ if (data.resolve_root() / "seplib.json").is_file():  # the synthetic set (dictio
 
 # %% [markdown]
 # Unsupervised NMF fails earlier, at the grouping rules (look at the component features of
-# section 3: a kick drum is low like the bass, a piano note has an attack like a drum). Neither
-# failure is fixed by more iterations; it takes a model that sees context (which notes form a
-# melody, what comes before and after), which is what the networks of notebooks 05–07 learn.
+# section 3: a kick drum is low like the bass, a piano note has an attack like a drum). More
+# iterations fit $V$ more closely, but they do not change what the rules or the dictionaries
+# can tell apart; that takes a model that sees context (which notes form a melody, what comes
+# before and after), which is what the networks of notebooks 05–07 learn.
 
 # %% [markdown]
 # ## Exercises
+# Each exercise has an answer cell (replace `None`) and a check cell below it; `ex.q1.hint()`
+# gives a hint and `ex.q1.solution()` shows a solution, when you ask.
+#
 # **1.** NMF compresses: $V$ has $F \times T$ numbers, $W$ and $H$ together $K(F + T)$. For
-# this track's mono spectrogram (`nmf.mono_magnitude(V)`) and `K = SIZE["n_components"]`,
+# this track's mono spectrogram (`nmf.mono_magnitude(V)`) and `K = SETTINGS["n_components"]`,
 # what is the ratio $FT / (K(F+T))$? Store it in `compression`.
 
 # %%
-compression = None  # your answer
+from seplib.exercises import nb04 as ex
+
+# %% tags=["answer-1"]
+compression = None  # your answer, a number
 
 # %%
-# check
-Fm, Tm = nmf.mono_magnitude(V).shape
-truth = Fm * Tm / (SIZE["n_components"] * (Fm + Tm))
-if compression is None:
-    print(f"Not answered yet. Hint: F = {Fm} bins, T = {Tm} frames. (Answer: {truth:.2f})")
-elif abs(compression - truth) < 0.01 * truth:
-    print("Correct!")
-else:
-    print(f"Not quite: {compression} vs {truth:.2f}.")
+ex.q1.check(compression, V=V, n_components=SETTINGS["n_components"])
 
 # %% [markdown]
 # **2.** Write `kl_update_h(V, W, H)`: one KL multiplicative update of `H` in numpy (section 2).
 
-# %%
+# %% tags=["answer-2"]
 def kl_update_h(V, W, H):
-    return None  # your code: the updated H
+    return None  # your code: the updated H, shaped like H
 
 
 # %%
-# check
-answer = kl_update_h(V_toy, W0, H0)
-expected = nmf.update_h(torch.tensor(V_toy), torch.tensor(W0), torch.tensor(H0), "kl").numpy()
-if answer is None:
-    print("Not answered yet. Hint: H * (W.T @ (V / (W @ H))) / W.sum(axis=0)[:, None]")
-elif np.shape(answer) == expected.shape and np.allclose(answer, expected, rtol=1e-6):
-    print("Correct!")
-else:
-    print(f"Not quite: largest difference {np.abs(np.asarray(answer) - expected).max():.3g} "
-          "(numerator W^T (V / WH), denominator the column sums of W).")
+ex.q2.check(kl_update_h, V=V_toy, W=W0, H=H0)
 
 # %% [markdown]
 # **3.** Supervised NMF in miniature: keep the toy's *true* templates `W_true` fixed and fit
@@ -436,16 +471,27 @@ else:
 # n_iter=100, device="cpu")`. Store the fitted activations (a numpy array `(2, frames)`) in
 # `H_fit`.
 
-# %%
+# %% tags=["answer-3"]
 H_fit = None  # your answer
 
 # %%
-# check
-if H_fit is None:
-    print("Not answered yet. Hint: the function returns W, H, costs; take H and call .numpy().")
-else:
-    H_fit = np.asarray(H_fit)
-    r = [np.corrcoef(H_fit[j], H_true[j])[0, 1] for j in range(2)] if H_fit.shape == H_true.shape else [0, 0]
-    print("Correct! With the right templates the activations follow the notes "
-          f"(correlations {np.round(r, 3)})." if min(r) > 0.95 else
-          f"Not quite: shape {H_fit.shape} (want {H_true.shape}), correlations with the true activations {np.round(r, 3)}.")
+ex.q3.check(H_fit, H_true=H_true)
+
+# %% [markdown]
+# ## References
+# - D. D. Lee, H. S. Seung. *Learning the parts of objects by non-negative matrix
+#   factorization*. Nature 401, 1999 (NMF; section 1).
+# - D. D. Lee, H. S. Seung. *Algorithms for non-negative matrix factorization*. Advances in
+#   Neural Information Processing Systems 13 (NIPS 2000), 2001 (the multiplicative updates and
+#   their proof; section 2).
+# - C. Févotte, J. Idier. *Algorithms for nonnegative matrix factorization with the
+#   β-divergence*. Neural Computation 23(9), 2011 (the family holding both costs; section 2).
+# - P. Smaragdis, J. C. Brown. *Non-negative matrix factorization for polyphonic music
+#   transcription*. IEEE WASPAA, 2003 (templates as notes; section 1).
+# - T. Virtanen. *Monaural sound source separation by nonnegative matrix factorization with
+#   temporal continuity and sparseness criteria*. IEEE Transactions on Audio, Speech, and
+#   Language Processing 15(3), 2007 (separating with NMF, and grouping its components; section 3).
+# - M. N. Schmidt, R. K. Olsson. *Single-channel speech separation using sparse non-negative
+#   matrix factorization*. Interspeech 2006 (a dictionary learned per source; section 4).
+# - P. Smaragdis, B. Raj, M. Shashanka. *Supervised and semi-supervised separation of sounds
+#   from single-channel mixtures*. ICA 2007 (supervised NMF separation; section 4).

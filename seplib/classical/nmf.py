@@ -16,8 +16,10 @@ A zero in :math:`W` stays zero under these updates, which the band-limited pipel
 
 Separation: group the components into stems (unsupervised, :func:`separate_nmf`) or learn
 one dictionary per stem on training data (supervised, :func:`separate_nmf_supervised`),
-then give each stem the Wiener-style soft mask
-:math:`M_j = (W_j H_j)^p / \sum_i (W_i H_i)^p`.
+then give each stem the soft mask
+:math:`M_j = (W_j H_j)^p / \sum_i (W_i H_i)^p`. :math:`W_j H_j` models the stem's magnitude,
+so :math:`p = 1` is a ratio of magnitudes (the IRM's form, the default here) and
+:math:`p = 2` a ratio of powers (the Wiener form).
 
 Taught in: 04_nmf
 """
@@ -217,7 +219,10 @@ def stack_channels(V):
 
 
 def group_masks(W, H, groups, power=1.0):
-    r"""Wiener-style masks from groups of components: :math:`M_j = (W_j H_j)^p / \sum_i (W_i H_i)^p`.
+    r"""Soft masks from groups of components: :math:`M_j = (W_j H_j)^p / \sum_i (W_i H_i)^p`.
+
+    ``power=1`` gives ratio masks of the stems' magnitude models (the IRM's form),
+    ``power=2`` ratios of their powers (the Wiener form).
 
     Args:
         W (torch.Tensor): ``(freqs, components)``
@@ -343,7 +348,7 @@ def separate_nmf(mixture, rate, n_components=32, beta="kl", n_iter=100, power=1.
         n_components (int): NMF components
         beta (str): ``"euclidean"`` or ``"kl"``
         n_iter (int): iterations
-        power (float): exponent of the Wiener-style masks
+        power (float): exponent of the masks (1: ratio of magnitudes, 2: Wiener form)
         seed (int): initialisation seed
         n_fft (int), hop (int): STFT frame length and hop
         device (torch.device): default :func:`seplib.config.device`

@@ -13,7 +13,7 @@ r"""Four stems from classical parts: chain HPSS, REPET-SIM, filters and NMF.
 2. NMF of the rest's magnitude, with templates confined to a band per stem (``bass`` below
    ``bass_hz``, ``vocals`` in ``vocal_band``, ``other`` above ``bass_hz``): multiplicative
    updates keep a zero template entry at zero, so each component stays in its band;
-3. Wiener-style masks of each stem's components on the rest.
+3. Wiener-form masks (ratios of the stems' modelled powers) of each stem's components on the rest.
 
 Each step hands the next the mixture minus what it took, so the four estimates sum to the
 mixture exactly.
@@ -124,7 +124,7 @@ def separate_classical_nmf(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
         vocal_band (tuple): ``(low, high)`` Hz band of the vocal templates
         n_components (int or dict): templates per stem
         beta (str), n_iter (int), seed (int), device: as in :func:`seplib.classical.nmf.nmf`
-        power (float): exponent of the Wiener-style masks
+        power (float): exponent of the masks (2: Wiener form, ratios of modelled powers)
         n_fft (int), hop (int): STFT frame length and hop
 
     Returns:
