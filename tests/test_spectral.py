@@ -80,3 +80,34 @@ def test_unit_helpers():
     assert spectral.hz_to_bin(spectral.bin_to_hz(100, 44100), 44100) == 100
     assert spectral.seconds_to_samples(0.5, 44100) == 22050
     assert np.isclose(spectral.frame_to_seconds(43, 44100, 1024), 0.998, atol=1e-3)
+
+
+def test_phase_sensitive_mask_is_the_best_real_mask_per_bin(random_stems):
+    specs = {n: spectral.stft(s).to(torch.complex128) for n, s in random_stems.items()}
+    X = sum(specs.values())
+    free = spectral.phase_sensitive_mask(specs, X, bounds=None)
+    bounded = spectral.phase_sensitive_mask(specs, X)
+    total = sum(free.values())
+    sounding = X.abs() ** 2 > spectral.EPS
+    assert torch.allclose(total[sounding], torch.ones_like(total[sounding]), atol=1e-6)  # Re(sum S_j / X) = 1
+    wiener = spectral.wiener_mask({n: S.abs() for n, S in specs.items()})
+    for n, S in specs.items():
+        assert bounded[n].min() >= 0 and bounded[n].max() <= 1
+
+        def error(mask):
+            return (mask * X - S).abs() ** 2
+
+        def no_better_than(mask, best):
+            return (error(best) <= error(mask) + 1e-9 * (S.abs() ** 2 + 1)).all()
+
+        truemag = torch.where(X.abs() > 0, S.abs() / X.abs().clamp_min(1e-30), 0.0)  # |S| with X's phase
+        # no other real mask does better in any bin, and no other mask in [0, 1] beats the bounded one
+        assert no_better_than(0.9 * free[n], free[n]) and no_better_than(1.1 * free[n], free[n])
+        assert no_better_than(truemag, free[n]) and no_better_than(bounded[n], free[n])
+        assert no_better_than(wiener[n], bounded[n]) and no_better_than(bounded[n].clamp(0.1, 0.9), bounded[n])
+
+
+def test_phase_sensitive_mask_of_a_silent_mixture_is_zero():
+    S = torch.ones(1, 3, 2, dtype=torch.complex64)
+    X = torch.zeros(1, 3, 2, dtype=torch.complex64)
+    assert spectral.phase_sensitive_mask({"a": S}, X, bounds=None)["a"].abs().max() == 0

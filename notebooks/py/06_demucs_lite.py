@@ -27,21 +27,31 @@
 
 # %% [markdown]
 # ## Setup
-# On Colab this cell fetches the workbook and installs `seplib` (Colab's own torch is kept).
-# On your own machine (`make lab`) it does nothing.
+# On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
+# kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
+# (notebook 00, section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (Colab's torch is kept)
     import os
     import subprocess
 
     REPO_URL = "https://github.com/seplib/seplib-workbook"
     if not os.path.isdir("/content/seplib-workbook"):
-        subprocess.run(["git", "clone", "-q", REPO_URL, "/content/seplib-workbook"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/seplib-workbook"], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", REPO_URL, "/content/seplib-workbook"])
+    if subprocess.run([sys.executable, "/content/seplib-workbook/seplib/colab.py", "/content/seplib-workbook"]).returncode:
+        raise SystemExit("Setup failed: the line above says why.")
     sys.path.insert(0, "/content/seplib-workbook")
+
+# %%
+from seplib import config
+
+RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
+SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import time
@@ -57,8 +67,6 @@ from torch import nn
 from seplib import STEMS, audio, config, data, losses, metrics, models, plots, separate, spectral, train
 from seplib.data.chunks import FixedChunks
 
-SIZE = config.run_size()
-print(f"device: {config.device()}, run size: {SIZE}")
 valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
 dataset = metrics.dataset_of(test)
 rate = test[0].rate
@@ -70,7 +78,7 @@ print("training plan:", PLAN)
 # %% [markdown]
 # ## 1. The idea: a U-Net on the waveform
 # Demucs (Défossez et al., 2019) is a U-Net like notebook 05's, but in one dimension, time,
-# and on raw samples. First it divides the stereo mixture $x$ by its scale
+# and on raw samples, as Wave-U-Net (Stoller et al., 2018) was before it. First it divides the stereo mixture $x$ by its scale
 # $\sigma_x$, the standard deviation of its mono sum, so that loud and quiet songs look alike
 # (and multiplies the output by $\sigma_x$ at the end). Then each **encoder** level $i$ is
 #
@@ -78,8 +86,9 @@ print("training plan:", PLAN)
 # \mathrm{GLU}(a, b) = a \odot \sigma(b),$$
 #
 # a convolution with kernel 8 and **stride 4** (four times fewer time steps, more channels),
-# then a $1\times1$ convolution that doubles the channels, and a **gated linear unit**: half of
-# the channels $a$ pass through a gate $\sigma(b)$ computed from the other half. A BiLSTM runs
+# then a $1\times1$ convolution that doubles the channels, and a **gated linear unit** (GLU;
+# Dauphin et al., 2017): half of the channels $a$ pass through a gate $\sigma(b)$ computed
+# from the other half. A BiLSTM runs
 # over the bottleneck's time steps (the long-range context), and the **decoder** mirrors the
 # encoder: add the encoder output of the same level (the skip), $1\times1$ conv + GLU, then a
 # transposed convolution with stride 4 back up. The last level writes
@@ -122,6 +131,11 @@ print("input", tuple(x.shape), "(batch, channels, samples); padded to", padded,
       "samples = demo.valid_length(...)", demo.valid_length(x.shape[-1]))
 print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples)")
 assert estimates.shape == (1, len(STEMS), 2, x.shape[-1])
+conv, _, pointwise, _ = demo.encoder[0]                            # Conv1d(k=8, s=4), ReLU, Conv1d(1x1), GLU
+assert conv.kernel_size == (8,) and conv.stride == (4,) and pointwise.kernel_size == (1,)
+assert pointwise.out_channels == 2 * conv.out_channels            # the 1x1 conv doubles, the GLU halves
+for level in range(1, demo.depth + 1):                             # four times fewer steps per level
+    assert abs(4 * steps[level] - steps[level - 1]) <= 8, (level, steps)
 
 # %%
 counts = {"encoder": sum(p.numel() for p in demo.encoder.parameters()),
@@ -188,7 +202,6 @@ z = torch.randn(2, 16, 100, generator=torch.Generator().manual_seed(0))
 print("my_glu:", tuple(my_glu(z).shape), "max |difference| to F.glu:", float((my_glu(z) - F.glu(z, dim=1)).abs().max()))
 assert torch.allclose(my_glu(z), F.glu(z, dim=1))
 
-conv, _, pointwise, _ = demo.encoder[0]                            # Conv1d(k=8, s=4), ReLU, Conv1d(1x1), GLU
 x_in = F.pad(x / models.demucs_lite.waveform_scale(x), (0, padded - x.shape[-1]))
 by_hand = my_glu(pointwise(F.relu(conv(x_in))))
 print(f"encoder 1 by hand: {tuple(by_hand.shape)}; equals the model's: "
@@ -210,10 +223,13 @@ assert torch.allclose(by_hand, activations["encoder 1"], atol=1e-6)
 # \underbrace{\frac{\bigl\| |S| - |\hat S| \bigr\|_F}{\| S \|_F}}_{\text{spectral convergence}}
 # + \underbrace{\operatorname{mean}\bigl|\log(|S|+\epsilon) - \log(|\hat S|+\epsilon)\bigr|}_{\text{log magnitude}}\Bigr).$$
 #
-# The seeds' recipe, `losses.loss_for("demucs-lite")`, is $\mathcal{L}_{\text{L1}} +
-# \mathcal{L}_{\text{STFT}}$, each a weighted mean over stems, $\sum_j w_j \mathcal{L}_j / \sum_j
-# w_j$ (section 3 says why this workbook's plans end up training on the L1 alone). Compute both
-# for estimates that are wrong in different ways, on one second of the test song:
+# The default loss, `losses.loss_for("demucs-lite")`, is $\mathcal{L}_{\text{L1}} +
+# \mathcal{L}_{\text{STFT}}$: the waveform L1 that Demucs trains with (Défossez et al., 2019)
+# plus the multi-resolution STFT loss of Parallel WaveGAN (Yamamoto et al., 2020), the pair
+# that Défossez et al. (2020) train their waveform speech enhancer with. Each term is a
+# weighted mean over stems, $\sum_j w_j \mathcal{L}_j / \sum_j w_j$ (section 3 says why this
+# workbook's plans end up training on the L1 alone). Compute both for estimates that are
+# wrong in different ways, on one second of the test song:
 
 # %%
 def lowpass(signal, hz):
@@ -255,7 +271,11 @@ display(table.round(4))
 # Together they punish what either alone lets through.
 
 # %%
+import inspect
+
+assert inspect.signature(losses.multi_resolution_stft_loss).parameters["n_ffts"].default == (512, 1024, 2048)
 assert table.loc["perfect"].iloc[:2].abs().max() < 1e-6
+assert abs(table.loc["polarity flipped (-s)", "SI-SDR (dB)"] - table.loc["perfect", "SI-SDR (dB)"]) < 1e-3
 assert abs(table.loc["polarity flipped (-s)", "time L1"] - 2 * table.loc["silence", "time L1"]) < 1e-6
 assert table.loc["polarity flipped (-s)", "multi-res. STFT"] < 1e-4
 assert table.loc["delayed by 1 ms", "time L1"] > table.loc["low-passed at 2 kHz", "time L1"]
@@ -274,7 +294,7 @@ per_stem = torch.stack([(est[:, j] - S[:, j]).abs().mean() for j in range(len(ST
 w = torch.tensor([2.0 if s == "vocals" else 1.0 for s in STEMS])
 by_hand = float((w * per_stem).sum() / w.sum())
 seplib_value = float(losses.time_l1(est, S, weights={"vocals": 2.0}))
-print(f"per stem {dict(zip(STEMS, per_stem.numpy().round(5)))}")
+print("per stem", {s: f"{float(v):.5f}" for s, v in zip(STEMS, per_stem)})
 print(f"weighted mean by hand {by_hand:.6f}, seplib {seplib_value:.6f}, unweighted {float(losses.time_l1(est, S)):.6f}")
 assert abs(by_hand - seplib_value) < 1e-7
 
@@ -305,32 +325,37 @@ assert torch.allclose(parts_sum, recipe)
 # step, optimizer, data order) and a finished run returns at once.
 #
 # **Why the plans switch the STFT term off.** The plan of a run size can set loss knobs
-# (`PLAN["loss"]`), and every size sets `stft_weight=0`: Demucs-lite trains on time L1 alone.
-# Three measurements made while writing this workbook decided it. On a CPU the term, computed
-# at three resolutions forward and backward, makes a step several times slower (timed below).
-# At the `lab` size (300 steps on 24 songs) the model trained with it scored lower on every
-# stem than with time L1 alone, which instead trains 1200 steps in less time. And on a GPU at
-# the `full` size (2000 steps of 8 × 6 s, weight 1), its validation loss still falling, it
-# scored *below silence* on drums, other and vocals (median SDR −2.6, −2.1, −1.4 dB; bass
-# +6.0). The loss table of section 2 says why: the STFT term cannot see phase, and on these
-# chunks it is tens of times the L1 (silence: compare its two columns), so it decides what the
-# model learns: magnitudes that are about right, in waveforms that do not line up with the
-# truth. To try a balance, pass `weights={"stft_weight": 0.01}` to `train.train_model`, with
-# an `out=` folder of its own.
+# (`PLAN["loss"]`), and every size sets `stft_weight=0`: Demucs-lite trains on time L1 alone,
+# as the original Demucs did. Three measurements decided it. On a CPU the term, computed at
+# three resolutions forward and backward, makes a step slower (timed below, at this run
+# size's model). Two more were made while writing this workbook and are recorded in the
+# README, not recomputed here: at the `lab` size (300 steps on 24 songs) the model trained
+# with it scored lower on every stem than with time L1 alone, which in less time trains the
+# 1200 steps of the `lab` plan; and on a GPU at the `full` size (2000 steps of 8 × 6 s,
+# weight 1), its validation loss still falling, it scored *below silence* on drums, other and
+# vocals (median SDR −2.6, −2.1, −1.4 dB; bass +6.0). The loss table of section 2 says why:
+# the STFT term cannot see phase, and on these chunks it is more than ten times the L1
+# (silence: compare its two columns), so it decides what the model learns: magnitudes that
+# are about right, in waveforms that do not line up with the truth. To try a balance, pass
+# `weights={"stft_weight": 0.01}` to `train.train_model`, with an `out=` folder of its own.
 
 # %%
 batch_mix = S.sum(dim=1)                                          # (batch, channels, samples)
-step_seconds = {}
+loss_seconds = {}
 for name, knobs in [("time L1", {"stft_weight": 0.0}), ("time L1 + STFT", {})]:
     loss_fn = losses.loss_for("demucs-lite", **knobs)
     demo.zero_grad()
     begin = time.perf_counter()
     for _ in range(3):
         loss_fn(demo, batch_mix, S).backward()
-    step_seconds[name] = (time.perf_counter() - begin) / 3
-print({k: f"{v * 1000:.0f} ms" for k, v in step_seconds.items()},
-      f"ratio {step_seconds['time L1 + STFT'] / step_seconds['time L1']:.1f}x (one batch, forward + backward)")
-print("this size's loss knobs:", PLAN.get("loss", "the recipe's defaults"))
+    loss_seconds[name] = (time.perf_counter() - begin) / 3
+print({k: f"{v * 1000:.0f} ms" for k, v in loss_seconds.items()},
+      f"ratio {loss_seconds['time L1 + STFT'] / loss_seconds['time L1']:.1f}x (one batch, forward + backward)")
+print("this size's loss knobs:", PLAN.get("loss", "the defaults"))
+assert loss_seconds["time L1 + STFT"] > loss_seconds["time L1"]
+assert all({**train.TRAINING[size], **train.TRAINING.get(("demucs-lite", size), {})}["loss"]["stft_weight"] == 0
+           for size in config.SIZES)                               # every plan: time L1 alone
+assert train.TRAINING[("demucs-lite", "lab")]["steps"] == 1200
 
 # %%
 out_dir = config.models_dir() / "demucs-lite"
@@ -348,19 +373,21 @@ plots.losses(history, title=f"Demucs-lite ({SIZE}): training and validation loss
 plt.show()
 
 # %% [markdown]
-# Did it learn? Compare with its untrained self (the same seed gives the same initial
-# weights) on the validation chunks: the loss, and the plain SDR of each stem averaged over
-# the chunks.
+# Did it learn? Compare with its untrained self (the same seed, 0, gives the same initial
+# weights) on the validation chunks: the loss it was trained with (this plan's, time L1), and
+# the plain SDR of each stem averaged over the chunks. The loss must have gone down; the
+# SDRs say how far that got it (at the `quick` size, not far: see section 5).
 
 # %%
 valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
 dev = next(model.parameters()).device
 config.seed_everything(0)
 untrained = models.build("demucs-lite", **HPARAMS).to(dev)
-compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, losses.loss_for("demucs-lite"), valid_set),
+plan_loss = losses.loss_for("demucs-lite", **PLAN.get("loss", {}))
+compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, plan_loss, valid_set),
                                **train.evaluate_sdr(net, valid_set)}
                         for name, net in [("untrained", untrained), ("trained", model)]}).T
-display(compare.round(3))
+display(compare.round({"valid loss": 5, **{s: 3 for s in STEMS}}))
 assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
 
 # %% [markdown]
@@ -387,8 +414,8 @@ plt.show()
 # %% [markdown]
 # ## 5. Measure: the leaderboard
 # Every test track with the MUSDB protocol, beside what earlier notebooks stored (the
-# mixture as the floor and the oracle ratio mask as the masks' ceiling are computed here if
-# this notebook runs first).
+# mixture as the floor and the oracle ratio mask, a mark for masks but not their ceiling,
+# section 6, are computed here if this notebook runs first). The oracle beats the floor:
 
 # %%
 metrics.evaluate("demucs-lite", test, progress=False)
@@ -405,25 +432,53 @@ assert board.loc["oracle-irm", "mean"] > board.loc["mixture", "mean"]
 
 # %% [markdown]
 # Careful with a score near 0 dB: an estimate of pure **silence** has a plain SDR of exactly
-# 0 dB, $10\log_{10}(\|s\|^2 / \|s - 0\|^2)$, which is already above the mixture's floor.
-# A model that has learned only to be quiet lands there. In the `quick` size the model has
-# seen a few seconds of audio and its stems are little more than quiet noise; the `lab` and
-# `full` runs train far longer on more data (compare its row here after each). Compare its
-# plain SDR on the test song with that of silence:
+# 0 dB, $10\log_{10}(\|s\|^2 / \|s - 0\|^2)$. The mixture scores below 0 dB for every stem
+# quieter than the rest of the mix ($\|s\|^2 < \|x - s\|^2$), as each stem of this song is,
+# so here silence already beats the mixture's floor: a model that has learned only to be
+# quiet lands at 0 dB. How much audio each run size's plan shows Demucs-lite (steps × batch
+# × seconds per chunk):
 
 # %%
-plain = {stem: {"Demucs-lite": metrics.sdr(estimates[stem], references[stem]),
-                "silence": metrics.sdr(np.zeros_like(references[stem]), references[stem]),
-                "mixture": metrics.sdr(mixture, references[stem])} for stem in STEMS}
-display(pd.DataFrame(plain).round(2))
-assert all(abs(v["silence"]) < 1e-6 for v in plain.values())
-#
+plans = pd.DataFrame({size: {**train.TRAINING[size], **train.TRAINING.get(("demucs-lite", size), {})}
+                      for size in config.SIZES}).T[["steps", "batch_size", "seconds"]]
+plans["audio seen (s)"] = plans["steps"] * plans["batch_size"] * plans["seconds"]
+display(plans)
+seen = plans["audio seen (s)"]
+assert seen["quick"] < 60 and seen["lab"] > 100 * seen["quick"] and seen["full"] > seen["lab"]
+
+# %% [markdown]
+# At the `quick` size it has heard seconds of audio, and its stems are little more than
+# quiet noise: within 1 dB of silence's score, far below the references' level. The `lab`
+# and `full` plans show it hundreds of times more (compare its row on the leaderboard after
+# each; the README records the `lab` scores, where it is best on bass and weakest on vocals).
+# Its plain SDR on the test song beside silence's and the mixture's, and how loud its stems
+# are against the references:
+
+# %%
+def level_db(est, ref):
+    """10 log10 of the estimate's energy over the reference's."""
+    return 10 * np.log10(np.sum(est.astype(np.float64) ** 2) / np.sum(ref.astype(np.float64) ** 2) + 1e-30)
+
+
+plain = pd.DataFrame({stem: {"Demucs-lite": float(metrics.sdr(estimates[stem], references[stem])),
+                             "silence": float(metrics.sdr(np.zeros_like(references[stem]), references[stem])),
+                             "mixture": float(metrics.sdr(mixture, references[stem])),
+                             "Demucs-lite level vs reference (dB)": level_db(estimates[stem], references[stem])}
+                      for stem in STEMS})
+display(plain.round(2))
+assert (plain.loc["silence"].abs() < 1e-6).all() and (plain.loc["mixture"] < 0).all()
+if SIZE == "quick":
+    assert (plain.loc["Demucs-lite"].abs() < 1).all()
+    assert (plain.loc["Demucs-lite level vs reference (dB)"] < -10).all()
+
+# %% [markdown]
 # ## 6. 1-D or 2-D: what the waveform buys, and what it costs
-# **Phase.** A mask $M_j \in [0, 1]$ multiplies the mixture's STFT, so every estimate carries
-# the mixture's phase; with a softmax gate (or any ideal mask of notebook 01) the estimates
-# also add up to the mixture exactly. A waveform model writes each stem freely: it can give a
-# stem a phase the mixture does not have in that bin, and its stems need not add up. Measure
-# it: how far is $\sum_j \hat s_j$ from $x$, relative to $x$?
+# **Phase.** A real-valued mask $M_j$ multiplies each bin of the mixture's STFT by a real
+# number, so every estimate keeps the mixture's phase (or flips it, where $M_j < 0$). With a
+# softmax gate, or the ideal ratio, Wiener and binary masks of notebook 01, the masks also
+# sum to one, and the estimates add up to the mixture exactly. A waveform model writes each
+# stem freely: it can give a stem a phase the mixture does not have in that bin, and its
+# stems need not add up. Measure it: how far is $\sum_j \hat s_j$ from $x$, relative to $x$?
 
 # %%
 def sum_residual_db(est, mix_):
@@ -445,30 +500,112 @@ assert residuals["oracle-irm (mask)"] < -60 and residuals["U-Net, untrained (sof
 assert residuals["Demucs-lite (waveform)"] > -60
 
 # %% [markdown]
-# The masks' estimates add up to the mixture to float precision; Demucs-lite's do not. That
-# freedom is the point: no mask can do better than the true magnitude with the mixture's
-# phase, the ceiling below (notebook 01's experiment, per stem), and a waveform model is not
-# bound by it. (Where the stems must add up, one can hand the residual
-# $x - \sum_j \hat s_j$ back to them, for instance a quarter to each.)
+# The masks' estimates add up to the mixture to float precision; Demucs-lite's do not (at the
+# `quick` size they are so quiet that their sum misses nearly all of the mixture). Where the
+# stems must add up, one can hand the residual $x - \sum_j \hat s_j$ back to them, a quarter
+# to each:
 
 # %%
-X = spectral.stft(mixture)
-ceiling = {}
-for stem in STEMS:
-    true_mag_mix_phase = spectral.istft(spectral.stft(references[stem]).abs() * torch.exp(1j * X.angle()),
-                                        mixture.shape[1]).numpy()
-    ceiling[stem] = metrics.sdr(true_mag_mix_phase, references[stem])
-print("SDR of true magnitude + mixture phase, the best any mask can do (dB):",
-      {s: round(v, 1) for s, v in ceiling.items()})
+share = (mixture - sum(estimates[s] for s in STEMS)) / len(STEMS)
+topped_up = {s: estimates[s] + share for s in STEMS}
+print(f"after handing back the residual: {sum_residual_db(topped_up, mixture):.1f} dB")
+assert sum_residual_db(topped_up, mixture) < -60
 
 # %% [markdown]
-# **What it costs.** Freedom has to be learned: the network must get every sample's sign
-# and timing right, where a mask model only decides how much of each bin to keep. Waveform
-# models need more data (and augmentation) and more compute to catch up with spectrogram
-# models; the original Demucs needed extra training songs to beat them. Compare one training
-# step (forward, loss, backward) on a batch of two half-second chunks, at this run size, on
-# the CPU (wall-clock times depend on your machine and on what else it is doing; the ratios
-# are what to look at):
+# **How high can a mask go?** It is tempting to call "the true magnitude with the mixture's
+# phase", $|S_j|\,e^{i\angle X}$, the best any mask can do. It is not. In one bin a real mask
+# $m$ gives $mX$, and the error $|mX - S_j|^2$ is a parabola in $m$, smallest at
+#
+# $$m^\star = \operatorname{Re}\frac{S_j}{X} = \frac{|S_j|}{|X|}\cos\bigl(\angle S_j - \angle X\bigr),$$
+#
+# the **phase-sensitive mask** (PSM; Erdogan et al., 2015): the projection of $S_j$ onto the
+# direction of $X$. With the phase error $\Delta = \angle S_j - \angle X$ it leaves
+# $|S_j|^2 \sin^2\Delta$, while the true magnitude with the mixture's phase leaves
+# $\bigl|\,|S_j| e^{i\angle X} - S_j\bigr|^2 = 2|S_j|^2(1 - \cos\Delta)$, never less, since
+# $\sin^2\Delta = (1 - \cos\Delta)(1 + \cos\Delta)$: **when the phase is wrong, shrinking the
+# magnitude reduces the error.** The PSM can be negative or above 1; clipped to $[0, 1]$ it
+# is still the best mask in $[0, 1]$, bin by bin (a parabola's minimum over an interval lies
+# at its vertex clipped to the interval), so in the STFT domain it beats the ratio, Wiener
+# and binary masks. Masks bounded to $[0, 1]$ (a sigmoid, a softmax) cannot reach the
+# unclipped PSM where it leaves that interval. What no real mask can do is **rotate the
+# phase**: only the complex ideal mask $S_j / X$ (the ideal complex ratio mask of Williamson,
+# Wang and Wang, 2016) gives $S_j$ back exactly, so it, not any real mask, is the ceiling.
+#
+# `spectral.phase_sensitive_mask` computes the PSM. Measure all seven estimates on the test
+# song, with the STFT of notebook 01 (4096 samples, hop 1024): the plain SDR after the
+# inverse STFT, and the same ratio in the STFT domain, where the relations above are exact.
+
+# %%
+X = spectral.stft(mixture)                                          # (channels, freqs, frames)
+specs = {s: spectral.stft(references[s]) for s in STEMS}
+mags = {s: S_.abs() for s, S_ in specs.items()}
+power = X.abs() ** 2
+complex_ideal = {s: torch.where(power > spectral.EPS, S_ * X.conj() / power.clamp_min(spectral.EPS), 0)
+                 for s, S_ in specs.items()}                         # S_j / X, where the mixture sounds
+masks = {
+    "true magnitude, mixture phase": {s: torch.where(X.abs() > 0, mags[s] / X.abs().clamp_min(1e-30), 0.0)
+                                      for s in STEMS},                # |S_j| / |X|: gives |S_j| e^{i angle X}
+    "IRM": spectral.ideal_ratio_mask(mags),
+    "Wiener": spectral.wiener_mask(mags),
+    "IBM": spectral.ideal_binary_mask(mags),
+    "PSM in [0, 1]": spectral.phase_sensitive_mask(specs, X),
+    "PSM (unclipped)": spectral.phase_sensitive_mask(specs, X, bounds=None),
+    "complex ideal mask": complex_ideal,
+}
+length = mixture.shape[1]
+time_sdr, stft_sdr = {}, {}
+for name, mask in masks.items():
+    est_specs = {s: mask[s] * X for s in STEMS}
+    time_sdr[name] = {s: float(metrics.sdr(spectral.istft(est_specs[s], length).numpy(), references[s]))
+                      for s in STEMS}
+    stft_sdr[name] = {s: float(10 * torch.log10((mags[s] ** 2).sum() / (est_specs[s] - specs[s]).abs().pow(2).sum()))
+                      for s in STEMS}
+time_sdr, stft_sdr = pd.DataFrame(time_sdr).T, pd.DataFrame(stft_sdr).T
+print("plain SDR after the inverse STFT (dB):")
+display(time_sdr.round(2))
+print("the same ratio in the STFT domain (dB):")
+display(stft_sdr.round(2))
+
+# %% [markdown]
+# The first row is itself a real mask, $|S_j| / |X|$ (unbounded above). Read the tables by
+# rows. In the STFT domain the order is exact, on every stem: the complex ideal
+# mask gives the stems back to float precision; the unclipped PSM beats the true magnitude
+# with the mixture's phase and the PSM in $[0, 1]$; that one beats the ratio, Wiener and
+# binary masks. After the inverse STFT (which projects each estimate onto a signal, and
+# removes some of its error) the same order holds on this song, and the PSM in $[0, 1]$ also
+# beats the true magnitude with the mixture's phase on every stem, by less. Where the ratio,
+# Wiener and binary masks land against that magnitude depends on the song and the stem. The
+# unclipped PSMs also sum to one, $\sum_j \operatorname{Re}(S_j / X) = \operatorname{Re}(1)$,
+# so their estimates add up to the mixture.
+
+# %%
+T, F_ = time_sdr, stft_sdr
+tm, psm01, psm, cim = "true magnitude, mixture phase", "PSM in [0, 1]", "PSM (unclipped)", "complex ideal mask"
+bounded = ["IRM", "Wiener", "IBM"]
+# exact in the STFT domain (up to float error)
+assert (F_.loc[cim] > 60).all()
+assert (F_.loc[psm] >= F_.loc[tm] - 1e-3).all() and (F_.loc[psm] >= F_.loc[psm01] - 1e-3).all()
+assert (F_.loc[psm01] >= F_.loc[bounded].max() - 1e-3).all()
+# after the inverse STFT: measured, with margins that held on every test song of every run size
+assert (T.loc[cim] > 60).all()
+assert (T.loc[psm] > T.loc[tm] + 1).all() and (T.loc[psm] > T.loc[psm01]).all()
+assert (T.loc[psm01] > T.loc[bounded].max()).all() and (T.loc[psm01] > T.loc[tm]).all()
+psm_estimates = {s: masks[psm][s] * X for s in STEMS}
+assert sum_residual_db({s: spectral.istft(psm_estimates[s], length).numpy() for s in STEMS}, mixture) < -60
+
+# %% [markdown]
+# **What the waveform buys.** A waveform model is not bound to the mixture's phase, so its
+# ceiling is the complex one, the last row, not the unclipped PSM's: it may write each stem's
+# own phase in every bin, where the best real mask still loses what the gap between those two
+# rows says. **What it costs.** That freedom has to be learned: the network must get every
+# sample's sign and timing right (in section 2 a flipped polarity costs twice the L1 of
+# silence), where a mask model decides only how much of each bin to keep and gets a phase that
+# is close where the stem dominates for free. Waveform models learn slowly: Demucs relies on
+# data augmentation and reports its best scores with 150 extra training songs (Défossez et
+# al., 2019), and this workbook's Demucs-lite, at 1200 steps, is still weakest on vocals at
+# the `lab` size (README). The cost of one training step (forward, loss, backward) on a batch
+# of two half-second chunks, at this run size, on the CPU (wall-clock times depend on your
+# machine and on what else it is doing):
 
 # %%
 def step_seconds(name, repeats=2):
@@ -488,6 +625,7 @@ def step_seconds(name, repeats=2):
 
 cost = pd.DataFrame({name: step_seconds(name) for name in ("unet", "dprnn", "demucs-lite")}).T
 cost["relative to unet"] = cost["seconds per step (CPU)"] / cost.loc["unet", "seconds per step (CPU)"]
+cost["parameters"] = cost["parameters"].astype(int)
 display(cost.round(3))
 
 # %% [markdown]
@@ -495,8 +633,9 @@ display(cost.round(3))
 # Strided convolutions look at the waveform on a grid of `stride ** depth` samples. Shift the
 # input by a multiple of that and the encoder sees the same grid, shifted; shift it by one
 # sample and every encoder level sees different numbers. A model that has not learned to be
-# indifferent to this gives a different answer. Measure the change in the
-# estimates, in the middle of two seconds of the test song:
+# indifferent to this gives a different answer. Measure the change in the estimates (the
+# energy of the difference over the estimate's), in the middle of two seconds of the test
+# song:
 
 # %%
 grid = model.chunk_multiple
@@ -512,64 +651,64 @@ with torch.no_grad():
         b = shifted[..., margin: margin + a.shape[-1]]
         change[shift] = float(10 * torch.log10(((a - b) ** 2).sum() / (a ** 2).sum()))
 for shift, db in change.items():
-    print(f"shift by {shift:3d} samples{' (the grid)' if shift == grid else '':11s}: change {db:6.1f} dB below the estimate")
+    print(f"shift by {shift:3d} samples{' (the grid)' if shift == grid else '':11s}: change {db:6.1f} dB relative to the estimate")
+assert grid == HPARAMS["stride"] ** HPARAMS["depth"]
 assert change[grid] < change[1]  # on the grid the model (almost) just shifts its answer
 
 # %% [markdown]
-# Demucs answers with the **shift trick**: separate several randomly shifted copies of the
-# mixture and average, at a few times the cost. Training with random shifts (which
-# `RandomChunks` gives for free: every chunk starts at a random sample) teaches some of that
-# indifference too.
+# Demucs answers with the **shift trick** (Défossez et al., 2019): separate several randomly
+# shifted copies of the mixture and average, at as many times the cost. Training with random
+# shifts (which `RandomChunks` gives for free: every chunk starts at a random sample) teaches
+# some of that indifference too.
 #
 # ## Exercises
+# Each exercise has an answer cell (replace `None`, or fill in the function or class) and a
+# check cell below it. The check says whether your answer is missing, wrong or right, and
+# never prints the answer; `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a
+# solution, when you ask.
+#
 # **1. Receptive field.** A convolution with kernel $k$ and stride $s$ at level $\ell$
 # (counting from 0) widens the window of input samples that one output depends on by
-# $(k-1)\,s^{\ell}$. Write `receptive_field(depth, kernel_size, stride)`: how many input
-# samples one bottleneck step of the encoder sees (before the BiLSTM, which then sees
-# everything). How many milliseconds is that for this run size's model?
+# $(k-1)\,s^{\ell}$ (the $1\times1$ convolutions widen nothing). Write
+# `receptive_field(depth, kernel_size, stride)`: how many input samples one bottleneck step
+# of the encoder sees (before the BiLSTM, which then sees everything). The check measures it
+# by back-propagating from one bottleneck step to the input, for a few encoders.
 
 # %%
+from seplib.exercises import nb06 as ex
+
+# %% tags=["answer-1"]
 def receptive_field(depth, kernel_size, stride):
     return None  # your code: an integer number of samples
 
 
 # %%
-# check: measure it, by back-propagating from one bottleneck step to the input
-def measured_receptive_field(depth, kernel_size, stride):
-    torch.manual_seed(0)
-    net = models.build("demucs-lite", depth=depth, channels=8, kernel_size=kernel_size, stride=stride).double()
-    probe = torch.randn(1, 2, 40 * stride ** depth, dtype=torch.float64, requires_grad=True)
-    h = probe
-    for block in net.encoder:
-        h = block(h)
-    h[0, :, h.shape[-1] // 2].sum().backward()
-    touched = torch.nonzero(probe.grad.abs().sum(dim=(0, 1)) > 0)
-    return int(touched.max() - touched.min() + 1)
-
-
-configs = [(1, 8, 4), (3, 8, 4), (HPARAMS["depth"], HPARAMS["kernel_size"], HPARAMS["stride"]), (2, 6, 2)]
-truth = {c: measured_receptive_field(*c) for c in configs}
-mine = {c: receptive_field(*c) for c in configs}
-this_size = truth[configs[2]]
-if any(v is None for v in mine.values()):
-    print(f"Not answered yet. Hint: start from 1 and add (k - 1) * s**level for level = 0 .. depth-1. "
-          f"(This run size: {this_size} samples, {1000 * this_size / rate:.1f} ms.)")
-elif mine == truth:
-    print(f"Correct! This model's encoder sees {this_size} samples = {1000 * this_size / rate:.1f} ms at a time.")
-else:
-    print("Not quite:", {f"depth={d}, k={k}, s={s}": f"yours {mine[(d, k, s)]}, measured {truth[(d, k, s)]}"
-                         for d, k, s in configs if mine[(d, k, s)] != truth[(d, k, s)]})
+ex.q1.check(receptive_field)
 
 # %% [markdown]
-# **2. Stack a refinement network after the separator.** The separator's estimates are a
+# **2. Where a bounded mask falls short.** In what fraction of the vocals' STFT bins (both
+# channels, every frequency and frame of `specs["vocals"]`) does the unclipped
+# phase-sensitive mask fall outside $[0, 1]$? Those are the bins where no sigmoid or softmax
+# mask can reach the least-squares best of section 6. Store it in `outside`, a number between
+# 0 and 1.
+
+# %% tags=["answer-2"]
+outside = None  # your answer, a number between 0 and 1
+
+# %%
+ex.q2.check(outside, vocals=specs["vocals"], X=X)
+
+# %% [markdown]
+# **3. Stack a refinement network after the separator.** The separator's estimates are a
 # good start; a second, small network that looks at all four of them at once could remove
 # what leaked from one stem into another. Write `Refiner`, an `nn.Module` whose `forward`
 # takes the estimates `(batch, stems, channels, samples)` and returns the same shape: for
 # instance a tiny 1-D U-Net on `stems * channels` input channels (one strided `Conv1d` down,
-# a `Conv1d`, a `ConvTranspose1d` back up, a skip) whose output is *added* to its input (start
-# it as the identity: zero the last layer's weights). It must work for any length, odd ones
-# too. The `Stacked` module below chains the two; the check runs a forward pass and a
-# backward pass through the stack with the demucs-lite loss.
+# a `Conv1d`, a `ConvTranspose1d` back up, a skip) whose output is *added* to its input. It
+# must start as the identity (zero the last layer's weights and bias: then it can only improve
+# on the separator), have trainable parameters that the loss reaches, and work for any
+# length, odd ones too. The `Stacked` module below chains the two; the check runs a forward
+# and a backward pass through the stack with the demucs-lite loss.
 
 # %%
 class Stacked(nn.Module):
@@ -584,6 +723,7 @@ class Stacked(nn.Module):
         return self.refiner(self.separator(mixture))   # (batch, stems, channels, samples)
 
 
+# %% tags=["answer-3"]
 class Refiner(nn.Module):
     def __init__(self, stems=len(STEMS), channels=2, hidden=16):
         super().__init__()
@@ -594,33 +734,25 @@ class Refiner(nn.Module):
 
 
 # %%
-# check
-config.seed_everything(0)
-separator = models.build("demucs-lite", **models.HPARAMS["demucs-lite"]["quick"])
-try:
-    refiner = Refiner()
-    stacked = Stacked(separator, refiner)
-    mix_ = 0.1 * torch.randn(2, 2, 4411, generator=torch.Generator().manual_seed(1))    # an odd length
-    out_ = stacked(mix_)
-except Exception as err:                                                                # noqa: BLE001
-    out_, problem = None, f"{type(err).__name__}: {err}"
-else:
-    problem = None
-if out_ is None:
-    print("Not answered yet." if problem is None else f"Not quite, it fails: {problem}",
-          "Hint: reshape to (batch, stems * channels, samples), pad to a multiple of the stride, "
-          "down, conv, up, crop, add the skip and the input, reshape back.")
-elif not any(p.requires_grad for p in refiner.parameters()):
-    print("Not quite: the Refiner has no trainable parameters.")
-elif tuple(out_.shape) != (2, len(STEMS), 2, 4411):
-    print(f"Not quite: the stack returns {tuple(out_.shape)}, expected (2, {len(STEMS)}, 2, 4411).")
-else:
-    stems_ = mix_[:, None].expand(-1, len(STEMS), -1, -1) / len(STEMS)
-    losses.loss_for("demucs-lite")(stacked, mix_, stems_).backward()
-    if all(p.grad is None or not p.grad.abs().any() for p in refiner.parameters()):
-        print("Not quite: no gradient reaches the Refiner's parameters; is its output computed from them?")
-    else:
-        with torch.no_grad():
-            identity = torch.allclose(stacked(mix_), separator(mix_), atol=1e-6)
-        print(f"Correct! The stack trains with the same loss (train.fit(stacked, ...)); "
-              f"{'it starts as the identity, so it can only improve on the separator.' if identity else 'tip: start it as the identity (zero the last layer).'}")
+ex.q3.check(Refiner, Stacked=Stacked)
+
+# %% [markdown]
+# ## References
+# - A. Défossez, N. Usunier, L. Bottou, F. Bach. *Music source separation in the waveform
+#   domain*. arXiv:1911.13254, 2019 (Demucs: the architecture of section 1, the L1 loss, the
+#   shift trick).
+# - D. Stoller, S. Ewert, S. Dixon. *Wave-U-Net: a multi-scale neural network for end-to-end
+#   audio source separation*. ISMIR 2018 (the first waveform U-Net for music separation).
+# - Y. N. Dauphin, A. Fan, M. Auli, D. Grangier. *Language modeling with gated convolutional
+#   networks*. ICML 2017 (the gated linear unit).
+# - R. Yamamoto, E. Song, J.-M. Kim. *Parallel WaveGAN: a fast waveform generation model
+#   based on generative adversarial networks with multi-resolution spectrogram*. ICASSP 2020
+#   (the multi-resolution STFT loss of section 2).
+# - A. Défossez, G. Synnaeve, Y. Adi. *Real time speech enhancement in the waveform domain*.
+#   Interspeech 2020 (waveform L1 plus the multi-resolution STFT loss).
+# - H. Erdogan, J. R. Hershey, S. Watanabe, J. Le Roux. *Phase-sensitive and
+#   recognition-boosted speech separation using deep recurrent neural networks*. ICASSP 2015
+#   (the phase-sensitive mask of section 6).
+# - D. S. Williamson, Y. Wang, D. Wang. *Complex ratio masking for monaural speech
+#   separation*. IEEE/ACM Transactions on Audio, Speech, and Language Processing 24(3), 2016
+#   (the complex ideal ratio mask of section 6).
