@@ -448,11 +448,11 @@ assert seen["quick"] < 60 and seen["lab"] > 100 * seen["quick"] and seen["full"]
 
 # %% [markdown]
 # At the `quick` size it has heard seconds of audio, and its stems are little more than
-# quiet noise: within 1 dB of silence's score, far below the references' level. The `lab`
-# and `full` plans show it hundreds of times more (compare its row on the leaderboard after
-# each; the README records the `lab` scores, where it is best on bass and weakest on vocals).
-# Its plain SDR on the test song beside silence's and the mixture's, and how loud its stems
-# are against the references:
+# quiet noise: within 1 dB of silence's score, more than 10 dB below the references' level.
+# The `lab` and `full` plans show it hundreds of times more (compare its row on the
+# leaderboard after each; the README records the `lab` scores, where it is best on bass and
+# weakest on vocals). Its plain SDR on the test song beside silence's and the mixture's, and
+# how loud its stems are against the references:
 
 # %%
 def level_db(est, ref):
