@@ -28,7 +28,7 @@
 # ## Setup
 # On Colab the first cell fetches the workbook and installs `seplib` (Colab's own torch is
 # kept); on your own machine (`make lab`) it does nothing. The second chooses the **run size**
-# (section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
+# (notebook 00, section 1) and, on Colab, whether your work is kept on Google Drive: without Drive, a
 # recycled Colab runtime starts over; with it, training resumes from its last checkpoint.
 
 # %%
