@@ -2,7 +2,8 @@
 
 Opens pages of the site that ``make book`` writes (``build/book/``) in headless Chromium and
 saves PNG screenshots under ``build/book/screenshots/``: the index, the top of every lesson,
-and on the lessons that have one, the listening room (the page scrolled to its heading).
+and on the lessons that have one, the listening room (the page scrolled to its table of
+players). Chromium is driven over the DevTools protocol on a pipe: no extra package needed.
 Prints one JSON object per screenshot (page, file, seconds).
 
 Usage::
@@ -13,9 +14,9 @@ Usage::
 Needs Chromium (Debian: ``apt-get install chromium``); says so and stops when it is missing.
 """
 import argparse
+import base64
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -35,21 +36,111 @@ def find_browser():
     return None
 
 
-def sections(page, words=("listening-room",)):
-    """Ids of the page's sections whose id contains one of ``words`` (first match each)."""
-    ids = re.findall(r'<section id="([^"]+)"', page.read_text(encoding="utf-8", errors="replace"))
-    return [next((i for i in ids if w in i), None) for w in words]
+ROOM = "table.seplib-listening-room"
+"""CSS selector of a listening room's table of players (seplib.listen.static_table)."""
 
 
-def shoot(browser, url, png, width, height, wait_ms):
-    """One screenshot of ``url`` (a file:// address, with an optional #anchor) into ``png``."""
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           "--no-first-run", "--mute-audio", "--allow-file-access-from-files",
-           f"--window-size={width},{height}", f"--virtual-time-budget={wait_ms}",
-           f"--screenshot={png}", url]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    if done.returncode or not png.is_file():
-        raise RuntimeError(f"chromium failed on {url}: {done.stderr.strip()[-500:]}")
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (no extra packages).
+
+    The command-line ``--screenshot`` cannot scroll: a page opened at an #anchor far down
+    comes out blank. Here the page is loaded, MathJax is waited for, and the view is
+    scrolled to an element before the shot.
+    """
+
+    def __init__(self, path, width, height):
+        import fcntl
+
+        to_chrome_r, self._w = os.pipe()
+        self._r, from_chrome_w = os.pipe()
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome_r, from_chrome_w)]
+
+        def pipes_on_3_and_4():
+            os.dup2(high[0], 3)
+            os.dup2(high[1], 4)
+
+        self.proc = subprocess.Popen(
+            [path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             "--mute-audio", "--remote-debugging-pipe", f"--window-size={width},{height}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            close_fds=False, preexec_fn=pipes_on_3_and_4)
+        for fd in (to_chrome_r, from_chrome_w, *high):
+            os.close(fd)
+        self._buffer, self._id, self.width, self.height = b"", 0, width, height
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        self.call("Page.enable", session=True)
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+
+    def _message(self, deadline):
+        while b"\0" not in self._buffer:
+            if time.monotonic() > deadline:
+                raise TimeoutError("chromium did not answer in time")
+            chunk = os.read(self._r, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed the pipe (it crashed or could not start)")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(line)
+
+    def call(self, method, session=False, timeout=60, **params):
+        """Send a command; return its result (events that arrive meanwhile are dropped)."""
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self.session
+        os.write(self._w, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self._message(deadline)
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer.get("result", {})
+            if answer.get("method") == "Page.loadEventFired":
+                self._loaded = True
+
+    def evaluate(self, expression, timeout=60):
+        result = self.call("Runtime.evaluate", session=True, timeout=timeout, expression=expression,
+                           awaitPromise=True, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def open(self, url, wait_s=10):
+        """Load a page and wait for it (and for MathJax to typeset, when the page has it)."""
+        self._loaded = False
+        self.call("Page.navigate", session=True, url=url)
+        deadline = time.monotonic() + 60
+        while not self._loaded:
+            answer = self._message(deadline)
+            self._loaded = answer.get("method") == "Page.loadEventFired"
+        self.evaluate("(window.MathJax && MathJax.startup && MathJax.startup.promise"
+                      f" && Promise.race([MathJax.startup.promise, new Promise(r => setTimeout(r, {wait_s * 1000}))])"
+                      ") || null", timeout=wait_s + 30)
+
+    def scroll_to(self, selector):
+        """Scroll the view to the first element matching ``selector``; False when there is none."""
+        found = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                              " if (!e) return false; e.scrollIntoView({block: 'start'});"
+                              " window.scrollBy(0, -80); return true; })()")
+        time.sleep(0.3)
+        return bool(found)
+
+    def shot(self, png):
+        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
+        Path(png).write_bytes(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.call("Browser.close", timeout=10)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self._w)
+        os.close(self._r)
 
 
 def main(argv=None):
@@ -59,7 +150,7 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="default: BOOK/screenshots")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=1800)
-    parser.add_argument("--wait-ms", type=int, default=8000, help="page time for scripts (MathJax) to run")
+    parser.add_argument("--wait-s", type=int, default=10, help="longest wait for MathJax on a page")
     args = parser.parse_args(argv)
 
     browser = find_browser()
@@ -77,20 +168,24 @@ def main(argv=None):
         lessons = [p for p in lessons if any(p.stem == n or p.stem.startswith(f"{n}_") for n in args.names)]
         if not lessons:
             sys.exit(f"no page in {book} matches {args.names}")
-    shots = [] if args.names else [("index", book / "index.html", None)]
-    for page in lessons:
-        shots.append((page.stem, page, None))
-        for anchor in sections(page):
-            if anchor:
-                shots.append((f"{page.stem}-{anchor}", page, anchor))
+    pages = ([] if args.names else [book / "index.html"]) + lessons
 
-    for name, page, anchor in shots:
-        png = out / f"{name}.png"
-        png.unlink(missing_ok=True)
-        start = time.perf_counter()
-        shoot(browser, page.as_uri() + (f"#{anchor}" if anchor else ""), png, args.width, args.height, args.wait_ms)
-        print(json.dumps({"page": page.name + (f"#{anchor}" if anchor else ""), "file": str(png),
-                          "seconds": round(time.perf_counter() - start, 1)}), flush=True)
+    browser = Browser(browser, args.width, args.height)
+    try:
+        for page in pages:
+            start = time.perf_counter()
+            browser.open(page.as_uri(), wait_s=args.wait_s)
+            shots = [(out / f"{page.stem}.png", None)]
+            if "seplib-listening-room" in page.read_text(encoding="utf-8", errors="replace"):
+                shots.append((out / f"{page.stem}-listening-room.png", ROOM))
+            for png, selector in shots:
+                if selector:
+                    browser.scroll_to(selector)
+                browser.shot(png)
+                print(json.dumps({"page": page.name, "view": selector or "top", "file": str(png),
+                                  "seconds": round(time.perf_counter() - start, 1)}), flush=True)
+    finally:
+        browser.close()
 
 
 if __name__ == "__main__":

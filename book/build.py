@@ -7,7 +7,8 @@ Steps (``make book`` runs them all):
    copies go to ``build/book-src/``; nothing in ``notebooks/`` is written.
 2. Write the index page (``book/index.md`` with the curriculum table filled in).
 3. Render the site with Sphinx (``book/conf.py``: MyST-NB, sphinx-book-theme) into
-   ``build/book/``: a page per notebook with previous / next links, math, figures and audio.
+   ``build/book/``: a page per notebook with previous / next links, math, figures and audio
+   (the clips moved out of the pages into ``build/book/_audio/``, so pages load fast).
 4. Count the audio players of every notebook's outputs and of its page, and write both to
    ``build/book/players.json``; a page with fewer players than its notebook is an error.
 
@@ -172,9 +173,44 @@ def write_index(src, executed, size):
 
 def sphinx(src, out, doctrees):
     """Render ``src`` into ``out`` with book/conf.py; returns the sphinx-build exit status."""
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(BOOK),
+    # -E -a: read and write every page, so each one comes out with its audio embedded, for
+    # audio_to_files to move (the site's _audio/ is rebuilt from scratch each time).
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-E", "-a", "-c", str(BOOK),
            "-d", str(doctrees), str(src), str(out)]
     return subprocess.run(cmd).returncode
+
+
+DATA_URI = re.compile(r'src="data:audio/([a-z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)"')
+
+
+def audio_to_files(page, folder="_audio"):
+    """Move the page's embedded audio (base64 data URIs) into files next to it, named by their
+    content, and point the players at them: the page shrinks from megabytes to kilobytes and a
+    browser fetches a clip only when it is played. The sound is the same, byte for byte.
+
+    Returns:
+        moved (int): how many players now read a file
+    """
+    import base64
+    import hashlib
+
+    page = Path(page)
+    (page.parent / folder).mkdir(exist_ok=True)
+    moved = 0
+
+    def to_file(match):
+        nonlocal moved
+        data = base64.b64decode("".join(match.group(2).split()))
+        name = f"{folder}/{hashlib.sha1(data).hexdigest()[:20]}.{match.group(1).replace('x-', '')}"
+        target = page.parent / name
+        if not target.is_file():
+            target.write_bytes(data)
+        moved += 1
+        return f'src="{name}"'
+
+    text = page.read_text(encoding="utf-8")
+    page.write_text(DATA_URI.sub(to_file, text), encoding="utf-8")
+    return moved
 
 
 def players_on_pages(out, executed):
@@ -222,7 +258,11 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
         executed.append((dest, nbformat.read(dest, as_version=4)))
     write_index(src, executed, size)
     log(f"rendering {len(executed)} pages into {out} ...")
+    shutil.rmtree(out / "_audio", ignore_errors=True)
     status = sphinx(src, out, src.parent / "book-doctrees")
+    for path, _ in executed:
+        if (out / f"{path.stem}.html").is_file():
+            audio_to_files(out / f"{path.stem}.html")
     players = players_on_pages(out, executed)
     report = {"size": size, "notebooks": records, "players": players, "sphinx_status": status,
               "seconds": round(time.perf_counter() - started, 1)}
@@ -230,7 +270,8 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
         (out / "players.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     for name, n in players.items():
         lost = n["notebook"] - n["page"]
-        log(f"  {name}: {n['page']} audio players on the page" +
+        size_mb = (out / f"{name}.html").stat().st_size / 1e6 if (out / f"{name}.html").is_file() else 0
+        log(f"  {name}: {n['page']} audio players on the page ({size_mb:.1f} MB of HTML)" +
             (f", {lost} LOST of the notebook's {n['notebook']}" if lost else ""))
     return report
 

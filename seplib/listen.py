@@ -84,8 +84,9 @@ def track_scores_html(scores, method, track_name, stem):
 
 
 def static_table(store, methods, track_name, stem="vocals", seconds=5.0):
-    """A plain HTML table of players: one row per method (the estimate of ``stem``), plus the
-    mixture and the reference. This is what a static copy of the notebook shows.
+    """A plain HTML table of players: the mixture, one row per method (its estimate of ``stem``)
+    and the reference. This is what a static copy of the notebook (``make book``) shows.
+    The method ``mixture`` (the floor) is the first row already, so it gets no second one.
 
     Returns:
         html (str)
@@ -94,13 +95,16 @@ def static_table(store, methods, track_name, stem="vocals", seconds=5.0):
     rate = store.tracks[track_name].rate
     rows = [("mixture", mixture)]
     for m in methods:
+        if m == "mixture":
+            continue
         est = store.get(m, track_name)
         if stem in est:
             rows.append((m, est[stem]))
     rows.append((f"reference {stem}", reference_of(stem, refs, mixture)))
     body = "".join(f"<tr><td>{html.escape(name)}</td><td>{play(_excerpt(x, rate, seconds), rate)._repr_html_()}</td></tr>"
                    for name, x in rows)
-    return f"<table><tr><th colspan=2>{html.escape(track_name)}: {html.escape(stem)}</th></tr>{body}</table>"
+    return (f'<table class="seplib-listening-room"><tr><th colspan=2>{html.escape(track_name)}: '
+            f"{html.escape(stem)}</th></tr>{body}</table>")
 
 
 def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=None,

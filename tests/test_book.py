@@ -10,11 +10,15 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("myst_nb", reason="the book extra is not installed: pip install -e '.[dev,book]'")
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
+def load_script(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_builder():
+    return load_script("book_build", ROOT / "book" / "build.py")
 
 
 def write_lessons(folder, data_root):
@@ -56,9 +60,12 @@ def test_book_page_keeps_players_figures_math_and_links(tmp_path, tiny_root):
     assert report["sphinx_status"] == 0
     assert nbformat.read(notebooks / "00_tiny_lesson.ipynb", as_version=4).cells[1].outputs == []  # untouched
     page = (site / "00_tiny_lesson.html").read_text(encoding="utf-8")
-    # one player from audio.play, and the room's table: the mixture, two methods, the reference
-    assert report["players"]["00_tiny_lesson"] == {"notebook": 5, "page": 5}
-    assert len(re.findall(r"<audio\b", page)) == 5
+    # one player from audio.play, and the room's table: the mixture, "halves", the reference
+    assert report["players"]["00_tiny_lesson"] == {"notebook": 4, "page": 4}
+    assert len(re.findall(r"<audio\b", page)) == 4
+    clips = re.findall(r'<source src="(_audio/[0-9a-f]+\.wav)"', page)  # moved out of the page
+    assert len(clips) == 4 and all((site / c).stat().st_size > 1000 for c in clips)
+    assert "data:audio" not in page
     assert "halves" in page and "reference vocals" in page
     figures = re.findall(r'<img[^>]+src="(_images/[^"]+\.png)"', page)
     assert figures and all((site / f).is_file() for f in figures)
@@ -67,6 +74,12 @@ def test_book_page_keeps_players_figures_math_and_links(tmp_path, tiny_root):
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="00_tiny_lesson.html"' in index and "A tiny lesson" in index and "Hear a song" in index
     assert (site / "players.json").is_file()
+
+    shots = load_script("book_screenshots", ROOT / "benchmarks" / "book_screenshots.py")
+    if shots.find_browser():  # what a reader sees, when Chromium is here (not needed for CI)
+        shots.main(["00", "--book", str(site), "--wait-s", "5"])
+        for name in ("00_tiny_lesson.png", "00_tiny_lesson-listening-room.png"):
+            assert (site / "screenshots" / name).stat().st_size > 10_000
 
 
 def test_failing_lesson_is_named_and_still_rendered(tmp_path):
@@ -87,9 +100,7 @@ def test_failing_lesson_is_named_and_still_rendered(tmp_path):
 
 
 def test_screenshot_script_says_when_chromium_is_missing(monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location("book_screenshots", ROOT / "benchmarks" / "book_screenshots.py")
-    shots = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shots)
+    shots = load_script("book_screenshots", ROOT / "benchmarks" / "book_screenshots.py")
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("CHROMIUM", raising=False)
     with pytest.raises(SystemExit, match="chromium is missing"):
