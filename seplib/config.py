@@ -87,7 +87,11 @@ def setup_run(size=None, keep_on_drive=False):
 
         keep_work_on_drive()
     size = run_size()
-    print(f"device: {device()}, run size: {size}, work kept in: {data_dir()}")
+    where = data_dir()
+    root = repo_root()
+    if root is not None and where.resolve().is_relative_to(root.resolve()):
+        where = where.resolve().relative_to(root.resolve())  # "data", not this machine's full path
+    print(f"device: {device()}, run size: {size}, work kept in: {where}")
     return size
 
 
