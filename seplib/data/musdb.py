@@ -197,6 +197,22 @@ def dataset_name(root=None, size=None):
     return PREVIEWS if str(root) == PREVIEWS else Path(root).expanduser().resolve().name
 
 
+def models_dir_of(dataset):
+    """Where a data set's trained models (and NMF dictionaries) are kept.
+
+    One folder per data set (``synth-quick``, ``synth-lab``, a MUSDB folder's name), so a model
+    trained at one run size or on one data set is never resumed on another.
+
+    Args:
+        dataset (str): a name from :func:`dataset_name`
+
+    Returns:
+        path (Path): ``$SEPLIB_MODELS/<dataset>`` if set, else ``<data_dir>/models/<dataset>``
+    """
+    base = os.environ.get("SEPLIB_MODELS")
+    return (Path(base).expanduser() if base else config.data_dir() / "models") / dataset
+
+
 def dataset_of(tracks):
     """The name the scores of these tracks are stored under: their data set's folder name.
 

@@ -1,0 +1,153 @@
+"""Every separation method as one record in one registry.
+
+A method is a plain function ``fn(mixture (channels, samples), rate, **kwargs) -> {stem:
+(channels, samples)}`` plus what the rest of seplib needs to know about it: its family, the
+stems it gives, whether it needs the true stems (an oracle) or takes a checkpoint (a trained
+model), and the notebook that teaches it. The command line, the leaderboard and the listening
+room read these records; nothing else lists method names.
+
+Add your own with one call, as a decorator or a plain call::
+
+    from seplib import methods
+
+    @methods.register("my-lowpass", family="classical", stems=("bass", "rest"),
+                      description="everything under 200 Hz is bass")
+    def my_lowpass(mixture, rate):
+        ...
+        return {"bass": low, "rest": mixture - low}
+
+It is then separated, evaluated, stored and shown like a built-in method
+(``seplib.separate("my-lowpass", mixture, rate)``, ``seplib.metrics.evaluate("my-lowpass", tracks)``).
+
+Taught in: 08_leaderboard
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import STEMS
+
+FAMILIES = ("floor", "oracle", "classical", "learned", "reference")
+"""The families, in leaderboard order: ``floor`` (the unprocessed mixture), ``oracle`` (upper
+bounds from the true stems), ``classical`` (notebooks 02-04), ``learned`` (trained here,
+notebooks 05-07), ``reference`` (pretrained models from elsewhere, notebook 08)."""
+
+BUILTINS = ("seplib.separate", "seplib.classical", "seplib.models")
+"""Modules whose import registers the built-in methods (imported on first look-up)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """One separation method.
+
+    Args:
+        name (str): its name everywhere (Python, command line, results store, leaderboard)
+        fn (callable): ``fn(mixture, rate, **kwargs) -> {stem: (channels, samples)}``
+        family (str): one of :data:`FAMILIES`
+        stems (tuple): the stems it gives (scored on those only)
+        needs_references (bool): it needs the true stems (``references=``): an oracle
+        takes_checkpoint (bool): it accepts ``checkpoint=PATH`` (a trained model)
+        notebook (str): the notebook that teaches it, e.g. ``"02_hpss"`` (``None`` for yours)
+        description (str): one line
+    """
+
+    name: str
+    fn: Callable = field(repr=False)
+    family: str
+    stems: tuple = STEMS
+    needs_references: bool = False
+    takes_checkpoint: bool = False
+    notebook: str | None = None
+    description: str = ""
+
+
+_REGISTRY: dict = {}
+_loaded = False
+
+
+def register(name, fn=None, *, family, stems=STEMS, needs_references=False, takes_checkpoint=False,
+             notebook=None, description="", replace=False):
+    """Add a method to the registry; use as ``register(name, fn, ...)`` or as a decorator.
+
+    Args:
+        name (str): the method's name (lower case, words joined by ``-``)
+        fn (callable): ``fn(mixture, rate, **kwargs) -> {stem: (channels, samples)}``; omit it to
+            use ``register(...)`` as a decorator
+        family, stems, needs_references, takes_checkpoint, notebook, description: see :class:`Method`
+        replace (bool): allow replacing a method of the same name (e.g. re-running a notebook cell
+            that registers yours); a built-in is never replaced silently
+
+    Returns:
+        fn (callable): the function, unchanged (so the decorator leaves it usable)
+
+    Raises:
+        ValueError: an unknown family, or a name already taken (without ``replace=True``)
+    """
+    if fn is None:
+        return lambda f: register(name, f, family=family, stems=stems, needs_references=needs_references,
+                                  takes_checkpoint=takes_checkpoint, notebook=notebook,
+                                  description=description, replace=replace)
+    if family not in FAMILIES:
+        raise ValueError(f"method {name!r}: family must be one of {FAMILIES}, got {family!r}")
+    if not callable(fn):
+        raise ValueError(f"method {name!r}: fn must be callable, got {type(fn).__name__}")
+    old = _REGISTRY.get(name)
+    if old is not None and old.fn is not fn and not replace:
+        raise ValueError(f"a method named {name!r} is already registered ({old.family}); "
+                         "pick another name, or pass replace=True")
+    _REGISTRY[name] = Method(name, fn, family, tuple(stems), bool(needs_references), bool(takes_checkpoint),
+                             notebook, description)
+    return fn
+
+
+def _load_builtins():
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in BUILTINS:
+            importlib.import_module(module)
+
+
+def get(name):
+    """The record of a method.
+
+    Args:
+        name (str): a registered method's name
+
+    Returns:
+        method (:class:`Method`)
+
+    Raises:
+        ValueError: no method of that name (the message lists the known ones)
+    """
+    _load_builtins()
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown method {name!r}; known: {', '.join(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def records(family=None):
+    """Every registered method (of one family, if given), built-ins first, in registration order.
+
+    Args:
+        family (str): one of :data:`FAMILIES`, or ``None`` for all
+
+    Returns:
+        list of :class:`Method`
+    """
+    _load_builtins()
+    if family is not None and family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    return [m for m in _REGISTRY.values() if family is None or m.family == family]
+
+
+def names(family=None):
+    """The names of :func:`records`."""
+    return [m.name for m in records(family)]
+
+
+def unregister(name):
+    """Remove a method (e.g. your own, to register it again differently)."""
+    _REGISTRY.pop(name, None)
