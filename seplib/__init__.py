@@ -6,6 +6,22 @@ the notebook that teaches it ("Taught in: ...").  The one call every method shar
     from seplib import separate
     estimates = separate("oracle-irm", mixture, rate, references=stems)
     # -> {"drums": (channels, samples), "bass": ..., "other": ..., "vocals": ...}
+
+Map of the package (one place per concept):
+
+* ``methods``: the registry, one record per method; ``separation``: ``separate()``, the floor,
+  the oracles, ``separate_chunked``; ``run``: the run context (size, data, device, folders).
+* ``spectral``: STFT, ideal masks; ``classical``: HPSS, REPET, NMF, pipelines; ``models``:
+  the networks; ``losses``, ``train``: training; ``data``: songs, splits, chunks; ``audio``.
+* ``metrics``: ``measures`` (SDR, SI-SDR), ``bsseval`` (BSSEval v4), ``protocol`` (the MUSDB
+  medians), ``store`` (saved scores, leaderboard), ``evaluation`` (``evaluate``, ``score_missing``).
+* ``listen`` (the listening room), ``plots``, ``pretrained`` (published references), ``cli``.
+* Add a method: a function ``fn(mixture, rate, **kw) -> {stem: (channels, samples)}`` decorated
+  with ``@seplib.methods.register(name, family=...)``, in your notebook or in ``classical/``
+  (a new module there is one more line in ``methods.BUILTINS``).
+* Add a model: a model is one file in ``seplib/models/`` that registers itself.
+* Add a notebook: ``notebooks/py/NN_name.py`` (``jupytext --sync`` writes the ``.ipynb``), its
+  checks in ``seplib/exercises/nbNN.py``, and "Taught in: NN_name" where its code lives.
 """
 
 STEMS = ("drums", "bass", "other", "vocals")
@@ -17,4 +33,4 @@ RATE = 44100
 __version__ = "0.1.0"
 
 
-from .separate import separate  # noqa: E402  (the function; the module is seplib.separate)
+from .separation import separate  # noqa: E402  (the function; the module is seplib.separation)

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from ..spectral import HOP, N_FFT
+from .. import methods
 from . import hz_to_bins, masks_to_estimates, seconds_to_frames, softmask, spectrogram
 
 HARMONIC_SECONDS = 0.2
@@ -139,6 +140,8 @@ def hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_hz=PERCUSS
     return masks_to_estimates(X, masks, mixture, rest="residual", n_fft=n_fft, hop=hop)
 
 
+@methods.register("hpss", family="classical", stems=("drums", "other"), notebook="02_hpss",
+                  description="median-filter HPSS: the percussive part is drums, the rest other")
 def separate_hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_hz=PERCUSSIVE_HZ,
                   power=2.0, margin=1.0, n_fft=N_FFT, hop=HOP):
     """HPSS as a separation method: the percussive part is ``drums``, the rest ``other``.

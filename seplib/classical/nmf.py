@@ -31,7 +31,7 @@ import json
 import numpy as np
 import torch
 
-from .. import STEMS, config
+from .. import STEMS, config, methods, sizes
 from ..spectral import HOP, N_FFT
 from . import masks_to_estimates, spectrogram
 
@@ -39,32 +39,26 @@ BETAS = ("euclidean", "kl")
 """The two costs :func:`nmf` knows."""
 EPS = 1e-10
 
-SETTINGS = {
-    "quick": dict(n_components=16, n_iter=50, dict_components=8, dict_iter=40, dict_seconds=8.0),
-    "lab": dict(n_components=32, n_iter=80, dict_components=16, dict_iter=60, dict_seconds=10.0),
-    "full": dict(n_components=32, n_iter=100, dict_components=32, dict_iter=100, dict_seconds=30.0),
-}
-"""NMF sizes of each run size: ``n_components`` and ``n_iter`` to separate a song, and for the
-supervised dictionaries the templates per stem (``dict_components``), learning iterations
-(``dict_iter``) and seconds of each training song (``dict_seconds``).  Learning is the slow
-part: seconds at ``quick``, about four minutes on one CPU core at ``lab`` (then cached)."""
+def settings(size=None, run=None):
+    """The NMF sizes of a run size: ``n_components`` and ``n_iter`` to separate a song, and for
+    the supervised dictionaries the templates per stem (``dict_components``), learning
+    iterations (``dict_iter``) and seconds of each training song (``dict_seconds``).
 
-
-def settings(size=None):
-    """The NMF sizes of a run size (see :data:`SETTINGS`).
+    They are the ``nmf`` part of the run size's row of :data:`seplib.sizes.TABLE`. Learning the
+    dictionaries is the slow part: seconds at ``quick``, about four minutes on one CPU core at
+    ``lab`` (then cached).
 
     Args:
-        size (str): ``quick``, ``lab`` or ``full`` (default :func:`seplib.config.run_size`)
+        size (str): ``quick``, ``lab`` or ``full`` (default: ``run.size``, else
+            :func:`seplib.config.run_size`)
+        run (:class:`seplib.run.Run`): the run context
 
     Returns:
-        settings (dict): a copy of ``SETTINGS[size]``
+        settings (dict): a copy (change it freely)
 
     Taught in: 04_nmf
     """
-    size = size or config.run_size()
-    if size not in SETTINGS:
-        raise ValueError(f"size must be one of {tuple(SETTINGS)}, got {size!r}")
-    return dict(SETTINGS[size])
+    return sizes.of("nmf", size, run)
 
 
 def nmf_cost(V, WH, beta="kl", constant=None):
@@ -336,6 +330,8 @@ def group_components(features, bass_share=0.5, drum_flatness=0.3, drum_attack=0.
     return groups
 
 
+@methods.register("nmf", family="classical", notebook="04_nmf",
+                  description="unsupervised NMF, components grouped into stems by a heuristic")
 def separate_nmf(mixture, rate, n_components=32, beta="kl", n_iter=100, power=1.0, seed=0,
                  n_fft=N_FFT, hop=HOP, device=None):
     """Unsupervised NMF separation: factorise the mixture, group components into stems.
@@ -425,10 +421,11 @@ def training_spectrograms(tracks, seconds=30.0, n_fft=N_FFT, hop=HOP, stems=STEM
 
 
 def dictionary_path(dataset, params):
-    """Where learned dictionaries are cached: ``<models_dir>/nmf/<dataset>-<hash of params>.pt``.
+    """Where learned dictionaries are cached: with the data set's models,
+    ``<models_dir_of(dataset)>/nmf/<hash of params>.pt``.
 
     Args:
-        dataset (str): data set name, e.g. ``synth-lab``
+        dataset (str): data set name, e.g. ``synth-lab`` (:func:`seplib.data.dataset_name`)
         params (dict): everything that changes the dictionaries
 
     Returns:
@@ -436,33 +433,36 @@ def dictionary_path(dataset, params):
 
     Taught in: 04_nmf
     """
-    from ..config import models_dir
+    from ..data.musdb import models_dir_of
 
     key = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
-    return models_dir() / "nmf" / f"{dataset}-{key}.pt"
+    return models_dir_of(dataset) / "nmf" / f"{key}.pt"
 
 
 def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", n_iter=None,
-                            seconds=None, n_fft=N_FFT, hop=HOP, seed=0, device=None, progress=True):
+                            seconds=None, n_fft=N_FFT, hop=HOP, seed=0, device=None, progress=True, run=None):
     """The per-stem dictionaries of a data set's training split: learned once, then cached.
 
     Args:
         root, size: which data set (as in :func:`seplib.data.open_dataset`); ``size`` also
-            picks the defaults below from :data:`SETTINGS`
+            picks the defaults below (:func:`settings`)
         n_components (int): templates per stem (default: the size's ``dict_components``)
         beta (str), seed (int), device: as in :func:`nmf`
         n_iter (int): learning iterations (default: the size's ``dict_iter``)
         seconds (float): excerpt of each training track used (default: the size's ``dict_seconds``)
         n_fft (int), hop (int): STFT frame length and hop
         progress (bool): show progress while learning
+        run (:class:`seplib.run.Run`): the run context: its data set and size stand in for
+            ``root`` and ``size`` when they are not given
 
     Returns:
         dictionaries (dict): ``{stem: (freqs, n_components)}`` float32 tensors
 
     Taught in: 04_nmf
     """
-    from ..data import dataset_name, open_dataset
+    from ..data.musdb import _of_run, dataset_name, open_dataset
 
+    root, size = _of_run(root, size, run)
     defaults = settings(size)
     n_components = n_components or defaults["dict_components"]
     n_iter = n_iter or defaults["dict_iter"]
@@ -483,6 +483,8 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
     return dictionaries
 
 
+@methods.register("nmf-supervised", family="classical", notebook="04_nmf",
+                  description="NMF with per-stem dictionaries learned on the training split")
 def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
                             beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None):
     r"""Supervised NMF separation: fixed per-stem dictionaries, activations fitted to the mixture.
@@ -497,7 +499,7 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
             training split of the data set (``root``, ``size``) by
             :func:`supervised_dictionaries` and cached
         root, size: which data set's training split to learn from (and, by ``size``, the
-            learning settings of :data:`SETTINGS`)
+            learning settings of :func:`settings`)
         n_components (int): templates per stem, when learning (default: the size's)
         beta (str): the cost, for learning and for fitting ``H``
         n_iter (int): iterations fitting ``H``
@@ -531,20 +533,25 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
     return masks_to_estimates(X, masks, mixture, rest=rest, n_fft=n_fft, hop=hop)
 
 
-def method_kwargs(size=None, root=None, progress=False):
+def method_kwargs(size=None, root=None, progress=False, run=None):
     """``separate()`` keyword arguments of the three NMF methods at a run size, so that
     notebooks and benchmarks run them alike; learns (or loads) the supervised dictionaries.
 
     Args:
-        size (str): run size (default :func:`seplib.config.run_size`), see :data:`SETTINGS`
+        size (str): run size (default: ``run.size``, else :func:`seplib.config.run_size`), see
+            :func:`settings`
         root: data set root whose training split the dictionaries come from
         progress (bool): show progress while learning the dictionaries
+        run (:class:`seplib.run.Run`): the run context (its data set and size, for those not given)
 
     Returns:
         kwargs (dict): ``{"nmf": {...}, "nmf-supervised": {...}, "classical-nmf": {...}}``
 
     Taught in: 04_nmf
     """
+    from ..data.musdb import _of_run
+
+    root, size = _of_run(root, size, run)
     s = settings(size)
     dictionaries = supervised_dictionaries(root, size, progress=progress)
     return {"nmf": dict(n_components=s["n_components"], n_iter=s["n_iter"]),

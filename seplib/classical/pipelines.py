@@ -27,6 +27,7 @@ import torch
 from scipy.signal import butter, sosfiltfilt
 
 from ..spectral import HOP, N_FFT
+from .. import methods
 from . import masks_to_estimates, spectrogram
 from .hpss import HARMONIC_SECONDS, PERCUSSIVE_HZ, separate_hpss
 from .nmf import group_masks, mono_magnitude, nmf
@@ -55,6 +56,8 @@ def lowpass(x, rate, cutoff_hz, order=4):
     return sosfiltfilt(sos, np.asarray(x, dtype=np.float64), axis=-1).astype(np.float32)
 
 
+@methods.register("classical-repet", family="classical", notebook="04_nmf",
+                  description="HPSS -> drums, REPET-SIM -> vocals, low-pass -> bass, the rest other")
 def separate_classical_repet(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
                              percussive_hz=PERCUSSIVE_HZ, k=40, min_seconds=1.0, bass_hz=150.0,
                              n_fft=N_FFT, hop=HOP):
@@ -110,6 +113,8 @@ def band_templates(rate, n_fft, bands, n_components, seed=0):
     return torch.cat(columns, dim=1), groups
 
 
+@methods.register("classical-nmf", family="classical", notebook="04_nmf",
+                  description="HPSS -> drums, band-limited NMF of the rest -> bass, vocals, other")
 def separate_classical_nmf(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
                            percussive_hz=PERCUSSIVE_HZ, bass_hz=200.0, vocal_band=(150.0, 8000.0),
                            n_components=12, beta="kl", n_iter=100, power=2.0, seed=0,

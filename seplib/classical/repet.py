@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ..spectral import HOP, N_FFT, istft, stft
+from .. import methods
 from . import masks_to_estimates, seconds_to_frames, softmask, spectrogram
 
 EPS = 1e-10
@@ -170,6 +171,8 @@ def _highpass_bins(highpass_hz, rate, n_fft):
     return int(np.ceil(highpass_hz * n_fft / rate)) if highpass_hz else 0
 
 
+@methods.register("repet", family="classical", stems=("vocals", "accompaniment"), notebook="03_repet_sim",
+                  description="REPET: one repeating period is the accompaniment, the rest vocals")
 def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz=100.0,
                    n_fft=N_FFT, hop=HOP):
     """REPET: foreground ``vocals`` and repeating background ``accompaniment``.
@@ -261,6 +264,9 @@ def similarity_model(V, neighbours, block=32):
     return model.T.reshape(V.shape)  # a view: no third copy of the spectrogram
 
 
+@methods.register("repet-sim", family="classical", stems=("vocals", "accompaniment"),
+                  notebook="03_repet_sim",
+                  description="REPET-SIM: similar frames model the accompaniment, the rest is vocals")
 def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, block=256,
                        n_fft=N_FFT, hop=HOP):
     """REPET-SIM: foreground ``vocals`` and self-similar background ``accompaniment``.

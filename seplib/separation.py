@@ -1,0 +1,210 @@
+"""One call shape for every method: ``separate(method, mixture, rate) -> {stem: (channels, samples)}``.
+
+:func:`separate` looks the method up in the registry (:mod:`seplib.methods`), checks what goes
+in and what comes out, and calls the method's plain function. The leaderboard, the command
+line and the listening room all separate through it, so they treat every method alike.
+This module also holds the floor (``mixture``) and the oracles (``oracle-ibm``, ``oracle-irm``,
+``oracle-wiener``), registered here, what an estimated stem is compared with
+(:func:`reference_of`, :func:`accompaniment`), and :func:`separate_chunked`, which applies any
+separator to a long track in overlapping pieces.
+
+(The module is ``seplib.separation``; ``from seplib import separate`` gives the function.)
+
+Taught in: 01_stft_and_masks
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import STEMS
+from . import methods
+from .spectral import oracle
+
+
+def separate(method, mixture, rate, run=None, **kwargs):
+    """Separate a mixture into stems with any registered method.
+
+    Args:
+        method (str): a registered name (``seplib methods`` lists them), e.g. ``"hpss"``,
+            ``"oracle-irm"``, ``"unet"``, or one you registered with :func:`seplib.methods.register`
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): sample rate in Hz
+        run (seplib.run.Run): the run context, passed on to a method whose function has a
+            ``run`` parameter (a trained model finds its checkpoint by it); others ignore it
+        **kwargs: passed to the method (``references={stem: array}`` for the oracles,
+            ``checkpoint=PATH`` for the trained models, a method's own parameters)
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` float32, each as long as the mixture;
+        a method may give fewer than four stems (e.g. ``vocals`` and ``accompaniment``)
+
+    Raises:
+        ValueError: an unknown method, a bad mixture, an oracle without ``references``, or a
+            ``checkpoint`` for a method that takes none
+
+    Taught in: 01_stft_and_masks
+    """
+    record = methods.get(method)
+    mixture = np.asarray(mixture, dtype=np.float32)
+    if mixture.ndim != 2 or mixture.shape[0] > 8:
+        raise ValueError(f"mixture must be (channels, samples), got shape {mixture.shape}")
+    if not np.all(np.isfinite(mixture)):
+        raise ValueError("mixture holds NaN or inf samples")
+    if record.needs_references and kwargs.get("references") is None:
+        raise ValueError(f"{method} needs the true stems: separate(..., references={{stem: array}})")
+    if kwargs.get("checkpoint") is not None and not record.takes_checkpoint:
+        raise ValueError(f"{method} takes no checkpoint (a {record.family} method); "
+                         f"methods that do: {', '.join(m.name for m in methods.records() if m.takes_checkpoint)}")
+    if run is not None and _has_parameter(record.fn, "run"):
+        kwargs["run"] = run
+    estimates = record.fn(mixture, rate, **kwargs)
+    out = {}
+    for stem, est in estimates.items():
+        est = np.asarray(est, dtype=np.float32)
+        if est.shape != mixture.shape:
+            raise RuntimeError(f"method {method!r} returned {stem} with shape {est.shape}, "
+                               f"expected the mixture's {mixture.shape}")
+        out[stem] = est
+    return out
+
+
+def _has_parameter(fn, name):
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# What an estimate is compared with
+# --------------------------------------------------------------------------------------------
+def accompaniment(stems):
+    """The accompaniment: the sum of every stem but the vocals (musdb's definition).
+
+    Args:
+        stems (dict): ``{stem: (channels, samples)}``, the true stems
+
+    Returns:
+        accompaniment (np.ndarray): ``(channels, samples)``
+
+    Raises:
+        ValueError: no stem other than vocals
+
+    Taught in: 03_repet_sim
+    """
+    others = [np.asarray(v) for k, v in stems.items() if k not in ("vocals", "accompaniment")]
+    if not others:
+        raise ValueError(f"no stems besides the vocals to sum into an accompaniment (got {sorted(stems)})")
+    return np.sum(others, axis=0)
+
+
+def reference_of(stem, references):
+    """The reference an estimated ``stem`` is scored against and listened beside.
+
+    Args:
+        stem (str): a stem a method gave, e.g. ``"drums"`` or ``"accompaniment"``
+        references (dict): ``{stem: (channels, samples)}``, the true stems
+
+    Returns:
+        reference (np.ndarray): the true stem, or for ``accompaniment`` :func:`accompaniment`
+
+    Raises:
+        ValueError: no reference for that stem
+
+    Taught in: 03_repet_sim
+    """
+    if stem in references:
+        return np.asarray(references[stem])
+    if stem == "accompaniment":
+        return accompaniment(references)
+    raise ValueError(f"no reference for estimate {stem!r}; references have {sorted(references)}"
+                     " (an 'accompaniment' estimate is compared with the sum of all but vocals)")
+
+
+# --------------------------------------------------------------------------------------------
+# The floor and the ceilings
+# --------------------------------------------------------------------------------------------
+@methods.register("mixture", family="floor", notebook="01_stft_and_masks",
+                  description="the unprocessed mixture as every stem's estimate")
+def mixture_as_estimate(mixture, rate, stems=STEMS):
+    """The floor: the unprocessed mixture given as the estimate of every stem.
+
+    Returns:
+        estimates (dict): ``{stem: mixture}`` for each stem
+
+    Taught in: 01_stft_and_masks
+    """
+    return {s: mixture.copy() for s in stems}
+
+
+def _oracle(kind, description):
+    def fn(mixture, rate, references=None, **kwargs):
+        if references is None:
+            raise ValueError(f"oracle-{kind} needs the true stems: separate(..., references={{stem: array}})")
+        return oracle(references, kind, mixture=mixture, **kwargs)
+
+    fn.__name__ = f"oracle_{kind}"
+    fn.__doc__ = (f"Oracle {kind.upper()} separation: ideal {kind} masks from ``references`` applied to "
+                  "``mixture`` (an upper bound; see :func:`seplib.spectral.oracle`).\n\n"
+                  "    Taught in: 01_stft_and_masks\n")
+    return methods.register(f"oracle-{kind}", fn, family="oracle", needs_references=True,
+                            notebook="01_stft_and_masks", description=description)
+
+
+oracle_ibm = _oracle("ibm", "ideal binary masks from the true stems (a bound)")
+oracle_irm = _oracle("irm", "ideal ratio masks from the true stems (a bound)")
+oracle_wiener = _oracle("wiener", "ideal Wiener masks from the true stems (a bound)")
+
+
+# --------------------------------------------------------------------------------------------
+# Long tracks in pieces
+# --------------------------------------------------------------------------------------------
+def crossfade_window(chunk, overlap):
+    """Weights for overlap-add: ones, with linear ramps of ``overlap`` samples at both ends."""
+    w = np.ones(chunk, dtype=np.float32)
+    if overlap > 0:
+        ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+        w[:overlap], w[-overlap:] = ramp, ramp[::-1]
+    return w
+
+
+def separate_chunked(fn, mixture, chunk, overlap, progress=False):
+    """Apply a separator to a long signal in overlapping chunks and cross-fade them together.
+
+    Memory stays bounded whatever the track length; with enough ``overlap`` for the
+    separator's context, the result does not depend on ``chunk``.
+
+    Args:
+        fn (callable): ``fn(chunk (channels, chunk)) -> {stem: (channels, chunk)}``
+        mixture (np.ndarray): ``(channels, samples)``
+        chunk (int): chunk length in samples
+        overlap (int): samples shared by neighbouring chunks (``< chunk / 2``)
+        progress (bool): show a tqdm bar
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` float32
+
+    Taught in: 05_unet
+    """
+    from tqdm.auto import tqdm
+
+    channels, length = mixture.shape
+    if not 0 <= 2 * overlap < chunk:
+        raise ValueError(f"need 0 <= 2 * overlap < chunk, got chunk={chunk}, overlap={overlap}")
+    step = chunk - overlap
+    starts = list(range(0, max(length - overlap, 1), step))
+    window = crossfade_window(chunk, overlap)
+    out, weight = {}, np.zeros(length, dtype=np.float32)
+    for start in tqdm(starts, desc="chunks", disable=not progress, leave=False):
+        piece = mixture[:, start:start + chunk]
+        n = piece.shape[1]
+        if n < chunk:  # zero-pad the last chunk, keep only its real part
+            piece = np.pad(piece, ((0, 0), (0, chunk - n)))
+        w = window[:n]  # always > 0, so dividing by the summed weights below is safe
+        for stem, est in fn(piece).items():
+            out.setdefault(stem, np.zeros((channels, length), dtype=np.float32))
+            out[stem][:, start:start + n] += np.asarray(est)[:, :n] * w
+        weight[start:start + n] += w
+    return {s: e / np.maximum(weight, 1e-8) for s, e in out.items()}
