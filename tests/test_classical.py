@@ -18,7 +18,7 @@ from seplib.classical.nmf import (dictionary_path, nmf, separate_nmf, separate_n
 from seplib.classical.pipelines import lowpass, separate_classical_nmf, separate_classical_repet
 from seplib.classical.repet import (beat_spectrum, librosa_vocal_separation, repeating_period,
                                     separate_repet, separate_repet_sim, similar_frames)
-from seplib.separate import separate
+from seplib import separate
 
 RATE = 22050
 N_FFT, HOP = 2048, 512

@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from seplib import spectral
-from seplib.separate import separate
+from seplib import separate, spectral
 
 
 @pytest.mark.parametrize("n_fft,hop", [(4096, 1024), (1024, 256), (512, 128)])

@@ -1,0 +1,36 @@
+r"""How good is a separation? SI-SDR and SDR, BSSEval v4 (the MUSDB protocol), a results store.
+
+Three families of numbers, from quick to official, in four parts:
+
+* :mod:`~seplib.metrics.measures`: :func:`sdr` and :func:`si_sdr`, one energy ratio per
+  signal, for validation during training.
+* :mod:`~seplib.metrics.bsseval`: :func:`bss_eval_v4`, SDR, ISR, SIR and SAR per one-second
+  frame, exactly as ``museval`` computes them for MUSDB18, in torch; :func:`museval_v4` and
+  :func:`mir_eval_images` call the reference packages with the same inputs and outputs.
+* :mod:`~seplib.metrics.protocol`: :func:`track_scores`, :func:`aggregate`, :func:`summary`,
+  the MUSDB protocol (median over frames per track, then median over tracks).
+* :mod:`~seplib.metrics.store`: :func:`save_scores`, :func:`load_scores`, :func:`leaderboard`,
+  :func:`why_rescore`: one JSON file per method and data set.
+
+:func:`evaluate` (in :mod:`~seplib.metrics.evaluation`) puts them together: it separates
+every track with a registered method, scores it and stores the scores;
+:func:`score_missing` does so only where the stored scores cannot be reused.
+Everything public is importable from ``seplib.metrics`` directly.
+
+Shapes: a signal is ``(channels, samples)``; a set of sources is ``(sources, channels, samples)``.
+
+Taught in: 01_stft_and_masks
+"""
+from ..data.musdb import dataset_of  # noqa: F401  (notebooks call metrics.dataset_of)
+from .bsseval import FILTERS_LEN, bss_eval_v4, mir_eval_images, museval_v4, sounding_excerpt
+from .evaluation import evaluate, score_missing
+from .measures import EPS, sdr, seconds_to_samples, si_sdr, snr
+from .protocol import METRICS, PROTOCOL, aggregate, summary, track_scores
+from .store import leaderboard, load_scores, save_scores, scores_path, why_rescore
+
+__all__ = [
+    "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "aggregate", "bss_eval_v4", "dataset_of", "evaluate",
+    "leaderboard", "load_scores", "mir_eval_images", "museval_v4", "save_scores", "score_missing",
+    "scores_path", "sdr", "seconds_to_samples", "si_sdr", "snr", "sounding_excerpt", "summary",
+    "track_scores", "why_rescore",
+]

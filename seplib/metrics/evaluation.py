@@ -1,0 +1,110 @@
+"""Evaluate a method: separate every track, score it with the MUSDB protocol, keep the scores.
+
+:func:`evaluate` treats every registered method alike (built-in or yours): an oracle is given
+the true stems because its record says it needs them. :func:`score_missing` evaluates only the
+methods whose stored scores cannot be reused.
+
+Taught in: 08_leaderboard
+"""
+from __future__ import annotations
+
+from .. import methods
+from ..data.musdb import dataset_of
+from .protocol import _track_medians, track_scores
+from .store import _checkpoint_of, save_scores, why_rescore
+
+
+def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
+             progress=True, run=None, **kwargs):
+    """Separate and score every track with one method (and store the scores).
+
+    For each track: ``separate(method, mixture, rate)`` (a method whose record says it needs
+    the true stems, an oracle, is given them), then :func:`track_scores`, then the median over
+    frames. A method you registered yourself is evaluated the same way.
+
+    Args:
+        method (str): a registered method name (``seplib.methods.names()``)
+        tracks (list): musdb tracks, e.g. ``seplib.data.open_dataset("test")``
+        backend (str): ``"fast"`` or ``"museval"``
+        store (bool): write the scores with :func:`save_scores`
+        dataset (str): name to store under (default: the tracks' data set folder name,
+            e.g. ``synth-lab``, with ``-train`` appended for training tracks)
+        results_dir (str or Path): default: the run's (``run.results_dir``), else
+            :func:`seplib.config.results_dir`
+        progress (bool): show a progress bar
+        run (seplib.run.Run): the run context, passed on to the method (a trained model's
+            default checkpoint is the run's)
+        **kwargs: passed to the method (e.g. ``checkpoint=PATH``)
+
+    Returns:
+        per_track (pandas.DataFrame): columns ``track, stem, metric, value`` (median over frames)
+
+    Taught in: 08_leaderboard
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from ..data import track_mixture, track_stems
+    from ..separation import separate
+
+    record = methods.get(method)
+    tracks = list(tracks)
+    if not tracks:
+        raise ValueError("tracks is empty: nothing to evaluate")
+    if results_dir is None and run is not None:
+        results_dir = run.results_dir
+    results = []
+    for track in tqdm(tracks, desc=f"evaluate {method}", disable=not progress):
+        mixture, refs = track_mixture(track), track_stems(track)
+        extra = {"references": refs} if record.needs_references else {}
+        estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
+        scores = track_scores(refs, estimates, track.rate, backend=backend)
+        results.append(_track_medians(scores).assign(track=track.name))
+    per_track = pd.concat(results)[["track", "stem", "metric", "value"]].reset_index(drop=True)
+    if store:
+        save_scores(method, dataset or dataset_of(tracks), per_track, results_dir,
+                    split="test" if tracks[0].subset == "test" else tracks[0].subset)
+    return per_track
+
+
+def score_missing(names, tracks, rescore=False, method_kwargs=None, dataset=None, results_dir=None,
+                  progress=False, run=None):
+    """Score (and store) every method whose stored scores cannot be reused; reuse the rest.
+
+    Args:
+        names (list of str): registered method names, e.g. ``seplib.methods.names()``
+        tracks (list): musdb tracks, e.g. ``seplib.data.open_dataset("test")``
+        rescore (bool): score every method again, whatever is stored
+        method_kwargs (dict): ``{method: {argument: value}}`` passed to :func:`evaluate`
+            (a ``checkpoint`` given there is the one the scores must be newer than)
+        dataset (str): the name scores are stored under (default: the tracks' data set)
+        results_dir (str or Path): default: the run's, else :func:`seplib.config.results_dir`
+        progress (bool): show a progress bar per method scored
+        run (seplib.run.Run): the run context (which trained models; where scores live)
+
+    Returns:
+        log (pandas.DataFrame): index ``method``; columns ``scores`` (``"reused"`` or
+        ``"scored now: <why>"``) and ``seconds``
+
+    Taught in: 08_leaderboard
+    """
+    import time
+
+    import pandas as pd
+
+    tracks, method_kwargs = list(tracks), method_kwargs or {}
+    dataset = dataset or dataset_of(tracks)
+    if results_dir is None and run is not None:
+        results_dir = run.results_dir
+    rows = []
+    for method in names:
+        kwargs = method_kwargs.get(method, {})
+        reason = "rescore was asked for" if rescore else why_rescore(
+            method, tracks, dataset, results_dir, checkpoint=_checkpoint_of(method, kwargs, run))
+        start = time.perf_counter()
+        if reason:
+            evaluate(method, tracks, dataset=dataset, results_dir=results_dir, progress=progress, run=run,
+                     **kwargs)
+        rows.append({"method": method, "scores": f"scored now: {reason}" if reason else "reused",
+                     "seconds": round(time.perf_counter() - start, 1)})
+    return pd.DataFrame(rows, columns=["method", "scores", "seconds"]).set_index("method")
