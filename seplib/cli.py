@@ -6,6 +6,7 @@ Examples::
     seplib separate song.wav --method hpss --out separated/
     seplib evaluate --method oracle-irm --json scores.json
     seplib train unet --size lab --out runs/unet --resume
+    seplib methods
 
 Taught in: 00_getting_started
 """
@@ -29,16 +30,30 @@ def _cmd_data(args):
     print(root)
 
 
+def _checked_method(command, args):
+    """The method's record; refuse in one line what it cannot do (true stems, a checkpoint)."""
+    from . import methods
+
+    record = methods.get(args.method)  # an unknown name: ValueError, printed by main()
+    if command == "separate" and record.needs_references:
+        sys.exit(f"seplib separate: {args.method} needs the true stems; use `seplib evaluate` for oracles")
+    if args.checkpoint and not record.takes_checkpoint:
+        takes = ", ".join(methods.names("learned")) or "the learned methods"
+        sys.exit(f"seplib {command}: {args.method} takes no checkpoint (a {record.family} method); "
+                 f"--checkpoint is for {takes}")
+    return record
+
+
 def _cmd_separate(args):
     from .audio import load, save
-    from .separate import ORACLES, separate
+    from .run import current
+    from .separation import separate
 
-    if args.method in ORACLES:
-        sys.exit(f"seplib separate: {args.method} needs the true stems; use `seplib evaluate` for oracles")
+    _checked_method("separate", args)
     mixture, rate = load(args.song)
     out = Path(args.out)
     kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    estimates = separate(args.method, mixture, rate, **kwargs)
+    estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
     targets = [out / f"{stem}.wav" for stem in estimates]
     existing = [str(t) for t in targets if t.exists()]
     if existing and not args.force:
@@ -51,12 +66,15 @@ def _cmd_separate(args):
 def _cmd_evaluate(args):
     from .data import open_dataset
     from .metrics import evaluate, summary
+    from .run import current
 
-    tracks = open_dataset("test", root=args.root, size=args.size)
+    _checked_method("evaluate", args)
+    run = current(size=args.size, root=args.root)  # the quick songs go with the quick model
+    tracks = open_dataset("test", root=args.root, size=run.size)
     kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
     if args.json and Path(args.json).exists() and not args.force:
         sys.exit(f"seplib evaluate: not overwriting {args.json} (use --force)")
-    per_track = evaluate(args.method, tracks, backend=args.backend, **kwargs)
+    per_track = evaluate(args.method, tracks, backend=args.backend, run=run, **kwargs)
     result = summary(per_track, args.method, "test")
     print(f"{args.method} on {result['tracks']} test tracks (median over frames, then tracks; dB)")
     metrics = ("SDR", "SIR", "SAR", "ISR")
@@ -74,22 +92,27 @@ def _cmd_evaluate(args):
 
 
 def _cmd_train(args):
+    from .run import current
     from .train import train_model
 
     model, history = train_model(args.model, size=args.size, steps=args.steps, out=args.out,
                                  resume=args.resume, seed=args.seed, root=args.root)
-    print(f"trained {args.model}; checkpoints in {args.out or config.models_dir(args.root, args.size) / args.model}")
+    where = args.out or current(size=args.size, root=args.root).models_dir / args.model
+    print(f"trained {args.model}; checkpoints in {where}")
 
 
 def _cmd_methods(args):
-    from .separate import METHODS
+    from . import methods
 
-    for name, target in METHODS.items():
-        print(f"{name:<16}{target}")
+    print(f"{'name':<16}{'family':<11}{'stems':<36}notebook")
+    for m in methods.records():
+        print(f"{m.name:<16}{m.family:<11}{', '.join(m.stems):<36}{m.notebook or '-'}")
 
 
 def main(argv=None):
     """Entry point of the ``seplib`` command."""
+    from . import methods
+
     parser = argparse.ArgumentParser(prog="seplib", description="Music source separation workbook tools")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -105,13 +128,15 @@ def main(argv=None):
     p.add_argument("--method", required=True)
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--checkpoint", help="model checkpoint (learned methods)")
+    p.add_argument("--size", choices=config.SIZES, help="run size (which trained model; default: by device)")
     p.add_argument("--force", action="store_true", help="overwrite existing stem files")
     p.set_defaults(fn=_cmd_separate)
 
     p = sub.add_parser("evaluate", help="score a method on the test split (MUSDB protocol)")
     p.add_argument("--method", required=True)
     p.add_argument("--root", help="a MUSDB18-HQ tree (default: $MUSDB_PATH or the synthetic set)")
-    p.add_argument("--size", choices=config.SIZES, help="run size of the synthetic set")
+    p.add_argument("--size", choices=config.SIZES,
+                   help="run size: the synthetic set and the trained models of that size")
     p.add_argument("--backend", choices=("fast", "museval"), default="fast",
                    help="fast: seplib's torch BSSEval v4; museval: the reference implementation")
     p.add_argument("--checkpoint", help="model checkpoint (learned methods)")
@@ -120,7 +145,7 @@ def main(argv=None):
     p.set_defaults(fn=_cmd_evaluate)
 
     p = sub.add_parser("train", help="train a model on the train split")
-    p.add_argument("model", choices=("unet", "demucs-lite", "dprnn", "conv1d"))
+    p.add_argument("model", choices=methods.names("learned"))
     p.add_argument("--size", choices=config.SIZES)
     p.add_argument("--steps", type=int)
     p.add_argument("--out", help="checkpoint folder (default: data/models/MODEL)")
@@ -129,7 +154,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(fn=_cmd_train)
 
-    p = sub.add_parser("methods", help="list the separation methods")
+    p = sub.add_parser("methods", help="list the separation methods: name, family, stems, notebook")
     p.set_defaults(fn=_cmd_methods)
 
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import STEMS
 from .audio import play
+from .separation import reference_of
 
 EXCERPT_SECONDS = 10.0
 """Length of the excerpts the room plays (keeps notebooks small)."""
@@ -26,18 +27,20 @@ def _excerpt(x, rate, seconds):
 
 
 class Estimates:
-    """Estimates per (method, track), computed on first use with :func:`seplib.separate.separate`.
+    """Estimates per (method, track), computed on first use with :func:`seplib.separate`.
 
     Args:
         tracks (list): musdb tracks
         estimates (dict): optional ``{method: {track name: {stem: (channels, samples)}}}``
         method_kwargs (dict): optional ``{method: kwargs for separate()}``
+        run (seplib.run.Run): the run context passed to ``separate`` (which trained models)
     """
 
-    def __init__(self, tracks, estimates=None, method_kwargs=None):
+    def __init__(self, tracks, estimates=None, method_kwargs=None, run=None):
         self.tracks = {t.name: t for t in tracks}
         self.cache = {m: dict(per_track) for m, per_track in (estimates or {}).items()}
         self.method_kwargs = method_kwargs or {}
+        self.run = run
         self._audio = {}
 
     def audio(self, track_name):
@@ -53,23 +56,16 @@ class Estimates:
         """``{stem: (channels, samples)}`` of ``method`` on a track."""
         per_track = self.cache.setdefault(method, {})
         if track_name not in per_track:
-            from .separate import ORACLES, separate
+            from . import methods
+            from .separation import separate
 
             mixture, refs = self.audio(track_name)
             kwargs = dict(self.method_kwargs.get(method, {}))
-            if method in ORACLES:
+            if methods.get(method).needs_references:  # an oracle: give it the true stems
                 kwargs["references"] = refs
-            per_track[track_name] = separate(method, mixture, self.tracks[track_name].rate, **kwargs)
+            per_track[track_name] = separate(method, mixture, self.tracks[track_name].rate, run=self.run,
+                                             **kwargs)
         return per_track[track_name]
-
-
-def reference_of(stem, refs, mixture):
-    """The reference for an estimated stem: the true stem, or for ``accompaniment`` all but vocals."""
-    if stem in refs:
-        return refs[stem]
-    if stem == "accompaniment":
-        return mixture - refs["vocals"]
-    raise KeyError(f"no reference for {stem!r}")
 
 
 def track_scores_html(scores, method, track_name, stem):
@@ -100,7 +96,7 @@ def static_table(store, methods, track_name, stem="vocals", seconds=5.0):
         est = store.get(m, track_name)
         if stem in est:
             rows.append((m, est[stem]))
-    rows.append((f"reference {stem}", reference_of(stem, refs, mixture)))
+    rows.append((f"reference {stem}", reference_of(stem, refs)))
     body = "".join(f"<tr><td>{html.escape(name)}</td><td>{play(_excerpt(x, rate, seconds), rate)._repr_html_()}</td></tr>"
                    for name, x in rows)
     return (f'<table class="seplib-listening-room"><tr><th colspan=2>{html.escape(track_name)}: '
@@ -108,18 +104,19 @@ def static_table(store, methods, track_name, stem="vocals", seconds=5.0):
 
 
 def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=None,
-                   method_kwargs=None, seconds=EXCERPT_SECONDS):
+                   method_kwargs=None, seconds=EXCERPT_SECONDS, run=None):
     """An ipywidgets panel to compare methods by ear, with spectrograms and scores.
 
     Args:
         tracks (list): musdb tracks (usually the test split)
-        methods (list of str): method names (registered in :data:`seplib.separate.METHODS`,
-            or keys of ``estimates``)
+        methods (list of str): method names (registered ones, built-in or yours:
+            ``seplib.methods.names()``; or keys of ``estimates``)
         estimates (dict): optional in-memory ``{method: {track name: {stem: array}}}``
         dataset (str): data set name in the results store (for the scores line)
-        results_dir: default :func:`seplib.config.results_dir`
+        results_dir: default: the run's, else :func:`seplib.config.results_dir`
         method_kwargs (dict): ``{method: kwargs}`` passed to ``separate`` (e.g. a checkpoint)
         seconds (float): length of the excerpts played
+        run (seplib.run.Run): the run context passed to ``separate`` (which trained models)
 
     Returns:
         room (ipywidgets.VBox): display it; a static copy shows :func:`static_table` instead
@@ -131,12 +128,13 @@ def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=No
 
     from . import plots
 
-    store = Estimates(tracks, estimates, method_kwargs)
+    store = Estimates(tracks, estimates, method_kwargs, run)
     scores = None
     if dataset is not None:
         from .metrics import load_scores
 
-        scores = load_scores(dataset, results_dir=results_dir)
+        scores = load_scores(dataset, results_dir=results_dir if results_dir is not None or run is None
+                             else run.results_dir)
     names = [t.name for t in tracks]
     track_w = widgets.Dropdown(options=names, description="track")
     method_w = widgets.Dropdown(options=list(methods), description="method")
@@ -151,7 +149,7 @@ def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=No
         if list(stem_w.options) != stems_here:
             stem_w.options = stems_here  # e.g. vocals + accompaniment for REPET
         stem = stem_w.value if stem_w.value in est else stems_here[0]
-        return est[stem], reference_of(stem, refs, mixture), mixture, stem
+        return est[stem], reference_of(stem, refs), mixture, stem
 
     def refresh(*_):
         est, ref, mixture, stem = current()

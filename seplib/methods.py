@@ -24,6 +24,7 @@ Taught in: 08_leaderboard
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -67,6 +68,7 @@ class Method:
 
 _REGISTRY: dict = {}
 _loaded = False
+_loading = False
 
 
 def register(name, fn=None, *, family, stems=STEMS, needs_references=False, takes_checkpoint=False,
@@ -85,12 +87,16 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
         fn (callable): the function, unchanged (so the decorator leaves it usable)
 
     Raises:
-        ValueError: an unknown family, or a name already taken (without ``replace=True``)
+        ValueError: an unknown family, a name that cannot name a file, or a name already taken
+            (without ``replace=True``)
     """
     if fn is None:
         return lambda f: register(name, f, family=family, stems=stems, needs_references=needs_references,
                                   takes_checkpoint=takes_checkpoint, notebook=notebook,
                                   description=description, replace=replace)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name):
+        raise ValueError(f"method name must be a plain name (letters, digits, . _ + -; it names a "
+                         f"results file), got {name!r}")
     if family not in FAMILIES:
         raise ValueError(f"method {name!r}: family must be one of {FAMILIES}, got {family!r}")
     if not callable(fn):
@@ -105,11 +111,17 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
 
 
 def _load_builtins():
-    global _loaded
-    if not _loaded:
-        _loaded = True
+    """Import :data:`BUILTINS` once (a failed import is raised, and tried again next time)."""
+    global _loaded, _loading
+    if _loaded or _loading:  # _loading: a look-up while a built-in module is being imported
+        return
+    _loading = True
+    try:
         for module in BUILTINS:
             importlib.import_module(module)
+        _loaded = True
+    finally:
+        _loading = False
 
 
 def get(name):

@@ -7,9 +7,10 @@ Two published MUSDB18 separators can join the leaderboard of notebook 08:
 * ``ref-hdemucs``: torchaudio's Hybrid Demucs ``HDEMUCS_HIGH_MUSDB_PLUS`` (Défossez, 2021),
   waveform and spectrogram branches in one U-Net (``pip install torchaudio``).
 
-Both download their weights on first use, so :func:`score_references` skips them, saying so in
-one line, when the machine is offline (``$SEPLIB_OFFLINE`` set, as in the tests and CI) or the
-package is missing. Both work on stereo audio at 44.1 kHz: :func:`apply_stereo_model` brings
+Both download their weights on first use, so :func:`register_references` skips them, saying so
+in one line, when the machine is offline (``$SEPLIB_OFFLINE`` set, as in the tests and CI) or the
+package is missing. Once registered (family ``reference``), each is scored, stored and listened
+to like every other method. Both work on stereo audio at 44.1 kHz: :func:`apply_stereo_model` brings
 any mixture to that and the estimates back to the mixture's rate, channels and length.
 
 Shapes: a signal is ``(channels, samples)``; estimates are ``{stem: (channels, samples)}``.
@@ -132,7 +133,7 @@ def load_hdemucs(device="cpu"):
     import torch
     import torchaudio
 
-    from .separate import separate_chunked
+    from .separation import separate_chunked
 
     bundle = getattr(torchaudio.pipelines, "HDEMUCS_HIGH_MUSDB_PLUS", None)
     if bundle is None:
@@ -160,7 +161,7 @@ REFERENCES = {
     "ref-hdemucs": Reference("torchaudio", load_hdemucs,
                              "Hybrid Demucs: waveform + spectrogram U-Net (Défossez, 2021)"),
 }
-"""The pretrained separators :func:`score_references` tries, by the name they are stored under."""
+"""The pretrained separators :func:`register_references` tries, by the name they are registered under."""
 
 PUBLISHED = {
     "ref-openunmix": {"vocals SDR (dB)": 6.32, "test set": "MUSDB18", "source": "Stöter et al., 2019"},
@@ -193,53 +194,41 @@ def why_unavailable(name, online=None, references=None):
     return ""
 
 
-def score_references(tracks, dataset=None, names=None, device=None, keep_seconds=None, online=None,
-                     results_dir=None, references=None):
-    """Separate and score the tracks with each pretrained reference that can be used here.
+def register_references(names=None, device=None, online=None, references=None):
+    """Register each pretrained reference that can be used here as a method of family ``reference``.
 
-    Each usable reference is scored like every other method (BSSEval v4, the MUSDB protocol)
-    and stored under its name (``ref-openunmix``, ...), so :func:`seplib.metrics.leaderboard`
-    shows it. One line is printed per reference (scored, or skipped and why); offline, one
-    line in all. A failure (a download, an API change) is reported in one line, not raised.
+    Each usable one is loaded now (its weights are downloaded on first use) and registered
+    under its name (``ref-openunmix``, ...) with :func:`seplib.methods.register`, so it is
+    then separated, evaluated, stored, ranked and listened to like every other method
+    (``seplib.metrics.evaluate("ref-openunmix", tracks)``). One line is printed per reference
+    skipped and why; offline, one line in all. A failed load (a download, an API change) is
+    reported in one line, not raised. Registering again replaces the earlier registration.
 
     Args:
-        tracks (list): musdb tracks, e.g. ``seplib.data.open_dataset("test")``
-        dataset (str): the name scores are stored under (default: the tracks' data set)
         names (list of str): which references (default: all of :data:`REFERENCES`)
         device: torch device (default :func:`seplib.config.device`)
-        keep_seconds (float): length of the excerpts returned for listening (default
-            :data:`seplib.listen.EXCERPT_SECONDS`)
         online (bool): whether the internet can be reached (default: :func:`seplib.data.online`)
-        results_dir (str or Path): default :func:`seplib.config.results_dir`
         references (dict): default :data:`REFERENCES` (tests pass stand-ins)
 
     Returns:
-        excerpts (dict): ``{name: {track name: {stem: (channels, samples)}}}``, the start of each
-        estimate, for the references that were scored (empty when none could be)
+        registered (list of str): the names registered (empty when none could be)
 
     Taught in: 08_leaderboard
     """
-    import pandas as pd
-
-    from . import metrics
+    from . import methods
     from .data import online as is_online
-    from .data import track_mixture, track_stems
 
     references = references or REFERENCES
     names = list(names or references)
-    tracks = list(tracks)
     if online is None:
         online = is_online()
     if not online:
         print(f"pretrained references ({', '.join(names)}): skipped, offline (their weights are downloaded)")
-        return {}
+        return []
     if device is None:
         from .config import device as best_device
         device = best_device()
-    if keep_seconds is None:
-        from .listen import EXCERPT_SECONDS as keep_seconds
-    dataset = dataset or metrics.dataset_of(tracks)
-    excerpts = {}
+    registered = []
     for name in names:
         reason = why_unavailable(name, online=True, references=references)
         if reason:
@@ -247,16 +236,19 @@ def score_references(tracks, dataset=None, names=None, device=None, keep_seconds
             continue
         try:
             fn, model_rate = references[name].load(device)
-            frames, excerpts[name] = [], {}
-            for t in tracks:
-                mixture, refs = track_mixture(t), track_stems(t)
-                est = apply_stereo_model(fn, model_rate, mixture, t.rate)
-                frames.append(metrics.track_scores(refs, est, t.rate).assign(track=t.name))
-                keep = int(keep_seconds * t.rate)
-                excerpts[name][t.name] = {s: e[:, :keep] for s, e in est.items()}
-            metrics.save_scores(name, dataset, pd.concat(frames), results_dir)
-            print(f"{name}: scored on {len(tracks)} tracks and stored")
         except Exception as err:  # a failed download or an API change: one line, and go on
-            excerpts.pop(name, None)
             print(f"{name}: skipped, {type(err).__name__}: {err}")
-    return excerpts
+            continue
+        methods.register(name, _stereo_method(fn, model_rate), family="reference", notebook="08_leaderboard",
+                         description=references[name].about, replace=True)
+        registered.append(name)
+        print(f"{name}: loaded and registered")
+    return registered
+
+
+def _stereo_method(fn, model_rate):
+    """A method function ``(mixture, rate) -> {stem: (channels, samples)}`` around a stereo model."""
+    def separate_with_reference(mixture, rate):
+        return apply_stereo_model(fn, model_rate, mixture, rate)
+
+    return separate_with_reference

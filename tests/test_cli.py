@@ -33,6 +33,30 @@ def test_separate_writes_one_wav_per_stem_and_never_overwrites(tiny_root, tmp_pa
         main(["separate", str(song), "--method", "oracle-irm", "--out", str(out)])
     with pytest.raises(SystemExit, match="unknown method"):
         main(["separate", str(song), "--method", "nope", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="hpss takes no checkpoint") as refused:
+        main(["separate", str(song), "--method", "hpss", "--checkpoint", "x.pt", "--out", str(tmp_path / "x")])
+    assert "\n" not in str(refused.value)  # one line
+    assert not (tmp_path / "x").exists()
+
+
+def test_methods_lists_name_family_stems_and_notebook(capsys):
+    from seplib import methods
+
+    main(["methods"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split() == ["name", "family", "stems", "notebook"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert list(rows) == methods.names()
+    assert rows["hpss"].split() == ["hpss", "classical", "drums,", "other", "02_hpss"]
+    assert rows["oracle-irm"].split()[1] == "oracle" and rows["unet"].split()[1] == "learned"
+
+
+def test_train_offers_the_learned_methods(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    from seplib import methods
+
+    assert "{" + ",".join(methods.names("learned")) + "}" in capsys.readouterr().out
 
 
 def test_evaluate_prints_a_table_and_writes_the_json(tiny_root, tmp_path, monkeypatch, capsys):

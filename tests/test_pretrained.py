@@ -1,4 +1,4 @@
-"""Tests of seplib.pretrained (no network: stand-in separators) and of the score cache in
+"""Tests of seplib.pretrained (no network: stand-in separators registered as methods) and of the score cache in
 seplib.metrics (which stored scores are reused, which are scored again)."""
 import os
 import types
@@ -6,7 +6,7 @@ import types
 import numpy as np
 import pytest
 
-from seplib import metrics, pretrained
+from seplib import data, methods, metrics, pretrained, separate
 from seplib.data import open_dataset
 
 
@@ -54,17 +54,23 @@ def perfect_loader(rate):
     return load
 
 
-def test_offline_skips_in_one_line_and_stores_nothing(tiny_root, tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def no_standin():
+    """Leave the registry as it was: the stand-in registered by a test is removed after it."""
+    yield
+    methods.unregister("ref-standin")
+
+
+def test_offline_skips_in_one_line_and_registers_nothing(tiny_root, tmp_path, capsys, monkeypatch, no_standin):
     monkeypatch.setenv("SEPLIB_OFFLINE", "1")
     called = []
     refs = stand_in(lambda device: called.append(device))
-    out = pretrained.score_references(open_dataset("test", root=tiny_root), results_dir=tmp_path,
-                                      references=refs)
+    out = pretrained.register_references(references=refs)
     printed = capsys.readouterr().out.strip().splitlines()
-    assert out == {} and not called and not any(tmp_path.iterdir())
+    assert out == [] and not called and "ref-standin" not in methods.names()
     assert len(printed) == 1 and "offline" in printed[0] and "ref-standin" in printed[0]
     # the real references are skipped the same way, without importing anything
-    assert pretrained.score_references(open_dataset("test", root=tiny_root), results_dir=tmp_path) == {}
+    assert pretrained.register_references() == []
     assert "offline" in capsys.readouterr().out
     assert pretrained.why_unavailable("ref-openunmix") == "offline"
 
@@ -74,25 +80,31 @@ def test_a_missing_package_is_named(capsys):
     assert "pip install no_such_package_here" in pretrained.why_unavailable("ref-x", online=True, references=refs)
 
 
-def test_a_usable_reference_is_scored_and_stored(tiny_root, tmp_path, capsys):
+def test_a_usable_reference_is_registered_then_scored_and_stored_like_any_method(tiny_root, tmp_path, capsys,
+                                                                                 no_standin):
     test = open_dataset("test", root=tiny_root)
-    out = pretrained.score_references(test, dataset="synth-t", online=True, device="cpu", keep_seconds=0.5,
-                                      results_dir=tmp_path, references=stand_in(perfect_loader(44100)))
-    assert "ref-standin: scored on" in capsys.readouterr().out
-    assert set(out["ref-standin"]) == {t.name for t in test}
-    excerpt = out["ref-standin"][test[0].name]["vocals"]
-    assert excerpt.shape == (2, int(0.5 * test[0].rate))
+    out = pretrained.register_references(online=True, device="cpu", references=stand_in(perfect_loader(44100)))
+    assert out == ["ref-standin"] and "ref-standin: loaded and registered" in capsys.readouterr().out
+    record = methods.get("ref-standin")
+    assert record.family == "reference" and record.notebook == "08_leaderboard"
+    mixture = data.track_mixture(test[0])
+    estimate = separate("ref-standin", mixture, test[0].rate)
+    assert estimate["vocals"].shape == mixture.shape
+    metrics.evaluate("ref-standin", test, dataset="synth-t", results_dir=tmp_path, progress=False)
     board = metrics.leaderboard("synth-t", results_dir=tmp_path)
     assert list(board.index) == ["ref-standin"] and np.isfinite(board.loc["ref-standin"].values).all()
+    # registering again (a notebook cell run twice) replaces it
+    assert pretrained.register_references(online=True, device="cpu", references=stand_in(perfect_loader(44100))) \
+        == ["ref-standin"]
 
 
-def test_a_failing_reference_is_reported_not_raised(tiny_root, tmp_path, capsys):
+def test_a_failing_reference_is_reported_not_raised(capsys, no_standin):
     def broken(device):
         raise RuntimeError("download failed")
 
-    out = pretrained.score_references(open_dataset("test", root=tiny_root), online=True, device="cpu",
-                                      results_dir=tmp_path, references=stand_in(broken))
-    assert out == {} and "ref-standin: skipped, RuntimeError: download failed" in capsys.readouterr().out
+    out = pretrained.register_references(online=True, device="cpu", references=stand_in(broken))
+    assert out == [] and "ref-standin: skipped, RuntimeError: download failed" in capsys.readouterr().out
+    assert "ref-standin" not in methods.names()
 
 
 # --------------------------------------------------------------------------------------------

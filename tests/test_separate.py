@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from seplib import STEMS, separate
-from seplib.separate import METHODS, ORACLES, separate_chunked
+import seplib
+from seplib import STEMS, methods, separate
+from seplib.separation import separate_chunked
 
 
 def test_mixture_baseline_gives_every_stem_the_mixture(random_stems):
@@ -25,10 +26,52 @@ def test_unknown_method_and_bad_input_are_named():
 
 
 def test_registry_names_follow_the_design():
-    assert set(ORACLES) <= set(METHODS)
-    for name in ("mixture", "hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet",
-                 "classical-nmf", "unet", "demucs-lite", "dprnn", "conv1d"):
-        assert name in METHODS
+    assert methods.names("oracle") == ["oracle-ibm", "oracle-irm", "oracle-wiener"]
+    assert all(m.needs_references for m in methods.records("oracle"))
+    assert methods.names("floor") == ["mixture"]
+    for name in ("hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet", "classical-nmf"):
+        assert methods.get(name).family == "classical"
+    for name in ("unet", "demucs-lite", "dprnn", "conv1d"):
+        assert methods.get(name).family == "learned" and methods.get(name).takes_checkpoint
+    assert not any(m.takes_checkpoint for m in methods.records() if m.family != "learned")
+    assert methods.get("hpss").stems == ("drums", "other")
+    assert methods.get("repet-sim").stems == ("vocals", "accompaniment")
+
+
+def test_the_module_and_the_function_do_not_shadow_each_other():
+    import importlib
+
+    assert callable(seplib.separate) and seplib.separate is separate
+    module = importlib.import_module("seplib.separation")
+    assert module.separate is separate and callable(module.separate_chunked)
+    with pytest.raises(ImportError):
+        importlib.import_module("seplib.separate")
+
+
+def test_a_checkpoint_for_a_method_without_one_is_refused():
+    with pytest.raises(ValueError, match="hpss takes no checkpoint"):
+        separate("hpss", np.zeros((2, 10000)), 44100, checkpoint="model.pt")
+
+
+def test_run_is_passed_only_to_a_method_that_takes_it():
+    seen = {}
+
+    def with_run(mixture, rate, run=None):
+        seen["run"] = run
+        return {"vocals": mixture}
+
+    def without_run(mixture, rate):
+        return {"vocals": mixture}
+
+    methods.register("test-with-run", with_run, family="classical", stems=("vocals",))
+    methods.register("test-without-run", without_run, family="classical", stems=("vocals",))
+    try:
+        separate("test-with-run", np.zeros((2, 10)), 44100, run="the run")
+        assert seen["run"] == "the run"
+        separate("test-without-run", np.zeros((2, 10)), 44100, run="the run")  # not passed on
+    finally:
+        methods.unregister("test-with-run")
+        methods.unregister("test-without-run")
 
 
 @pytest.mark.parametrize("chunk,overlap", [(1000, 0), (1000, 300), (777, 100), (50000, 1000)])
