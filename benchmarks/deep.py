@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-MODELS = ("unet", "demucs-lite", "dprnn", "conv1d")
-CLASSICAL = ("hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet", "classical-nmf")
-BASELINES = ("mixture", "oracle-irm")
+CEILING = "oracle-irm"
+"""The oracle shown as the ceiling; the floor, the classical methods and the models come from the registry."""
 SPEED_SECONDS = 60.0
 
 
@@ -84,7 +83,7 @@ def seconds_to_separate(name, audio, rate, model, repeats=2):
     """Wall-clock seconds of ``separate(name, audio, rate, model=model)``, the best of ``repeats``."""
     import torch
 
-    from seplib.separate import separate
+    from seplib import separate
 
     best = math.inf
     for _ in range(repeats):
@@ -99,11 +98,14 @@ def seconds_to_separate(name, audio, rate, model, repeats=2):
 
 
 def main(argv=None):
+    from seplib import methods
+
+    models, classical = methods.names("learned"), methods.names("classical")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="lab", help="run size: data, model and training plan (quick, lab, full)")
     parser.add_argument("--steps", type=int, default=None, help="override the run size's training steps")
-    parser.add_argument("--models", nargs="*", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--classical", nargs="*", default=list(CLASSICAL), choices=CLASSICAL,
+    parser.add_argument("--models", nargs="*", default=models, choices=models)
+    parser.add_argument("--classical", nargs="*", default=classical, choices=classical,
                         help="classical methods to find the best one among (default: all)")
     parser.add_argument("--out", default=None,
                         help="folder for the benchmark's checkpoints (a new sub-folder per run; default: "
@@ -129,7 +131,7 @@ def main(argv=None):
     from seplib.data import open_dataset, track_mixture
     from seplib.metrics import evaluate
     from seplib.models import parameter_count
-    from seplib.train import TRAINING, train_model
+    from seplib.train import plan, train_model
 
     started = time.perf_counter()
     tracks = open_dataset("test", size=args.size)[: args.tracks]
@@ -140,12 +142,13 @@ def main(argv=None):
     run_dir = root / f"deep-{args.size}-{args.steps or 'default'}-{time.strftime('%Y%m%d-%H%M%S')}"
     if run_dir.exists():
         parser.error(f"{run_dir} exists; choose another --out (nothing was overwritten)")
-    out = {"size": args.size, "steps": args.steps or TRAINING[args.size]["steps"], "backend": args.backend,
+    steps = {name: args.steps or plan(name, args.size)["steps"] for name in args.models}
+    out = {"size": args.size, "steps": steps, "backend": args.backend,
            "tracks": len(tracks), "device": str(config.device()), "torch_threads": torch.get_num_threads(),
            "speed_audio_seconds": SPEED_SECONDS, "models": {}, "baselines": {}, "classical": {}}
     try:
         # the floor, the ceiling and the classical methods
-        for method in BASELINES:
+        for method in methods.names("floor") + [CEILING]:
             sdr, source = scores_of(method, tracks, args)
             out["baselines"][method] = {"SDR": sdr, "source": source}
             log(json.dumps({method: out["baselines"][method]}))
