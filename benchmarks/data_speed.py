@@ -10,6 +10,7 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the data set is made
 
+from seplib import sizes  # noqa: E402
 from seplib.data import synth  # noqa: E402
 
 
@@ -29,7 +30,7 @@ def main():
         start = time.perf_counter()
         synth.write_dataset(tmp + "/set", size="quick", seed=0, progress=False)
         write = time.perf_counter() - start
-    quick = synth.SIZES["quick"]
+    quick = sizes.of("data", "quick")
     quick_audio = (quick["train"] + quick["valid"] + quick["test"]) * quick["seconds"]
     print(json.dumps({
         "song_seconds": args.seconds,

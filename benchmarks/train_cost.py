@@ -21,8 +21,8 @@ from seplib.losses import loss_for
 
 def step_flops(name, size):
     """Operations of one training step of ``name`` with the plan and model of ``size``."""
-    plan = {**train.TRAINING[size], **train.TRAINING.get((name, size), {})}
-    model = models.build(name, **models.HPARAMS[name][size])
+    plan = train.plan(name, size)
+    model = models.build(name, **models.hparams(name, size))
     samples = int(plan["seconds"] * RATE)
     generator = torch.Generator().manual_seed(0)
     stems = 0.05 * torch.randn(plan["batch_size"], 4, 2, samples, generator=generator)
@@ -35,7 +35,7 @@ def step_flops(name, size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["lab", "full"])
-    parser.add_argument("--models", nargs="+", default=list(models.MODELS))
+    parser.add_argument("--models", nargs="+", default=models.names())
     args = parser.parse_args()
     for size in args.sizes:
         for name in args.models:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 VARIANTS = {
     "default": {},
-    "l1": {"weights": {"kind": "l1"}},               # L1 on masked magnitudes instead of the SDR loss
-    "l2": {"weights": {"kind": "l2"}},
+    "l1": {"kind": "l1"},                            # L1 on masked magnitudes instead of the SDR loss
+    "l2": {"kind": "l2"},
     "vocals-x3": {"weights": {"vocals": 3.0}},       # the vocals weigh three times in the loss
     "n_fft-1024": {"n_fft": 1024},
     "hidden-24": {"hidden_channels": 24},
@@ -47,7 +47,7 @@ def main(argv=None):
 
     from seplib.data import open_dataset
     from seplib.metrics import evaluate, summary
-    from seplib.train import TRAINING, train_model
+    from seplib.train import plan, train_model
 
     tracks = open_dataset("test", size=args.size)[: args.tracks]
     root = Path(tempfile.mkdtemp(prefix="seplib-unet-variants-"))
@@ -57,7 +57,7 @@ def main(argv=None):
             kwargs = dict(VARIANTS[name])
             factor = kwargs.pop("steps_factor", 1)
             if factor != 1:
-                kwargs["steps"] = factor * TRAINING[args.size]["steps"]
+                kwargs["steps"] = factor * plan("unet", args.size)["steps"]
             start = time.perf_counter()
             model, _ = train_model("unet", size=args.size, out=root / name, progress=False, **kwargs)
             seconds = time.perf_counter() - start

@@ -1,5 +1,9 @@
 """Where things live and how big a run is: device, run size, seeds and paths.
 
+What each run size holds is in :mod:`seplib.sizes`; the run context that is passed down
+(data set, size, device, models and results folders) is :mod:`seplib.run`. This module
+imports nothing else from seplib.
+
 Taught in: 00_getting_started
 """
 from __future__ import annotations
@@ -140,22 +144,6 @@ def results_dir():
     if os.environ.get("SEPLIB_RESULTS"):
         return Path(os.environ["SEPLIB_RESULTS"]).expanduser()
     return data_dir() / "results"
-
-
-def models_dir(root=None, size=None):
-    """Where trained models are kept: ``$SEPLIB_MODELS``, else ``<data_dir>/models/<data set>``.
-
-    One folder per data set (``synth-quick``, ``synth-lab``, a MUSDB folder's name), so a
-    model trained at one run size or on one data set is never resumed on another.
-
-    Args:
-        root, size: the data set (as in :func:`seplib.data.open_dataset`; default: this run's)
-    """
-    if os.environ.get("SEPLIB_MODELS"):
-        return Path(os.environ["SEPLIB_MODELS"]).expanduser()
-    from .data import dataset_name
-
-    return data_dir() / "models" / dataset_name(root, size)
 
 
 @contextlib.contextmanager

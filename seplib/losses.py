@@ -255,9 +255,9 @@ def si_sdr_loss(estimates, targets, weights=None, stems=STEMS):
     return weigh_stems(_per_stem(-si_sdr(estimates, targets)), weights, stems)
 
 
-FAMILIES = {"unet": "masked-magnitude", "dprnn": "masked-magnitude",
-            "demucs-lite": "waveform+stft", "demucs_lite": "waveform+stft", "conv1d": "waveform"}
-"""Model name -> its default loss recipe (see :func:`loss_for`)."""
+LOSS_FAMILIES = ("masked-magnitude", "waveform", "waveform+stft")
+"""The loss recipes :func:`loss_for` knows; each model declares its own (``loss=`` of
+:func:`seplib.models.register_model`)."""
 
 KINDS = ("l1", "l2", "sdr")
 """The masked-magnitude models' losses :func:`loss_for` knows."""
@@ -271,17 +271,32 @@ def _stem_spectrogram(model, stems):
     return spec.reshape(batch, n, *spec.shape[1:])
 
 
-def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_weights):
-    """The default training loss of a model family.
+def loss_family(model_name):
+    """The loss recipe a registered model declares (one of :data:`LOSS_FAMILIES`).
 
-    * ``unet``, ``dprnn``: :func:`sdr_loss` of the waveforms their masks give (``kind="sdr"``),
-      or L1 / L2 between ``mask * |X|`` and the stems' magnitudes (``kind="l1"`` / ``"l2"``);
-      at the ``lab`` size SDR beat L1 on every stem, for both models;
-    * ``demucs-lite``: waveform L1 + ``stft_weight`` * multi-resolution STFT loss;
-    * ``conv1d``: waveform L1.
+    Raises:
+        ValueError: no such model
+
+    Taught in: 05_unet
+    """
+    from .models import MODELS
+
+    if model_name not in MODELS:
+        raise ValueError(f"no default loss for model {model_name!r}; known: {', '.join(MODELS)}")
+    return MODELS[model_name].loss
+
+
+def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_weights):
+    """The default training loss of a model, by the loss recipe it declares.
+
+    * ``masked-magnitude`` (``unet``, ``dprnn``): :func:`sdr_loss` of the waveforms their masks
+      give (``kind="sdr"``), or L1 / L2 between ``mask * |X|`` and the stems' magnitudes
+      (``kind="l1"`` / ``"l2"``); at the ``lab`` size SDR beat L1 on every stem, for both models;
+    * ``waveform+stft`` (``demucs-lite``): waveform L1 + ``stft_weight`` * multi-resolution STFT loss;
+    * ``waveform`` (``conv1d``): waveform L1.
 
     Args:
-        model_name (str): a key of :data:`FAMILIES`
+        model_name (str): a registered model (:func:`loss_family` gives its recipe)
         kind (str): the masked-magnitude models' loss: ``"l1"``, ``"l2"`` (on magnitudes) or
             ``"sdr"`` (on the waveforms, through the inverse STFT with the mixture's phase)
         stft_weight (float): weight of the multi-resolution STFT term (demucs-lite)
@@ -296,9 +311,7 @@ def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_
 
     Taught in: 05_unet
     """
-    if model_name not in FAMILIES:
-        raise ValueError(f"no default loss for model {model_name!r}; known: {', '.join(FAMILIES)}")
-    family = FAMILIES[model_name]
+    family = loss_family(model_name)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     weights = stem_weights or None

@@ -18,30 +18,42 @@ import numpy as np
 import torch
 
 from . import STEMS, config
+from .models import checkpoint
 
 SCHEDULES = ("constant", "cosine", "step")
 COLUMNS = ("step", "train_loss", "valid_loss", "lr")
 """The columns of a training ``history`` (a dict of equal-length lists)."""
 
-TRAINING = {
-    "quick": dict(steps=32, batch_size=2, seconds=1.0, valid_every=8, per_track=2),
-    "lab": dict(steps=300, batch_size=4, seconds=3.0, valid_every=50, per_track=4),
-    # full: sized for a Colab-class GPU. 5000 steps of 16 x 6 s were too much (on an H200 the
-    # trainings of notebooks 05-07 side by side did not finish in 6 minutes); these took 1.4 to
-    # 3.7 minutes each there, side by side (README, "How long things take")
-    "full": dict(steps=2000, batch_size=8, seconds=6.0, valid_every=200, per_track=8),
-    # Demucs-lite: time L1 alone. The multi-resolution STFT term makes a CPU step about 4x
-    # slower, over 300 lab steps it lowered the test SDR on every stem, and at full on a GPU
-    # (2000 steps, weight 1) it left drums, other and vocals below silence (-2.6, -2.1, -1.4 dB)
-    # while the loss still fell: it is blind to phase and outweighs the L1 (notebook 06).
-    ("demucs-lite", "quick"): dict(steps=16, seconds=0.25, loss={"stft_weight": 0.0}),
-    ("demucs-lite", "lab"): dict(steps=1200, batch_size=2, seconds=2.0, loss={"stft_weight": 0.0}),
-    ("demucs-lite", "full"): dict(loss={"stft_weight": 0.0}),
-}
-"""Training plan of each run size: steps, batch size, chunk seconds, how often to validate,
-validation chunks per track, and ``loss`` knobs for :func:`seplib.losses.loss_for` (quick:
-seconds on a CPU; lab: minutes on a laptop; full: a GPU); a ``(model, size)`` key changes a
-size's plan for one model."""
+
+
+def plan(name, size=None, run=None):
+    """The training plan of a model at a run size: the size's plan, changed where the model's
+    file says so.
+
+    The size's plan (the ``training`` part of :data:`seplib.sizes.TABLE`) gives ``steps``,
+    ``batch_size``, ``seconds`` (chunk length), ``valid_every`` and ``per_track`` (validation
+    chunks per track); a model may change any of them for itself, and add ``loss`` knobs for
+    :func:`seplib.losses.loss_for` (``training=`` of :func:`seplib.models.register_model`;
+    Demucs-lite does both).
+
+    Args:
+        name (str): a registered model
+        size (str): ``quick``, ``lab`` or ``full`` (default: ``run.size``, else
+            :func:`seplib.config.run_size`)
+        run (:class:`seplib.run.Run`): the run context
+
+    Returns:
+        plan (dict): ``steps``, ``batch_size``, ``seconds``, ``valid_every``, ``per_track`` and
+        ``loss`` (a dict of knobs, empty for the defaults); a copy
+
+    Taught in: 05_unet
+    """
+    from . import models, sizes
+
+    size = size or (run.size if run is not None else config.run_size())
+    base = sizes.of("training", size)
+    own = models.spec(name).training.get(size, {})
+    return {**base, **own, "loss": {**base.get("loss", {}), **own.get("loss", {})}}
 
 
 def learning_rate(step, steps, lr, schedule="cosine", warmup=0):
@@ -143,8 +155,11 @@ def batches(dataset, first_step, steps, batch_size, seed=0, workers=0):
         return iter(loader)
 
 
-def evaluate(model, loss, dataset, batch_size=8, device=None, amp_dtype=None):
+def mean_loss(model, loss, dataset, batch_size=8, device=None, amp_dtype=None):
     """Mean loss over a whole (validation) data set, without gradients, in eval mode.
+
+    (Scoring separated tracks by SDR is :func:`seplib.metrics.evaluate`; this is the
+    validation loss that :func:`fit` watches.)
 
     Args:
         model (nn.Module): the model
@@ -199,35 +214,6 @@ def evaluate_sdr(model, dataset, device=None):
             scores.append([sdr(estimates[j], references[j].numpy()) for j in range(len(stems))])
     model.train(was_training)
     return dict(zip(stems, np.nanmean(np.array(scores, dtype=float), axis=0).tolist()))
-
-
-def model_info(model):
-    """What a checkpoint needs to rebuild a model: ``{"model_name", "hparams", "stems"}``.
-
-    The name is ``model.name`` (else the class name in lower case), ``hparams`` is
-    ``model.hparams``: ``seplib.models.build(name, **hparams)`` makes the same model again.
-
-    Taught in: 05_unet
-    """
-    return {"model_name": getattr(model, "name", type(model).__name__.lower()),
-            "hparams": dict(getattr(model, "hparams", {})),
-            "stems": tuple(getattr(model, "stems", ()))}
-
-
-def save_checkpoint(path, state):
-    """Write a checkpoint atomically: to ``path.tmp`` first, then rename over ``path``, so a
-    runtime that dies while writing leaves the previous checkpoint whole.
-
-    Returns:
-        path (Path)
-
-    Taught in: 05_unet
-    """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-    return path
 
 
 def check_out_dir(out_dir, resume=False):
@@ -345,7 +331,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     from .losses import loss_for
 
     device = torch.device(device) if device is not None else config.device()
-    info = model_info(model)
+    info = checkpoint.model_info(model)
     loss = loss or loss_for(info["model_name"])
     valid_every = valid_every or max(steps // 20, 1)
     checkpoint_every = checkpoint_every or valid_every
@@ -369,7 +355,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     out_dir = Path(out_dir) if out_dir is not None else None
     last_path = check_out_dir(out_dir, resume) if out_dir else None
     if resume and last_path and last_path.exists():
-        saved = torch.load(last_path, map_location="cpu", weights_only=True)
+        saved = checkpoint.read(last_path)
         differ = {k: (saved["settings"][k], settings[k]) for k in saved["settings"].keys() & settings.keys()
                   if saved["settings"][k] != settings[k]}
         if differ:
@@ -387,12 +373,12 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         state = saved["state"]
         _set_rng_state(saved["rng"])
         if (out_dir / "best.pt").exists():
-            best_state = torch.load(out_dir / "best.pt", map_location="cpu", weights_only=True)["model_state"]
+            best_state = checkpoint.read(out_dir / "best.pt")["model_state"]
     else:
         config.seed_everything(seed)
 
-    def checkpoint():
-        save_checkpoint(last_path, {
+    def save_last():
+        checkpoint.save(last_path, {
             **info, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
             "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
             "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule}})
@@ -418,12 +404,12 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         if step % valid_every == 0 or step == steps:  # one history row
             valid = math.nan
             if valid_set is not None:
-                valid = evaluate(model, loss, valid_set, batch_size, device, amp_dtype)
+                valid = mean_loss(model, loss, valid_set, batch_size, device, amp_dtype)
                 if valid < state["best_valid"]:
                     state["best_valid"], state["bad_validations"] = valid, 0
                     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                     if out_dir:
-                        save_checkpoint(out_dir / "best.pt", {**info, "model_state": best_state,
+                        checkpoint.save(out_dir / "best.pt", {**info, "model_state": best_state,
                                                               "step": step, "valid_loss": valid})
                 else:
                     state["bad_validations"] += 1
@@ -439,7 +425,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             if callback is not None:
                 callback({c: list(v) for c, v in state["history"].items()})
         if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
-            checkpoint()
+            save_last()
     bar.close()
     del data  # stops the workers of an early-stopped run
     if best_state is not None:  # end on the best weights seen
@@ -448,27 +434,36 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
 
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
-                progress=True, batch_size=None, seconds=None, lr=1e-3, weights=None, callback=None,
-                **hparams):
+                progress=True, batch_size=None, seconds=None, lr=1e-3, kind=None, stft_weight=None,
+                spec_augment=None, weights=None, callback=None, run=None, **hparams):
     """Train a named model on the train split, validating on the valid split: what
     ``seplib train MODEL`` and the notebooks call.
 
     Args:
-        name (str): ``unet``, ``demucs-lite``, ``dprnn`` or ``conv1d``
-        size (str): run size (``quick``/``lab``/``full``; default :func:`seplib.config.run_size`):
-            picks the model's hyper-parameters, the data and :data:`TRAINING`
+        name (str): ``unet``, ``demucs-lite``, ``dprnn``, ``conv1d`` or a model you registered
+        size (str): run size (``quick``/``lab``/``full``; default: ``run.size``, else
+            :func:`seplib.config.run_size`): picks the model's hyper-parameters, the data and
+            the training :func:`plan`
         steps (int): override the plan's number of steps
-        out (str or Path): checkpoint folder (default ``<models_dir>/<name>``)
+        out (str or Path): checkpoint folder (default ``run.models_dir / name``, where
+            :func:`seplib.models.default_checkpoint` looks)
         resume (bool): continue the run saved in ``out``
         seed (int): seeds the model's initial weights and the data
-        root: data set root (see :func:`seplib.data.open_dataset`)
+        root: data set root (see :func:`seplib.data.open_dataset`; default: the run's)
         progress (bool): show bars
         batch_size (int), seconds (float): override the plan's batch size and chunk length
         lr (float): peak learning rate
-        weights (dict): loss knobs for :func:`seplib.losses.loss_for`, e.g. ``{"vocals": 2.0}``
-            or ``{"kind": "l2"}``, over the plan's ``loss`` knobs
+        kind (str): the masked-magnitude models' loss, ``"sdr"``, ``"l1"`` or ``"l2"``
+            (:func:`seplib.losses.loss_for`)
+        stft_weight (float): weight of Demucs-lite's multi-resolution STFT term
+        spec_augment (bool or dict): train a spectrogram model on SpecAugmented inputs
+        weights (dict): per-stem loss weights, e.g. ``{"vocals": 2.0}`` (others weigh 1)
         callback (callable): ``callback(history)`` after each validation (see :func:`fit`)
-        **hparams: model hyper-parameters over ``seplib.models.HPARAMS[name][size]``
+        run (:class:`seplib.run.Run`): the run context (default :func:`seplib.run.current`);
+            ``size`` and ``root``, if given, stand in for its own
+        **hparams: model hyper-parameters over ``seplib.models.hparams(name, size)``
+
+    The loss knobs given here win over the plan's ``loss`` knobs.
 
     Returns:
         (model, history): the trained model (best validation weights) and :func:`fit`'s history
@@ -476,31 +471,39 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     Taught in: 05_unet
     """
     from . import models
-    from .data import open_dataset
+    from .data import open_dataset, root_and_size
     from .data.chunks import FixedChunks, RandomChunks
     from .losses import loss_for
+    from .run import current
 
-    size = size or config.run_size()
-    if size not in config.SIZES:
-        raise ValueError(f"size must be one of {config.SIZES}, got {size!r}")
-    plan = {**TRAINING[size], **TRAINING.get((name, size), {})}
-    plan.update({k: v for k, v in dict(steps=steps, batch_size=batch_size, seconds=seconds).items()
+    root, size = root_and_size(root, size, run)
+    run = current(size=size, root=root, device=run.device if run is not None else None)
+    spec = models.spec(name)
+    knobs = {k: v for k, v in dict(kind=kind, stft_weight=stft_weight, spec_augment=spec_augment).items()
+             if v is not None}
+    stems = tuple(hparams.get("stems", spec.stems))
+    unknown = set(weights or {}) - set(stems)
+    if unknown:
+        raise ValueError(f"weights are per-stem loss weights ({', '.join(stems)}); got {sorted(unknown)}: "
+                         "pass the loss's other knobs by name (kind=, stft_weight=, spec_augment=)")
+    todo = plan(name, run=run)
+    todo.update({k: v for k, v in dict(steps=steps, batch_size=batch_size, seconds=seconds).items()
                  if v is not None})
-    out = Path(out) if out is not None else config.models_dir(root, size) / name
+    out = Path(out) if out is not None else run.models_dir / name
     # A second notebook (or test worker) training the same folder waits here, then resumes
     # the finished run instead of writing over it.
     with config.locked(out / ".lock"):
         check_out_dir(out, resume)  # before the slow part
         config.seed_everything(seed)
-        model = models.build(name, **{**models.HPARAMS[name][size], **hparams})
+        model = models.build(name, **{**models.hparams(name, run=run), **hparams})
         stems = tuple(getattr(model, "stems", STEMS))
-        train_set = RandomChunks(open_dataset("train", root=root, size=size), plan["seconds"],
-                                 samples_per_epoch=max(plan["batch_size"] * plan["valid_every"], 64),
+        train_set = RandomChunks(open_dataset("train", run=run), todo["seconds"],
+                                 samples_per_epoch=max(todo["batch_size"] * todo["valid_every"], 64),
                                  stems=stems, seed=seed, progress=progress)
-        valid_set = FixedChunks(open_dataset("valid", root=root, size=size), plan["seconds"],
-                                per_track=plan["per_track"], stems=stems, progress=progress)
-        history = fit(model, train_set, valid_set, loss=loss_for(name, **{**plan.get("loss", {}), **(weights or {})}),
-                      steps=plan["steps"], batch_size=plan["batch_size"], lr=lr,
-                      valid_every=plan["valid_every"], out_dir=out,
-                      resume=resume, seed=seed, progress=progress, callback=callback)
+        valid_set = FixedChunks(open_dataset("valid", run=run), todo["seconds"],
+                                per_track=todo["per_track"], stems=stems, progress=progress)
+        history = fit(model, train_set, valid_set, loss=loss_for(name, **{**todo["loss"], **knobs, **(weights or {})}),
+                      steps=todo["steps"], batch_size=todo["batch_size"], lr=lr,
+                      valid_every=todo["valid_every"], out_dir=out, resume=resume, seed=seed,
+                      device=run.device, progress=progress, callback=callback)
     return model, history

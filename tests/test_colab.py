@@ -63,8 +63,9 @@ def test_keep_work_on_drive(tmp_path, monkeypatch):
     path = colab.keep_work_on_drive(mount=mounted.append)
     assert mounted == [str(tmp_path)] and path.is_dir() and os.environ["SEPLIB_DATA"] == str(path)
     from seplib import config
+    from seplib.run import current
 
-    assert config.models_dir(size="quick").is_relative_to(path) and config.results_dir().is_relative_to(path)
+    assert current(size="quick").models_dir.is_relative_to(path) and config.results_dir().is_relative_to(path)
 
 
 def test_keep_work_on_drive_outside_colab_changes_nothing(monkeypatch, capsys):

@@ -33,8 +33,32 @@ def test_paths_follow_env(monkeypatch, tmp_path):
     assert config.results_dir() == tmp_path / "results"
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("SEPLIB_SIZE", "quick")
-    assert config.models_dir() == tmp_path / "models" / "synth-quick"
     assert config.device().type in ("cpu", "cuda", "mps")
+
+
+def test_config_imports_nothing_else_from_seplib():
+    import ast
+    import inspect
+
+    imported = [node.module for node in ast.walk(ast.parse(inspect.getsource(config)))
+                if isinstance(node, ast.ImportFrom) and node.level > 0]
+    assert set(imported) <= {"colab"}, imported  # not data: the old config -> data -> config circle is gone
+
+
+def test_one_table_per_run_size():
+    from seplib import sizes
+
+    assert tuple(sizes.TABLE) == config.SIZES
+    for size in config.SIZES:
+        assert set(sizes.TABLE[size]) == set(sizes.PARTS)
+    assert sizes.of("data", "quick") == dict(train=4, valid=1, test=2, seconds=8.0)
+    copy = sizes.of("training", "lab")
+    copy["steps"] = 1
+    assert sizes.TABLE["lab"]["training"]["steps"] != 1  # a copy, not the table
+    with pytest.raises(ValueError, match="run size must be one of"):
+        sizes.of("data", "huge")
+    with pytest.raises(ValueError, match="part must be one of"):
+        sizes.of("hparams", "quick")
 
 
 def test_locked_makes_writers_take_turns(tmp_path):

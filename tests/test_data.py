@@ -10,9 +10,9 @@ from seplib import STEMS, data
 
 
 def test_splits_open_through_musdb(tiny_root):
-    from seplib.data.synth import SIZES
+    from seplib.sizes import of
 
-    sizes = SIZES["quick"]
+    sizes = of("data", "quick")
     for split, key in [("train", "train"), ("valid", "valid"), ("test", "test")]:
         tracks = data.open_dataset(split, root=tiny_root)
         assert len(tracks) == sizes[key]

@@ -155,7 +155,7 @@ def test_sdr_kind_scores_the_masked_waveforms():
     from seplib import models
 
     torch.manual_seed(0)
-    model = models.build("unet", **models.HPARAMS["unet"]["quick"]).eval()
+    model = models.build("unet", **models.hparams("unet", "quick")).eval()
     mixture = torch.randn(2, 2, 8192)
     stems = torch.stack([0.1 * mixture, 0.2 * mixture, 0.3 * mixture, 0.4 * mixture], 1)
     value = losses.loss_for("unet")(model, mixture, stems)  # the default kind: "sdr"
@@ -164,3 +164,10 @@ def test_sdr_kind_scores_the_masked_waveforms():
     assert model.head.weight.grad.abs().sum() > 0 and model.up[0].weight.grad.abs().sum() > 0
     with pytest.raises(ValueError, match="kind must be one of"):
         losses.loss_for("unet", kind="l3")
+
+
+def test_each_model_declares_its_loss_recipe():
+    assert losses.loss_family("unet") == losses.loss_family("dprnn") == "masked-magnitude"
+    assert losses.loss_family("demucs-lite") == "waveform+stft" and losses.loss_family("conv1d") == "waveform"
+    with pytest.raises(ValueError, match="no default loss for model 'demucs_lite'"):  # one spelling only
+        losses.loss_family("demucs_lite")

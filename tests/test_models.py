@@ -6,8 +6,7 @@ import pytest
 import torch
 
 import seplib
-from seplib import STEMS, models
-from seplib.separate import METHODS, method_function
+from seplib import STEMS, methods, models
 
 NAMES = tuple(models.MODELS)
 MASK_MODELS = ("unet", "dprnn")
@@ -16,7 +15,7 @@ RATE = 44100
 
 def quick(name, seed=0, **overrides):
     torch.manual_seed(seed)
-    return models.build(name, **{**models.HPARAMS[name]["quick"], **overrides})
+    return models.build(name, **{**models.hparams(name, "quick"), **overrides})
 
 
 def song(seconds=0.5, seed=0):
@@ -74,7 +73,7 @@ def test_mask_models_expose_spectrogram_and_masks(name, gate):
 def test_unet_can_separate_vocals_from_accompaniment():
     model = quick("unet", stems=("vocals", "accompaniment"))
     mixture = np.random.default_rng(0).standard_normal((2, 30001)).astype(np.float32) * 0.1
-    estimates = models.separate_unet(mixture, RATE, model=model)
+    estimates = models.separate_with_model("unet", mixture, RATE, model=model)
     assert list(estimates) == ["vocals", "accompaniment"]
     np.testing.assert_allclose(estimates["vocals"] + estimates["accompaniment"], mixture, atol=1e-5)
 
@@ -91,24 +90,26 @@ def test_unet_pads_any_frame_count():
 # --- hyper-parameters and build ---------------------------------------------------------------
 
 def test_every_model_is_a_registered_method():
+    assert set(NAMES) <= set(methods.names("learned"))
     for name in NAMES:
-        assert METHODS[name].startswith("seplib.models:")
-        assert callable(method_function(name))
+        record = methods.get(name)
+        assert record.family == "learned" and record.takes_checkpoint and not record.needs_references
+        assert callable(record.fn) and record.notebook == models.spec(name).notebook
 
 
 def test_every_size_builds_and_quick_models_are_tiny():
     for name in NAMES:
-        counts = {size: models.parameter_count(models.build(name, **models.HPARAMS[name][size]))
+        counts = {size: models.parameter_count(models.build(name, **models.hparams(name, size)))
                   for size in ("quick", "lab", "full")}
         assert counts["quick"] < 100_000, (name, counts)
         assert counts["quick"] < counts["lab"] < counts["full"], (name, counts)
 
 
 def test_class_defaults_are_the_lab_size():
-    for name, cls in models.MODELS.items():
-        defaults = {k: p.default for k, p in inspect.signature(cls).parameters.items()
+    for name, spec in models.MODELS.items():
+        defaults = {k: p.default for k, p in inspect.signature(spec.cls).parameters.items()
                     if k not in ("stems", "audio_channels")}
-        assert defaults == models.HPARAMS[name]["lab"], name
+        assert defaults == models.hparams(name, "lab"), name
 
 
 def test_build_rejects_unknown_names_and_hparams():
@@ -166,18 +167,20 @@ def test_load_gives_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="holds a 'dprnn' model, not 'unet'"):
         models.load(dprnn, name="unet")
     with pytest.raises(ValueError, match="dprnn.pt holds a 'dprnn' model"):
-        models.separate_unet(np.zeros((2, 4410), np.float32), RATE, checkpoint=dprnn)
+        seplib.separate("unet", np.zeros((2, 4410), np.float32), RATE, checkpoint=dprnn)
 
 
 def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEPLIB_MODELS", str(tmp_path))
+    monkeypatch.setenv("SEPLIB_MODELS", str(tmp_path))  # a base folder: one subfolder per data set
+    monkeypatch.delenv("MUSDB_PATH", raising=False)
+    monkeypatch.setenv("SEPLIB_SIZE", "quick")
     mixture = np.random.default_rng(0).standard_normal((2, 20000)).astype(np.float32) * 0.1
     with pytest.raises(FileNotFoundError, match="seplib train unet"):
-        models.separate_unet(mixture, RATE)
+        seplib.separate("unet", mixture, RATE)
     model = quick("unet").eval()
     path = models.default_checkpoint("unet")
-    assert path == tmp_path / "unet" / "best.pt"
-    path.parent.mkdir()
+    assert path == tmp_path / "synth-quick" / "unet" / "best.pt"
+    path.parent.mkdir(parents=True)
     save_checkpoint(model, path)
     from_file = seplib.separate("unet", mixture, RATE, device="cpu")
     in_memory = seplib.separate("unet", mixture, RATE, model=model)
@@ -188,9 +191,9 @@ def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, mo
 def test_separate_checks_rate_and_channels():
     model = quick("conv1d")
     with pytest.raises(ValueError, match="44100"):
-        models.separate_conv1d(np.zeros((2, 16000), np.float32), 16000, model=model)
+        seplib.separate("conv1d", np.zeros((2, 16000), np.float32), 16000, model=model)
     with pytest.raises(ValueError, match="2 audio channels"):
-        models.separate_conv1d(np.zeros((1, 16000), np.float32), RATE, model=model)
+        seplib.separate("conv1d", np.zeros((1, 16000), np.float32), RATE, model=model)
 
 
 # --- chunked separation ----------------------------------------------------------------------
@@ -258,3 +261,82 @@ def test_tiny_model_overfits_one_example(name):
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] / factor, (losses[0], losses[-1])
+
+
+# --- one front end, one registry -------------------------------------------------------------
+
+def test_models_share_one_front_end_and_one_forward():
+    from seplib.models.base import MaskingModel, WaveformModel
+
+    for name in NAMES:
+        cls = models.spec(name).cls
+        base = MaskingModel if models.spec(name).loss == "masked-magnitude" else WaveformModel
+        assert issubclass(cls, base), name
+        assert "forward" not in vars(cls) and "masks" not in vars(cls), name  # written once, in the base
+
+
+def test_every_model_declares_its_sizes_chunking_and_loss():
+    from seplib import config, losses, train
+
+    for name in NAMES:
+        spec = models.spec(name)
+        assert set(spec.hparams) == set(config.SIZES)
+        assert 0 <= 2 * spec.chunking[1] < spec.chunking[0]
+        assert losses.loss_family(name) == spec.loss in losses.LOSS_FAMILIES
+        for size in config.SIZES:
+            assert {"steps", "batch_size", "seconds", "valid_every", "per_track", "loss"} <= set(train.plan(name, size))
+
+
+TOY_MODULE = '''
+"""A toy model added the documented way: one file, one register_model call."""
+from torch import nn
+
+from seplib import STEMS
+from seplib.models import register_model
+from seplib.models.base import WaveformModel
+
+
+class Toy(WaveformModel):
+    def __init__(self, stems=STEMS, audio_channels=2, channels=4):
+        super().__init__(stems, audio_channels)
+        self.hparams = dict(stems=self.stems, audio_channels=audio_channels, channels=channels)
+        self.net = nn.Sequential(nn.Conv1d(audio_channels, channels, 5, padding=2), nn.Tanh(),
+                                 nn.Conv1d(channels, len(self.stems) * audio_channels, 5, padding=2))
+
+    def padded_length(self, length):
+        return length
+
+    def stem_waveforms(self, x):
+        return self.net(x)
+
+
+register_model("toy-net", Toy, hparams={size: dict(channels=4) for size in ("quick", "lab", "full")},
+               chunking=(2.0, 0.5), loss="waveform", description="a toy for the tests",
+               training={"quick": dict(steps=3, seconds=0.25, valid_every=3, per_track=1)})
+'''
+
+
+def test_a_model_added_in_its_own_file_trains_through_the_command_line(tmp_path, tiny_root, monkeypatch):
+    import importlib
+    import sys
+
+    from seplib import cli
+
+    (tmp_path / "my_toy_model.py").write_text(TOY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SEPLIB_MODELS", str(tmp_path / "models"))
+    try:
+        importlib.import_module("my_toy_model")
+        record = methods.get("toy-net")
+        assert record.family == "learned" and record.takes_checkpoint and "toy-net" in methods.names("learned")
+        cli.main(["train", "toy-net", "--size", "quick", "--root", str(tiny_root)])
+        best = tmp_path / "models" / "synth-quick" / "toy-net" / "best.pt"  # where default_checkpoint looks
+        assert best.is_file() and (best.parent / "last.pt").is_file()
+        assert models.load(best, device="cpu").hparams["channels"] == 4
+        mixture = np.random.default_rng(0).standard_normal((2, 30000)).astype(np.float32) * 0.1
+        estimates = seplib.separate("toy-net", mixture, RATE, checkpoint=best)
+        assert list(estimates) == list(STEMS) and estimates["vocals"].shape == mixture.shape
+    finally:
+        models.MODELS.pop("toy-net", None)
+        methods.unregister("toy-net")
+        sys.modules.pop("my_toy_model", None)

@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
+from seplib import sizes
 from seplib.data import synth
 
 RATE = 44100
@@ -16,7 +17,7 @@ FILES = ["mixture.wav"] + [f"{s}.wav" for s in synth.STEMS]
 @pytest.fixture
 def tiny(monkeypatch):
     """A 4-song, 3-second run size, so the data-set tests take a second or two."""
-    monkeypatch.setitem(synth.SIZES, "tiny", dict(train=2, valid=1, test=1, seconds=3.0))
+    monkeypatch.setitem(sizes.TABLE, "tiny", {"data": dict(train=2, valid=1, test=1, seconds=3.0)})
     return "tiny"
 
 

@@ -1,6 +1,4 @@
 import math
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -198,20 +196,16 @@ def test_fit_ends_on_the_best_weights():
                         valid_every=2, clip_grad=None, device="cpu", progress=False)
     best = min(history["valid_loss"])
     assert best < history["valid_loss"][-1]
-    assert train.evaluate(model, __import__("seplib.losses").losses.loss_for("conv1d"), valid_set) == \
+    assert train.mean_loss(model, __import__("seplib.losses").losses.loss_for("conv1d"), valid_set) == \
         pytest.approx(best, rel=1e-5)
 
 
 @pytest.fixture
 def gains_as_conv1d(monkeypatch):
-    """seplib.models stand-in whose "conv1d" is the tiny Gains model."""
-    import seplib
+    """seplib.models whose "conv1d" builds the tiny Gains model."""
+    from seplib import models
 
-    fake = types.ModuleType("seplib.models")
-    fake.HPARAMS = {"conv1d": {"quick": {}, "lab": {}, "full": {}}}
-    fake.build = lambda name, **hparams: Gains()
-    monkeypatch.setitem(sys.modules, "seplib.models", fake)
-    monkeypatch.setattr(seplib, "models", fake, raising=False)
+    monkeypatch.setattr(models, "build", lambda name, **hparams: Gains())
 
 
 def test_train_model_end_to_end(tmp_path, tiny_root, gains_as_conv1d):
@@ -233,7 +227,7 @@ def test_every_model_trains_and_its_checkpoints_load(name, tmp_path):
     from seplib.losses import loss_for
 
     torch.manual_seed(0)
-    model = models.build(name, **models.HPARAMS[name]["quick"])
+    model = models.build(name, **models.hparams(name, "quick"))
     rng = np.random.default_rng(0)
     tracks = [(0.1 * rng.standard_normal((4, 2, 44100))).astype(np.float32) for _ in range(2)]
     train_set = RandomChunks(tracks, seconds=0.25, samples_per_epoch=8)
@@ -286,22 +280,34 @@ def test_evaluate_sdr_scores_each_stem():
 
 
 def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_conv1d, monkeypatch):
-    from seplib import losses
+    from seplib import losses, models
 
     seen = []
     real = losses.loss_for
     monkeypatch.setattr(losses, "loss_for", lambda name, **kw: seen.append(kw) or real(name, **kw))
-    monkeypatch.setitem(train.TRAINING, ("conv1d", "quick"), {"steps": 2, "loss": {"stft_weight": 0.0}})
+    monkeypatch.setitem(models.spec("conv1d").training, "quick", {"steps": 2, "loss": {"stft_weight": 0.0}})
     train.train_model("conv1d", size="quick", out=tmp_path / "a", root=tiny_root, progress=False, seconds=0.25)
     train.train_model("conv1d", size="quick", out=tmp_path / "b", root=tiny_root, progress=False, seconds=0.25,
-                      weights={"stft_weight": 0.5, "vocals": 2.0})
+                      stft_weight=0.5, weights={"vocals": 2.0})
     assert seen == [{"stft_weight": 0.0}, {"stft_weight": 0.5, "vocals": 2.0}]  # the caller's knobs win
-    assert train.TRAINING[("demucs-lite", "lab")]["loss"] == {"stft_weight": 0.0}
+    assert train.plan("demucs-lite", "lab")["loss"] == {"stft_weight": 0.0}
+    with pytest.raises(ValueError, match="kind=, stft_weight=, spec_augment="):  # knobs by name, not in weights
+        train.train_model("conv1d", size="quick", out=tmp_path / "c", root=tiny_root, weights={"kind": "l1"})
+
+
+def test_plan_is_the_sizes_plan_changed_by_the_models_file():
+    from seplib import sizes
+
+    assert train.plan("unet", "lab") == {**sizes.of("training", "lab"), "loss": {}}
+    demucs = train.plan("demucs-lite", "lab")
+    assert demucs["steps"] == 1200 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
+    assert demucs["valid_every"] == sizes.of("training", "lab")["valid_every"]  # the rest: the size's
+    assert train.plan("demucs-lite", "full")["steps"] == sizes.of("training", "full")["steps"]
 
 
 def test_a_vocals_and_accompaniment_unet_trains_and_separates(tmp_path, tiny_root):
     from seplib.data import open_dataset, track_mixture
-    from seplib.separate import separate
+    from seplib.separation import separate
 
     stems = ("vocals", "accompaniment")
     model, history = train.train_model("unet", size="quick", steps=2, out=tmp_path / "two", root=tiny_root,

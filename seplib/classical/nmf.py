@@ -460,9 +460,9 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
 
     Taught in: 04_nmf
     """
-    from ..data.musdb import _of_run, dataset_name, open_dataset
+    from ..data.musdb import dataset_name, open_dataset, root_and_size
 
-    root, size = _of_run(root, size, run)
+    root, size = root_and_size(root, size, run)
     defaults = settings(size)
     n_components = n_components or defaults["dict_components"]
     n_iter = n_iter or defaults["dict_iter"]
@@ -549,9 +549,9 @@ def method_kwargs(size=None, root=None, progress=False, run=None):
 
     Taught in: 04_nmf
     """
-    from ..data.musdb import _of_run
+    from ..data.musdb import root_and_size
 
-    root, size = _of_run(root, size, run)
+    root, size = root_and_size(root, size, run)
     s = settings(size)
     dictionaries = supervised_dictionaries(root, size, progress=progress)
     return {"nmf": dict(n_components=s["n_components"], n_iter=s["n_iter"]),

@@ -4,4 +4,5 @@ set (:mod:`seplib.data.musdb`), and training chunks (:mod:`seplib.data.chunks`).
 Taught in: 00_getting_started
 """
 from .musdb import (PREVIEWS, SPLITS, check_track_folder, dataset_name, dataset_of, default_root,  # noqa: F401
-                    ensure_default, online, open_dataset, resolve_root, track_mixture, track_stems)
+                    ensure_default, models_dir_of, online, open_dataset, resolve_root, root_and_size,
+                    track_mixture, track_stems)

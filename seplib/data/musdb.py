@@ -24,21 +24,41 @@ PREVIEWS = "previews"
 """Pass ``root="previews"`` to use musdb's 7-second excerpts (downloaded: needs the internet)."""
 
 
-def default_root(size=None):
+def root_and_size(root=None, size=None, run=None):
+    """A data set's ``root`` and run ``size``, with the run context's filling in those not given.
+
+    Args:
+        root (str or Path): a data set's folder (``None``: not given)
+        size (str): a run size (``None``: not given)
+        run (:class:`seplib.run.Run`): the run context, or ``None``
+
+    Returns:
+        (root, size): either may still be ``None`` (then the environment decides)
+    """
+    if run is not None:
+        root = root if root is not None else run.root
+        size = size or run.size
+    return root, size
+
+
+def default_root(size=None, run=None):
     """The folder of the synthetic default data set of a run size.
 
     Args:
-        size (str): ``quick``, ``lab`` or ``full`` (default: :func:`seplib.config.run_size`)
+        size (str): ``quick``, ``lab`` or ``full`` (default: ``run.size``, else
+            :func:`seplib.config.run_size`)
+        run (:class:`seplib.run.Run`): the run context (its size, when ``size`` is not given)
 
     Returns:
         root (Path): ``<data_dir>/synth-<size>``
 
     Taught in: 00_getting_started
     """
+    size = root_and_size(None, size, run)[1]
     return config.data_dir() / f"synth-{size or config.run_size()}"
 
 
-def ensure_default(size=None, progress=True):
+def ensure_default(size=None, progress=True, run=None):
     """Write the synthetic default data set if it is not there yet (an existing one is reused).
 
     Up to four songs are made at a time, one per CPU core; the files are the same either way.
@@ -50,20 +70,27 @@ def ensure_default(size=None, progress=True):
     """
     from .synth import write_dataset
 
-    size = size or config.run_size()
+    size = root_and_size(None, size, run)[1] or config.run_size()
     root = default_root(size)
     with config.locked(root.with_name(f".{root.name}.lock")):  # one writer at a time
         return write_dataset(root, size=size, progress=progress, workers=min(4, os.cpu_count() or 1))
 
 
-def resolve_root(root=None, size=None):
+def resolve_root(root=None, size=None, run=None):
     """Where the data comes from: ``root`` if given, else ``$MUSDB_PATH``, else the synthetic set.
+
+    Args:
+        root (str or Path): a data set's folder, or :data:`PREVIEWS`
+        size (str): the run size of the synthetic set
+        run (:class:`seplib.run.Run`): the run context: its ``root`` and ``size`` stand in for
+            those not given
 
     Returns:
         root (Path or str): a folder, or :data:`PREVIEWS`
 
     Taught in: 00_getting_started
     """
+    root, size = root_and_size(root, size, run)
     if root is None and os.environ.get("MUSDB_PATH"):
         root = os.environ["MUSDB_PATH"]
     if root is None:
@@ -144,7 +171,7 @@ def check_track_folder(folder):
     return frames["mixture.wav"]
 
 
-def open_dataset(split="test", root=None, size=None, check=True):
+def open_dataset(split="test", root=None, size=None, check=True, run=None):
     """Open a split of a MUSDB18-style data set as ``musdb`` tracks.
 
     Args:
@@ -153,6 +180,8 @@ def open_dataset(split="test", root=None, size=None, check=True):
             ``$MUSDB_PATH``, else the synthetic set of this run size (written if missing)
         size (str): run size of the synthetic default (``quick``, ``lab``, ``full``)
         check (bool): check every track folder first (files present, same rate and length)
+        run (:class:`seplib.run.Run`): the run context: its ``root`` and ``size`` stand in for
+            those not given (``seplib evaluate --size quick`` opens the quick songs)
 
     Returns:
         tracks (list of musdb.audio_classes.MultiTrack): each with ``.name``, ``.rate``,
@@ -164,7 +193,7 @@ def open_dataset(split="test", root=None, size=None, check=True):
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    root = resolve_root(root, size)
+    root = resolve_root(root, size, run)
     subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
     if root == PREVIEWS:
         if not online():
@@ -187,7 +216,8 @@ def open_dataset(split="test", root=None, size=None, check=True):
 
 def dataset_name(root=None, size=None):
     """A short name for a data set, from its root: e.g. ``synth-quick``, ``MUSDB18HQ``; the
-    folder its models and dictionaries are kept in. :func:`dataset_of` names it from its tracks.
+    folder its models and dictionaries are kept in (:func:`models_dir_of`). :func:`dataset_of`
+    names it from its tracks.
 
     Taught in: 01_stft_and_masks
     """

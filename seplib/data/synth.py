@@ -21,14 +21,8 @@ import numpy as np
 import soundfile as sf
 from scipy import fft, signal
 
-from .. import STEMS  # ("drums", "bass", "other", "vocals")
+from .. import STEMS, sizes  # ("drums", "bass", "other", "vocals")
 
-SIZES = {
-    "quick": dict(train=4, valid=1, test=2, seconds=8.0),
-    "lab": dict(train=24, valid=4, test=6, seconds=30.0),
-    "full": dict(train=80, valid=10, test=16, seconds=30.0),
-}
-"""Number of songs per split and song length (s) of each run size ("valid" songs live in train/)."""
 VERSION = 1
 MAJOR, MINOR = (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10)
 LOOPS = {  # chord loops as scale degrees (0 = tonic); one chord per bar
@@ -724,7 +718,8 @@ def track_list(size="quick", seed=0):
     """Names and seeds of the songs of a synthetic data set.
 
     Args:
-        size (str): a key of :data:`SIZES`; seed (int): the data set's seed
+        size (str): a run size (songs per split: ``sizes.of("data", size)``, :mod:`seplib.sizes`);
+            seed (int): the data set's seed
 
     Returns:
         tracks (dict): ``{"train"|"valid"|"test": [(name, song_seed), ...]}``; names look like
@@ -732,12 +727,11 @@ def track_list(size="quick", seed=0):
 
     Taught in: 00_getting_started
     """
-    if size not in SIZES:
-        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+    counts = sizes.of("data", size)
     tracks, number = {}, 0
     for split in ("train", "valid", "test"):
         tracks[split] = []
-        for i in range(SIZES[size][split]):
+        for i in range(counts[split]):
             number += 1
             song = _song_seed(seed, split, i)
             words = np.random.default_rng([song, 0]).choice(WORDS, 2, replace=False)
@@ -767,7 +761,7 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
 
     Args:
         root (str or Path): an empty or new folder, or one this function wrote before
-        size (str): a key of :data:`SIZES` (``quick``, ``lab``, ``full``)
+        size (str): a run size (``quick``, ``lab``, ``full``; see :mod:`seplib.sizes`)
         seed (int): the data set's seed
         progress (bool): show a progress bar over the songs
         workers (int): processes that synthesise songs side by side (the files are the same
@@ -815,7 +809,7 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
         setup = yaml.safe_load(f)
     setup["validation_tracks"] = meta["tracks"]["valid"]
     _atomic(root / "setup.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(setup, sort_keys=False)))
-    seconds = [SIZES[size]["seconds"]] * len(todo)
+    seconds = [sizes.of("data", size)["seconds"]] * len(todo)
     with concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
         songs = (pool.map if pool else map)(make_song, [song for _, _, song in todo], seconds)  # in order
         for (split, name, _), (stems, info) in tqdm(zip(todo, songs), total=len(todo), desc=f"synth-{size}",

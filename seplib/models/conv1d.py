@@ -6,18 +6,28 @@ connections, no recurrence: its receptive field is a few milliseconds and everyt
 knows must pass through one narrow bottleneck.  It is the baseline that shows why the
 U-Net's skips and the LSTMs of Demucs and DPRNN exist.
 
+Normalising, padding, cropping and splitting the stems are those of every waveform model
+(:class:`seplib.models.base.WaveformModel`); this file holds the four layers.
+
 Taught in: 07_dprnn
 """
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
 from .. import STEMS
-from .demucs_lite import waveform_scale
+from .base import WaveformModel
+from .registry import register_model
+
+HPARAMS = {
+    "quick": dict(channels=16, kernel_size=32, stride=16, inner_kernel=5),
+    "lab": dict(channels=48, kernel_size=32, stride=16, inner_kernel=5),
+    "full": dict(channels=64, kernel_size=32, stride=16, inner_kernel=5),
+}
+"""Hyper-parameters of each run size (``lab``: also the class's defaults)."""
 
 
-class Conv1dBaseline(nn.Module):
+class Conv1dBaseline(WaveformModel):
     """Four Conv1d layers from mixture waveform to stem waveforms.
 
     Args:
@@ -34,14 +44,13 @@ class Conv1dBaseline(nn.Module):
     name = "conv1d"
 
     def __init__(self, stems=STEMS, audio_channels=2, channels=48, kernel_size=32, stride=16, inner_kernel=5):
-        super().__init__()
+        super().__init__(stems, audio_channels)
         if kernel_size < stride or (kernel_size - stride) % 2:
             raise ValueError(f"need kernel_size >= stride and kernel_size - stride even, "
                              f"got kernel_size={kernel_size}, stride={stride}")
         if inner_kernel % 2 == 0:
             raise ValueError(f"inner_kernel must be odd, got {inner_kernel}")
-        self.stems = tuple(stems)
-        self.audio_channels, self.stride = audio_channels, stride
+        self.stride = stride
         self.hparams = dict(stems=self.stems, audio_channels=audio_channels, channels=channels,
                             kernel_size=kernel_size, stride=stride, inner_kernel=inner_kernel)
         pad = (kernel_size - stride) // 2  # so that length / stride frames come out, and back
@@ -56,25 +65,23 @@ class Conv1dBaseline(nn.Module):
         """Shifting the input by a multiple of this many samples shifts the output alike."""
         return self.stride
 
-    def forward(self, mixture, std=None):
-        """Separate in the waveform domain.
+    def padded_length(self, length):
+        """A multiple of the stride."""
+        return length + (-length % self.stride)
+
+    def stem_waveforms(self, x):
+        """Four convolutions: down to frames, two at frame rate, up to samples.
 
         Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
-            std (float or torch.Tensor): the scale to normalise by (default: this mixture's;
-                pass the whole track's when separating it in chunks)
+            x (torch.Tensor): normalised mixture ``(batch, channels, padded samples)``
 
         Returns:
-            estimates (torch.Tensor): ``(batch, stems, channels, samples)``
+            x (torch.Tensor): ``(batch, stems * channels, padded samples)``
 
         Taught in: 07_dprnn
         """
-        batch, channels, length = mixture.shape
-        # normalise by the mixture's scale, pad to a multiple of the stride
-        scale = waveform_scale(mixture, std)
-        x = F.pad(mixture / scale, (0, -length % self.stride))
-        # four convolutions: down to frames, two at frame rate, up to samples
-        x = self.layers(x)                                        # (batch, stems * channels, padded samples)
-        # crop, split the stems, undo the normalisation
-        x = x[..., :length].reshape(batch, len(self.stems), channels, length)
-        return x * scale[:, None]
+        return self.layers(x)
+
+
+register_model("conv1d", Conv1dBaseline, hparams=HPARAMS, chunking=(10.0, 0.5), loss="waveform",
+               notebook="07_dprnn", description="four 1-D convolutions on the waveform: the baseline")

@@ -6,6 +6,10 @@ and then a BiLSTM *across* chunks at every position (long-range structure: the s
 repeats), each with a residual connection and layer norm.  Overlap-add turns the chunks
 back into frames and a 1x1 conv head gives one mask per stem, as in the U-Net.
 
+The spectrogram front end, the gate and ``forward`` are those of every masking model
+(:class:`seplib.models.base.MaskingModel`); this file holds the dual path itself
+(:meth:`DPRNN.mask_logits`), its sizes, and its registration.
+
 Taught in: 07_dprnn
 """
 from __future__ import annotations
@@ -14,7 +18,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import STEMS
-from .unet import GATES, SpectrogramFrontEnd, gate_masks
+from .base import MaskingModel
+from .registry import register_model
+
+HPARAMS = {
+    "quick": dict(n_fft=1024, hop=512, max_bin=128, features=32, hidden=32, chunk_frames=16, blocks=1,
+                  gate="softmax"),
+    "lab": dict(n_fft=1024, hop=512, max_bin=256, features=64, hidden=64, chunk_frames=16, blocks=2,
+                gate="softmax"),
+    "full": dict(n_fft=2048, hop=512, max_bin=512, features=128, hidden=128, chunk_frames=48, blocks=4,
+                 gate="softmax"),
+}
+"""Hyper-parameters of each run size (``lab``: also the class's defaults)."""
 
 
 def split_chunks(x, size):
@@ -86,7 +101,7 @@ class DualPathBlock(nn.Module):
         return x + y
 
 
-class DPRNN(nn.Module):
+class DPRNN(MaskingModel):
     """Dual-path RNN mask estimator in the time-frequency domain.
 
     Args:
@@ -108,17 +123,13 @@ class DPRNN(nn.Module):
 
     def __init__(self, stems=STEMS, audio_channels=2, n_fft=1024, hop=512, max_bin=256, features=64,
                  hidden=64, chunk_frames=16, blocks=2, gate="softmax"):
-        super().__init__()
-        if gate not in GATES:
-            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
+        super().__init__(stems, audio_channels, n_fft, hop, max_bin, gate)   # self.front: STFT and masking
         if chunk_frames < 2 or chunk_frames % 2:
             raise ValueError(f"chunk_frames must be even and >= 2, got {chunk_frames}")
-        self.stems = tuple(stems)
-        self.audio_channels, self.chunk_frames, self.gate = audio_channels, chunk_frames, gate
+        self.chunk_frames = chunk_frames
         self.hparams = dict(stems=self.stems, audio_channels=audio_channels, n_fft=n_fft, hop=hop,
                             max_bin=max_bin, features=features, hidden=hidden,
                             chunk_frames=chunk_frames, blocks=blocks, gate=gate)
-        self.front = SpectrogramFrontEnd(n_fft, hop, max_bin)
         self.encode = nn.Linear(audio_channels * max_bin, features)
         self.blocks = nn.ModuleList(DualPathBlock(features, hidden) for _ in range(blocks))
         self.head = nn.Sequential(nn.PReLU(), nn.Conv1d(features, len(self.stems) * audio_channels * max_bin, 1))
@@ -128,27 +139,17 @@ class DPRNN(nn.Module):
         """Shifting the input by a multiple of this many samples shifts the chunk grid alike."""
         return self.front.hop * self.chunk_frames // 2
 
-    def spectrogram(self, mixture):
-        """``(batch, channels, samples)`` -> complex ``(batch, channels, freqs, frames)``.
-
-        Taught in: 07_dprnn
-        """
-        return self.front.spectrogram(mixture)
-
-    def masks(self, mixture, X=None):
-        """One soft mask per stem.
+    def mask_logits(self, x):
+        """The dual path: standardised log-magnitudes in, one logit map per stem and channel out.
 
         Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
-            X (torch.Tensor): its spectrogram if already computed
+            x (torch.Tensor): ``(batch, channels, bins, frames)`` from ``self.front.features``
 
         Returns:
-            masks (torch.Tensor): ``(batch, stems, channels, freqs, frames)`` in [0, 1]
+            logits (torch.Tensor): ``(batch, stems, channels, bins, frames)``
 
         Taught in: 07_dprnn
         """
-        X = self.spectrogram(mixture) if X is None else X
-        x = self.front.features(X)                              # (batch, channels, bins, frames)
         batch, channels, bins, frames = x.shape
         # project each frame's stereo spectrum to a feature vector
         x = self.encode(x.reshape(batch, channels * bins, frames).transpose(1, 2))  # (batch, frames, features)
@@ -158,21 +159,10 @@ class DPRNN(nn.Module):
             x = block(x)
         # overlap-add back to one feature vector per frame
         x = overlap_add(x, frames)                              # (batch, frames, features)
-        # mask head: logits per stem, channel and bin; gate; hold the top bin above max_bin
+        # mask head: logits per stem, channel and bin
         logits = self.head(x.transpose(1, 2))                   # (batch, stems * channels * bins, frames)
-        logits = logits.reshape(batch, len(self.stems), channels, bins, frames)
-        return self.front.extend(gate_masks(logits, self.gate))
+        return logits.reshape(batch, len(self.stems), channels, bins, frames)
 
-    def forward(self, mixture):
-        """Separate: masks times the mixture's STFT, back to waveforms with the mixture's phase.
 
-        Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
-
-        Returns:
-            estimates (torch.Tensor): ``(batch, stems, channels, samples)``
-
-        Taught in: 07_dprnn
-        """
-        X = self.spectrogram(mixture)
-        return self.front.apply(X, self.masks(mixture, X), mixture.shape[-1])
+register_model("dprnn", DPRNN, hparams=HPARAMS, chunking=(10.0, 2.0), loss="masked-magnitude",
+               notebook="07_dprnn", description="dual-path RNN on the magnitude spectrogram, one soft mask per stem")

@@ -9,7 +9,9 @@ mixture's phase.  With ``gate="softmax"`` the masks sum to one over the stems, s
 estimates sum back to the mixture exactly.
 
 The spectrogram front end (STFT, log-magnitude, ``input_mean`` / ``input_scale``, masks
-held above ``max_bin``) lives in :class:`SpectrogramFrontEnd` and is shared with the DPRNN.
+held above ``max_bin``), the gate and ``forward`` are those of every masking model
+(:class:`seplib.models.base.MaskingModel`, shared with the DPRNN); this file holds the U-Net
+itself (:meth:`UNet.mask_logits`), its sizes, and its registration.
 
 Taught in: 05_unet
 """
@@ -20,10 +22,22 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import STEMS
-from ..spectral import istft, stft
+from .base import MaskingModel
+from .registry import register_model
 
-GATES = ("sigmoid", "softmax")
-"""How logits become masks: independent sigmoids, or a softmax across the stems."""
+HPARAMS = {
+    "quick": dict(n_fft=1024, hop=512, max_bin=128, depth=3, hidden_channels=8, kernel_size=5,
+                  gate="softmax", dropout=0.0),
+    # lab: 4096/1024/512 bins costs what 2048/512/256 did per step (as many TF points) and
+    # scored higher on every stem of the lab test songs, vocals 4.18 -> 4.83 dB (README)
+    "lab": dict(n_fft=4096, hop=1024, max_bin=512, depth=5, hidden_channels=12, kernel_size=5,
+                gate="softmax", dropout=0.0),
+    "full": dict(n_fft=4096, hop=1024, max_bin=1024, depth=6, hidden_channels=16, kernel_size=5,
+                 gate="softmax", dropout=0.2),
+}
+"""Hyper-parameters of each run size: ``quick`` (CI: trains in seconds on a CPU), ``lab``
+(minutes on a laptop CPU; also the class's defaults) and ``full`` (a GPU). ``stems`` and
+``audio_channels`` are left to the class's defaults."""
 
 
 def pad_to_multiple(x, multiple, dims=(-2, -1)):
@@ -45,70 +59,6 @@ def pad_to_multiple(x, multiple, dims=(-2, -1)):
     return F.pad(x, pad)
 
 
-def gate_masks(logits, gate):
-    """Turn mask logits into masks: a sigmoid per stem, or a softmax across the stems.
-
-    Args:
-        logits (torch.Tensor): ``(batch, stems, channels, freqs, frames)``
-        gate (str): ``"sigmoid"`` or ``"softmax"``
-
-    Returns:
-        masks (torch.Tensor): same shape, in [0, 1]; with ``"softmax"`` they sum to one over
-        stems
-
-    Taught in: 05_unet
-    """
-    if gate == "softmax":
-        return torch.softmax(logits.float(), dim=1)
-    if gate == "sigmoid":
-        return torch.sigmoid(logits.float())
-    raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
-
-
-class SpectrogramFrontEnd(nn.Module):
-    """STFT in, masked STFT out: the parts every spectrogram-masking model shares.
-
-    Holds the learnable input statistics ``input_mean`` and ``input_scale`` (one per modelled
-    frequency bin, as in Open-Unmix), applied to the log-magnitude
-    :math:`\\log(1 + |X|)` of the bins below ``max_bin``.
-
-    Taught in: 05_unet
-    """
-
-    def __init__(self, n_fft, hop, max_bin):
-        super().__init__()
-        freqs = n_fft // 2 + 1
-        if not 0 < max_bin <= freqs:
-            raise ValueError(f"max_bin must be in 1..{freqs} for n_fft={n_fft}, got {max_bin}")
-        self.n_fft, self.hop, self.freqs, self.bins = n_fft, hop, freqs, max_bin
-        self.input_mean = nn.Parameter(torch.zeros(max_bin))
-        self.input_scale = nn.Parameter(torch.ones(max_bin))
-
-    def spectrogram(self, mixture):
-        """``(batch, channels, samples)`` -> complex ``(batch, channels, freqs, frames)``."""
-        return stft(mixture, self.n_fft, self.hop)
-
-    def features(self, X):
-        """Complex ``(batch, channels, freqs, frames)`` -> standardised log-magnitude
-        ``(batch, channels, bins, frames)`` of the bins below ``max_bin``."""
-        mag = X[..., :self.bins, :].abs()
-        return (torch.log1p(mag) - self.input_mean[:, None]) * self.input_scale[:, None]
-
-    def extend(self, masks):
-        """Masks ``(..., bins, frames)`` -> ``(..., freqs, frames)``: bins above ``max_bin``
-        take the mask of the highest modelled bin (so softmax masks still sum to one)."""
-        missing = self.freqs - self.bins
-        if missing == 0:
-            return masks
-        top = masks[..., -1:, :].expand(*masks.shape[:-2], missing, masks.shape[-1])
-        return torch.cat([masks, top], dim=-2)
-
-    def apply(self, X, masks, length):
-        """Masks ``(batch, stems, channels, freqs, frames)`` times mixture ``X``
-        ``(batch, channels, freqs, frames)`` -> waveforms ``(batch, stems, channels, samples)``."""
-        return istft(masks.float() * X[:, None], length, self.n_fft, self.hop)
-
-
 def _kernel_padding(kernel_size):
     """Padding and output padding so a stride-2 conv halves and its transpose doubles a size."""
     k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
@@ -117,7 +67,7 @@ def _kernel_padding(kernel_size):
     return k, pad, out_pad
 
 
-class UNet(nn.Module):
+class UNet(MaskingModel):
     """Spectrogram U-Net with one mask per stem (and per audio channel).
 
     Args:
@@ -139,15 +89,11 @@ class UNet(nn.Module):
 
     def __init__(self, stems=STEMS, audio_channels=2, n_fft=4096, hop=1024, max_bin=512, depth=5,
                  hidden_channels=12, kernel_size=5, gate="softmax", dropout=0.0):
-        super().__init__()
-        if gate not in GATES:
-            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
-        self.stems = tuple(stems)
-        self.audio_channels, self.depth, self.gate = audio_channels, depth, gate
+        super().__init__(stems, audio_channels, n_fft, hop, max_bin, gate)   # self.front: STFT and masking
+        self.depth = depth
         self.hparams = dict(stems=self.stems, audio_channels=audio_channels, n_fft=n_fft, hop=hop,
                             max_bin=max_bin, depth=depth, hidden_channels=hidden_channels,
                             kernel_size=kernel_size, gate=gate, dropout=dropout)
-        self.front = SpectrogramFrontEnd(n_fft, hop, max_bin)
         k, pad, out_pad = _kernel_padding(kernel_size)
         # channels at each level: input, then hidden_channels doubling down to the bottleneck
         widths = [audio_channels] + [hidden_channels * 2 ** i for i in range(depth)]
@@ -177,33 +123,17 @@ class UNet(nn.Module):
         """Shifting the input by a multiple of this many samples shifts the output alike."""
         return self.front.hop * 2 ** self.depth
 
-    def spectrogram(self, mixture):
-        """The mixture's STFT.
+    def mask_logits(self, x):
+        """The U-Net: standardised log-magnitudes in, one logit map per stem and channel out.
 
         Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
+            x (torch.Tensor): ``(batch, channels, bins, frames)`` from ``self.front.features``
 
         Returns:
-            X (torch.Tensor): complex ``(batch, channels, freqs, frames)``
+            logits (torch.Tensor): ``(batch, stems, channels, bins, frames)``
 
         Taught in: 05_unet
         """
-        return self.front.spectrogram(mixture)
-
-    def masks(self, mixture, X=None):
-        """One soft mask per stem.
-
-        Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
-            X (torch.Tensor): its spectrogram if already computed
-
-        Returns:
-            masks (torch.Tensor): ``(batch, stems, channels, freqs, frames)`` in [0, 1]
-
-        Taught in: 05_unet
-        """
-        X = self.spectrogram(mixture) if X is None else X
-        x = self.front.features(X)                         # (batch, channels, bins, frames)
         batch, channels, bins, frames = x.shape
         # pad both axes to a multiple of 2**depth so every level halves exactly
         x = pad_to_multiple(x, 2 ** self.depth)
@@ -220,20 +150,8 @@ class UNet(nn.Module):
         # back to the real bins and frames
         x = torch.cat([self.up(x), skips.pop()], dim=1)    # (batch, hidden + channels, bins, frames) padded
         logits = self.head(x)[..., :bins, :frames]         # (batch, stems * channels, bins, frames)
-        logits = logits.reshape(batch, len(self.stems), channels, bins, frames)
-        # gate, then hold the top bin's mask above max_bin
-        return self.front.extend(gate_masks(logits, self.gate))
+        return logits.reshape(batch, len(self.stems), channels, bins, frames)
 
-    def forward(self, mixture):
-        """Separate: masks times the mixture's STFT, back to waveforms with the mixture's phase.
 
-        Args:
-            mixture (torch.Tensor): ``(batch, channels, samples)``
-
-        Returns:
-            estimates (torch.Tensor): ``(batch, stems, channels, samples)``
-
-        Taught in: 05_unet
-        """
-        X = self.spectrogram(mixture)                      # (batch, channels, freqs, frames)
-        return self.front.apply(X, self.masks(mixture, X), mixture.shape[-1])
+register_model("unet", UNet, hparams=HPARAMS, chunking=(10.0, 1.0), loss="masked-magnitude",
+               notebook="05_unet", description="2-D U-Net on the magnitude spectrogram, one soft mask per stem")

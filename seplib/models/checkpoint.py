@@ -1,0 +1,120 @@
+"""The checkpoint format, in one place: what :func:`seplib.train.fit` writes and :func:`load` reads.
+
+A checkpoint is a ``.pt`` file holding a dict with (at least) :data:`KEYS`: ``model_name``,
+``hparams`` (``seplib.models.build(model_name, **hparams)`` rebuilds the network) and
+``model_state`` (its weights). ``fit`` adds, in ``last.pt``, everything an exact resume needs
+(optimizer, loss scaler, step, random states, data settings); ``best.pt`` holds the best
+validation weights with ``step`` and ``valid_loss``. Files are written atomically (:func:`save`),
+and read with ``weights_only=True`` (no code runs while loading).
+
+Taught in: 05_unet
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import torch
+
+KEYS = ("model_name", "hparams", "model_state")
+"""What a seplib checkpoint holds at least (the training loop adds optimizer state etc.)."""
+
+
+def model_info(model):
+    """What a checkpoint needs to rebuild a model: ``{"model_name", "hparams", "stems"}``.
+
+    The name is ``model.name`` (else the class name in lower case), ``hparams`` is
+    ``model.hparams``: ``seplib.models.build(name, **hparams)`` makes the same model again.
+
+    Taught in: 05_unet
+    """
+    return {"model_name": getattr(model, "name", type(model).__name__.lower()),
+            "hparams": dict(getattr(model, "hparams", {})),
+            "stems": tuple(getattr(model, "stems", ()))}
+
+
+def save(path, state):
+    """Write a checkpoint atomically: to ``path.tmp`` first, then rename over ``path``, so a
+    runtime that dies while writing leaves the previous checkpoint whole.
+
+    Args:
+        path (str or Path): the ``.pt`` file
+        state (dict): what to write (for a model: :func:`model_info` and ``model_state``, at least)
+
+    Returns:
+        path (Path)
+
+    Taught in: 05_unet
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read(path, device="cpu"):
+    """Read a checkpoint file and check that it is one.
+
+    Args:
+        path (str or Path): a ``.pt`` file
+        device (str or torch.device): where its tensors go
+
+    Returns:
+        checkpoint (dict): with at least :data:`KEYS`
+
+    Raises:
+        FileNotFoundError: the file does not exist
+        ValueError: the file is not a seplib checkpoint
+
+    Taught in: 05_unet
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as err:
+        raise ValueError(f"{path} is not a seplib checkpoint: torch.load cannot read it ({err})") from err
+    if not isinstance(ckpt, dict) or not all(k in ckpt for k in KEYS):
+        found = sorted(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ValueError(f"{path} is not a seplib checkpoint: it needs keys {KEYS}, found {found}")
+    return ckpt
+
+
+def load(checkpoint_path, device=None, name=None):
+    """Rebuild a trained model from a checkpoint file, in eval mode.
+
+    Args:
+        checkpoint_path (str or Path): a ``.pt`` file holding ``model_name``, ``hparams`` and
+            ``model_state``
+        device (str or torch.device): where to put it (default: ``config.device()``)
+        name (str): if given, the model the checkpoint must hold
+
+    Returns:
+        model (nn.Module): in eval mode, on ``device``
+
+    Raises:
+        FileNotFoundError: the file does not exist
+        ValueError: the file is not a seplib checkpoint, or holds another model
+
+    Taught in: 05_unet
+    """
+    from .. import config
+    from .registry import MODELS, build
+
+    device = torch.device(device) if device is not None else config.device()
+    path = Path(checkpoint_path).expanduser()
+    ckpt = read(path, device)
+    model_name = ckpt["model_name"]
+    if model_name not in MODELS:
+        raise ValueError(f"{path} holds an unknown model {model_name!r}; known: {', '.join(MODELS)}")
+    if name is not None and model_name != name:
+        raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}")
+    model = build(model_name, **ckpt["hparams"])
+    try:
+        model.load_state_dict(ckpt["model_state"])
+    except RuntimeError as err:
+        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams: {err}") from err
+    return model.to(device).eval()

@@ -1,0 +1,294 @@
+"""The models' registry: what a model file declares, one call to add it, and the generic
+separation of a whole track with any registered model.
+
+A model file declares, beside its ``nn.Module`` class, its hyper-parameters per run size, its
+chunking for whole tracks, its training plan per size and its loss, and ends with one call::
+
+    register_model("my-net", MyNet, hparams=HPARAMS, chunking=(10.0, 1.0), loss="waveform",
+                   notebook="05_unet", description="...")
+
+That call also registers the separation method of the same name
+(:func:`seplib.methods.register`, family ``learned``), so ``separate("my-net", ...)``,
+``seplib train my-net``, ``seplib evaluate --method my-net``, the leaderboard and the listening
+room know it.
+
+Taught in: 05_unet
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import RATE, STEMS, config, methods
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model file declares about its model.
+
+    Args:
+        name (str): its name everywhere (method, checkpoint folder, ``seplib train NAME``)
+        cls (type): the ``nn.Module`` class; ``cls(**hparams)`` builds it
+        hparams (dict): ``{size: {argument: value}}`` for every run size (``quick``, ``lab``, ``full``)
+        chunking (tuple): ``(chunk_seconds, overlap_seconds)`` when separating a whole track
+        loss (str): its loss recipe, one of :data:`seplib.losses.LOSS_FAMILIES`
+        training (dict): ``{size: {plan key: value}}``: what changes in that size's training plan
+            (:data:`seplib.sizes.TABLE`) for this model; a ``loss`` entry holds knobs for
+            :func:`seplib.losses.loss_for`
+        notebook (str): the notebook that teaches (and trains) it
+        description (str): one line
+        stems (tuple): the stems it gives by default
+    """
+
+    name: str
+    cls: type = field(repr=False)
+    hparams: dict = field(repr=False)
+    chunking: tuple
+    loss: str
+    training: dict = field(default_factory=dict, repr=False)
+    notebook: str | None = None
+    description: str = ""
+    stems: tuple = STEMS
+
+
+MODELS: dict = {}
+"""Model name -> its :class:`ModelSpec`, in registration order (filled by :func:`register_model`)."""
+
+
+def register_model(name, cls, *, hparams, chunking, loss, training=None, notebook=None, description="",
+                   stems=STEMS, replace=False):
+    """Add a model: its record here, and its separation method (family ``learned``).
+
+    Args:
+        name (str): the model's name (lower case, words joined by ``-``)
+        cls (type): its ``nn.Module`` class: ``forward(mixture (batch, channels, samples)) ->
+            (batch, stems, channels, samples)``, with ``stems``, ``audio_channels`` and
+            ``hparams`` attributes (see :mod:`seplib.models.base`)
+        hparams, chunking, loss, training, notebook, description, stems: see :class:`ModelSpec`
+        replace (bool): allow replacing a model of the same name (re-running a cell that adds yours)
+
+    Returns:
+        spec (:class:`ModelSpec`)
+
+    Raises:
+        ValueError: a size without hyper-parameters, an unknown loss recipe, a bad chunking,
+            or a name already taken (without ``replace=True``)
+
+    Taught in: 05_unet
+    """
+    from ..losses import LOSS_FAMILIES
+
+    missing = [size for size in config.SIZES if size not in hparams]
+    if missing:
+        raise ValueError(f"model {name!r}: no hyper-parameters for run size(s) {missing}")
+    unknown = set(training or {}) - set(config.SIZES)
+    if unknown:
+        raise ValueError(f"model {name!r}: training plans for unknown run size(s) {sorted(unknown)}")
+    if loss not in LOSS_FAMILIES:
+        raise ValueError(f"model {name!r}: loss must be one of {LOSS_FAMILIES}, got {loss!r}")
+    chunk_s, overlap_s = chunking
+    if not (chunk_s > 0 and 0 <= 2 * overlap_s < chunk_s):
+        raise ValueError(f"model {name!r}: chunking must be (chunk_seconds, overlap_seconds) with "
+                         f"0 <= 2 * overlap < chunk, got {chunking}")
+    again = name in MODELS and MODELS[name].cls is cls  # the same model's file imported again
+    if name in MODELS and not again and not replace:
+        raise ValueError(f"a model named {name!r} is already registered; pick another name, or pass replace=True")
+    spec = ModelSpec(name, cls, {size: dict(hp) for size, hp in hparams.items()}, (float(chunk_s), float(overlap_s)),
+                     loss, {size: dict(plan) for size, plan in (training or {}).items()}, notebook, description,
+                     tuple(stems))
+    MODELS[name] = spec
+    fn = functools.partial(separate_with_model, name)
+    fn.__name__ = f"separate_{name.replace('-', '_')}"
+    fn.__doc__ = f"Separate with the trained {name!r} model: :func:`separate_with_model` with ``name={name!r}``."
+    methods.register(name, fn, family="learned", stems=spec.stems, takes_checkpoint=True, notebook=notebook,
+                     description=description, replace=replace or again)
+    return spec
+
+
+def spec(name):
+    """The :class:`ModelSpec` of a registered model.
+
+    Raises:
+        ValueError: unknown model (the message lists the known ones)
+
+    Taught in: 05_unet
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return MODELS[name]
+
+
+def names():
+    """The registered models' names, in registration order."""
+    return list(MODELS)
+
+
+def hparams(name, size=None, run=None):
+    """A model's hyper-parameters at a run size (a copy: change it freely).
+
+    Args:
+        name (str): a registered model
+        size (str): ``quick``, ``lab`` or ``full`` (default: ``run.size``, else
+            :func:`seplib.config.run_size`)
+        run (:class:`seplib.run.Run`): the run context
+
+    Returns:
+        hparams (dict): keyword arguments for :func:`build`
+
+    Taught in: 05_unet
+    """
+    size = size or (run.size if run is not None else config.run_size())
+    table = spec(name).hparams
+    if size not in table:
+        raise ValueError(f"run size must be one of {tuple(table)}, got {size!r}")
+    return dict(table[size])
+
+
+def build(name, **hparams):
+    """A freshly initialised model.
+
+    Args:
+        name (str): ``"unet"``, ``"demucs-lite"``, ``"dprnn"``, ``"conv1d"`` or one you registered
+        **hparams: the class's keyword arguments, e.g. ``**hparams("unet", "quick")``; the rest
+            take the class defaults (the ``lab`` size)
+
+    Returns:
+        model (nn.Module): with ``model.name`` and ``model.hparams`` (everything needed to
+        rebuild it: ``build(model.name, **model.hparams)``)
+
+    Taught in: 05_unet
+    """
+    cls = spec(name).cls
+    try:
+        model = cls(**hparams)
+    except TypeError as err:
+        known = [p for p in inspect.signature(cls).parameters]
+        raise ValueError(f"bad hparams for {name!r}: {err}; known: {', '.join(known)}") from err
+    model.name = name
+    return model
+
+
+def parameter_count(model):
+    """Number of trainable parameters.
+
+    Taught in: 05_unet
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def default_checkpoint(name, run=None):
+    """Where a model's notebook (or ``seplib train NAME``) keeps its best checkpoint.
+
+    Args:
+        name (str): model name
+        run (:class:`seplib.run.Run`): the run context (default :func:`seplib.run.current`):
+            the model trained on its data set, at its size
+
+    Returns:
+        path (Path): ``run.models_dir / name / "best.pt"``
+
+    Taught in: 05_unet
+    """
+    from ..run import current
+
+    spec(name)
+    return (run or current()).models_dir / name / "best.pt"
+
+
+def _round_up(n, multiple):
+    return -(-n // multiple) * multiple
+
+
+def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_seconds=None,
+                        overlap_seconds=None, device=None, progress=False, run=None):
+    """Separate a whole track with a trained model, in overlapping chunks.
+
+    Chunk and overlap are rounded up to a multiple of the model's ``chunk_multiple`` (its
+    total stride in samples), so that every chunk sees the same time grid; the waveform
+    models normalise every chunk by the whole track's scale.  Together, with enough overlap,
+    the result hardly depends on the chunk size.
+
+    Args:
+        name (str): model name (``"unet"``, ...)
+        mixture (np.ndarray): ``(channels, samples)`` float32
+        rate (int): must be 44100
+        checkpoint (str or Path): checkpoint file (default: :func:`default_checkpoint` of the run)
+        model (nn.Module): an in-memory model to use instead of a checkpoint
+        chunk_seconds (float): chunk length (default: the model's ``chunking``)
+        overlap_seconds (float): overlap of neighbouring chunks (default: the model's ``chunking``)
+        device (str or torch.device): where to run (default: the model's device, or the run's
+            device for a checkpoint); a passed model is moved there
+        progress (bool): show a progress bar over chunks
+        run (:class:`seplib.run.Run`): the run context whose model to load (default
+            :func:`seplib.run.current`)
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` float32
+
+    Taught in: 05_unet
+    """
+    from ..separation import separate_chunked
+    from .checkpoint import load
+
+    record = spec(name)
+    if rate != RATE:
+        raise ValueError(f"the {name} model works at {RATE} Hz, got rate={rate}: resample the mixture first")
+    mixture = np.ascontiguousarray(mixture, dtype=np.float32)
+    if mixture.ndim != 2:
+        raise ValueError(f"mixture must be (channels, samples), got shape {mixture.shape}")
+    if model is None:
+        if run is None:
+            from ..run import current
+
+            run = current()
+        path = Path(checkpoint).expanduser() if checkpoint is not None else default_checkpoint(name, run)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"no trained {name} model at {path}: train it first with `seplib train {name} --size {run.size}` "
+                f"or run notebooks/{record.notebook}.ipynb (or pass checkpoint=PATH)")
+        model = load(path, device=device if device is not None else run.device, name=name)
+    elif device is not None:
+        model = model.to(device)
+    if mixture.shape[0] != model.audio_channels:
+        raise ValueError(f"the model expects {model.audio_channels} audio channels, the mixture has "
+                         f"{mixture.shape[0]} (shape {mixture.shape})")
+    dev = next(model.parameters()).device
+
+    # chunking on the model's time grid
+    chunk_s, overlap_s = record.chunking
+    chunk_s = chunk_s if chunk_seconds is None else chunk_seconds
+    overlap_s = overlap_s if overlap_seconds is None else overlap_seconds
+    if not (chunk_s > 0 and 0 <= 2 * overlap_s < chunk_s):
+        raise ValueError(f"need chunk_seconds > 0 and 0 <= overlap_seconds < chunk_seconds / 2, "
+                         f"got chunk_seconds={chunk_s}, overlap_seconds={overlap_s}")
+    multiple = getattr(model, "chunk_multiple", 1)
+    chunk = _round_up(max(int(round(chunk_s * rate)), 1), multiple)
+    overlap = _round_up(int(round(overlap_s * rate)), multiple)
+    while 2 * overlap >= chunk:  # rounding up made the overlap too long: step back on the grid
+        overlap -= multiple
+    if chunk >= _round_up(mixture.shape[1], multiple):  # one chunk holds it all
+        chunk, overlap = _round_up(mixture.shape[1], multiple), 0
+
+    kwargs = {}
+    if getattr(model, "takes_track_scale", False):  # one scale for the whole track, not one per chunk
+        from .base import mixture_std
+
+        kwargs["std"] = float(mixture_std(torch.from_numpy(mixture)[None]))
+
+    def fn(piece):
+        x = torch.from_numpy(np.ascontiguousarray(piece))[None].to(dev)   # (1, channels, chunk)
+        est = model(x, **kwargs)[0].float().cpu().numpy()                  # (stems, channels, chunk)
+        return dict(zip(model.stems, est))
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return separate_chunked(fn, mixture, chunk, overlap, progress=progress)
+    finally:
+        model.train(was_training)
