@@ -73,3 +73,23 @@ def test_evaluate_prints_a_table_and_writes_the_json(tiny_root, tmp_path, monkey
         assert scores["SDR"] > 3  # an oracle is far above the mixture's floor
     with pytest.raises(SystemExit, match="not overwriting"):
         main(["evaluate", "--method", "mixture", "--root", str(tiny_root), "--json", str(out)])
+
+
+def test_evaluate_passes_the_run_of_its_size_down_to_the_method(tiny_root, tmp_path, monkeypatch, capsys):
+    from seplib import methods
+
+    monkeypatch.setenv("SEPLIB_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("SEPLIB_SIZE", "lab")  # the environment says lab; --size quick wins
+    seen = []
+
+    def floor_seeing_the_run(mixture, rate, run=None):
+        seen.append(run)
+        return {"vocals": mixture}
+
+    methods.register("test-run-floor", floor_seeing_the_run, family="floor", stems=("vocals",))
+    try:
+        main(["evaluate", "--method", "test-run-floor", "--size", "quick", "--root", str(tiny_root)])
+    finally:
+        methods.unregister("test-run-floor")
+    assert "vocals" in capsys.readouterr().out
+    assert seen and all(run.size == "quick" and run.root == str(tiny_root) for run in seen)

@@ -62,7 +62,7 @@ import torch
 from IPython.display import display
 
 from seplib import STEMS, config, data, listen, metrics, models, plots, pretrained, separate
-from seplib.separate import METHODS, ORACLES
+from seplib import methods as registry  # seplib.methods: one record per method (family, stems, notebook)
 from seplib.train import train_model
 
 test = data.open_dataset("test")
@@ -88,20 +88,14 @@ RESCORE = False
 #
 # A frame in which the stem is silent has no SDR (there is nothing to compare with) and is
 # left out. Medians, not means, so that a few odd frames, or one odd song, cannot drag the
-# whole table. The contestants, by family:
+# whole table. The contestants, by family: every method in seplib's registry, each with the
+# family its record gives (a method you register with `seplib.methods.register` joins in the
+# same way; the pretrained references join in section 4):
 
 # %%
-FAMILIES = {
-    "floor": ["mixture"],
-    "oracle": list(ORACLES),
-    "classical": ["hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet", "classical-nmf"],
-    "learned": ["unet", "demucs-lite", "dprnn", "conv1d"],
-}
-listed = [m for ms in FAMILIES.values() for m in ms]
-if any(m not in listed for m in METHODS):  # a method registered later joins the table too
-    FAMILIES["other"] = [m for m in METHODS if m not in listed]
+FAMILIES = {f: registry.names(f) for f in registry.FAMILIES if f != "reference"}
 methods = [m for ms in FAMILIES.values() for m in ms]
-family = {m: f for f, ms in FAMILIES.items() for m in ms}
+family = {m: registry.get(m).family for m in methods}
 for f, ms in FAMILIES.items():
     print(f"{f:>9}: {', '.join(ms)}")
 
@@ -129,7 +123,7 @@ for name in FAMILIES["learned"]:
     path = models.default_checkpoint(name)
     if not path.is_file():
         print(f"{name}: no trained model yet; training it now ({config.run_size()} size, as notebook "
-              f"{models.NOTEBOOKS[name]} does)")
+              f"{registry.get(name).notebook} does)")
         train_model(name, resume=True, progress=False)
     saved = torch.load(path, map_location="cpu", weights_only=True)
     steps[name] = saved.get("step")
@@ -170,9 +164,15 @@ display(log.assign(family=[family[m] for m in log.index]))
 # real MUSDB18 test set, compare Open-Unmix with what its authors report (below); torchaudio's
 # Hybrid Demucs weights were trained on MUSDB18-HQ's test songs too (torchaudio's
 # documentation says so), so its score on those songs is not a fair test.
+#
+# Each usable reference is registered as a method of the family `reference`; from then on it
+# is scored, stored and listened to exactly like the workbook's own methods.
 
 # %%
-reference_estimates = pretrained.score_references(test, dataset)
+references = pretrained.register_references()  # one line per reference; offline, none
+if references:
+    display(metrics.score_missing(references, test, rescore=RESCORE))
+family.update({m: registry.get(m).family for m in references})
 display(pd.DataFrame(pretrained.PUBLISHED).T)
 
 # %% [markdown]
@@ -182,8 +182,7 @@ display(pd.DataFrame(pretrained.PUBLISHED).T)
 
 # %%
 stored_methods = list(metrics.leaderboard(dataset).index)
-shown = methods + [m for m in stored_methods if m.startswith("ref-")]
-family.update({m: "reference" for m in shown if m.startswith("ref-")})
+shown = methods + references
 boards = {}
 for metric in ("SDR", "SIR", "SAR"):
     table = metrics.leaderboard(dataset, metric=metric)
@@ -248,9 +247,9 @@ sdr = board[list(STEMS)]
 floor = sdr.loc["mixture"]
 separators = [m for m in board.index if family[m] not in ("floor", "oracle")]
 own = [m for m in separators if family[m] != "reference"]
-for oracle in ORACLES:  # the ceilings are above the floor, on every stem
+for oracle in FAMILIES["oracle"]:  # the ceilings are above the floor, on every stem
     assert (sdr.loc[oracle] > floor).all(), f"{oracle} does not beat the mixture everywhere"
-best_oracle = sdr.loc[list(ORACLES)].max()
+best_oracle = sdr.loc[FAMILIES["oracle"]].max()
 best = pd.DataFrame({"best method": sdr.loc[separators].idxmax(), "its SDR": sdr.loc[separators].max(),
                      "best oracle": best_oracle, "gap to the oracle": best_oracle - sdr.loc[separators].max(),
                      "mixture": floor})
@@ -286,9 +285,9 @@ mixture, refs = data.track_mixture(listen_track), data.track_stems(listen_track)
 CHECKED = "unet"  # the method re-scored with museval in section 9
 keep = int(listen.EXCERPT_SECONDS * rate)  # the room plays excerpts: keep only those
 estimates, timing = {}, []
-for method in methods:
+for method in shown:
     start = time.perf_counter()
-    kwargs = {"references": refs} if method in ORACLES else METHOD_KWARGS.get(method, {})
+    kwargs = {"references": refs} if registry.get(method).needs_references else METHOD_KWARGS.get(method, {})
     est = separate(method, mixture, rate, **kwargs)
     seconds = time.perf_counter() - start
     timing.append({"method": method, "family": family[method], "seconds": seconds,
@@ -408,8 +407,7 @@ assert museval_seconds > fast_seconds
 
 # %%
 room_tracks = [listen_track] + [t for t in test if t is not listen_track]
-display(listen.listening_room(room_tracks, shown, estimates={**estimates, **reference_estimates}, dataset=dataset,
-                             method_kwargs=METHOD_KWARGS))
+display(listen.listening_room(room_tracks, shown, estimates=estimates, dataset=dataset, method_kwargs=METHOD_KWARGS))
 
 # %% [markdown]
 # ## Exercises
