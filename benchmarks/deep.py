@@ -8,7 +8,7 @@ vocals alone), and the seconds it takes to separate 60 s of stereo audio (a test
 repeated). Models are trained into a folder of their own (``--out``, default a temporary
 folder), so checkpoints in the models folder are never touched; only ``nmf-supervised``'s
 dictionaries are read from (or, the first time, written to) their usual cache, learned with
-the size's ``seplib.classical.nmf.SETTINGS``.
+the size's ``seplib.classical.nmf.settings()``.
 
     python benchmarks/deep.py --size lab --json deep-lab.json
 

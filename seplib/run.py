@@ -8,6 +8,15 @@ unet`` scores the quick songs with the quick model, whatever ``$SEPLIB_SIZE`` sa
     run = current(size="quick")          # or current() for the environment's choice
     run.size, run.root, run.dataset, run.models_dir, run.results_dir, run.device
 
+What takes ``run=`` (``None``: :func:`current`, the environment's run): ``separate(...)``
+(passed on to a method that takes it), :func:`seplib.models.default_checkpoint` and every
+learned method (which model file to load), :func:`seplib.train.train_model` and
+:func:`seplib.train.plan`, :func:`seplib.models.hparams`, :func:`seplib.data.open_dataset`,
+:func:`seplib.classical.nmf.settings` / ``supervised_dictionaries`` / ``method_kwargs``. What
+each size holds is in :mod:`seplib.sizes`; where a data set's models live is
+:func:`seplib.data.models_dir_of` (``$SEPLIB_MODELS`` is a base folder: one subfolder per
+data set).
+
 Taught in: 00_getting_started
 """
 from __future__ import annotations

@@ -67,7 +67,7 @@ track = test[0]
 rate = track.rate
 mixture, stems = data.track_mixture(track), data.track_stems(track)
 excerpt = slice(0, min(mixture.shape[1], 6 * rate))  # 6 s for the listening examples
-# NMF sizes of this run size (nmf.SETTINGS): components, iterations, seconds of each training song
+# NMF sizes of this run size (nmf.settings: its row of the size table, seplib.sizes): components, iterations, seconds of each training song
 SETTINGS = nmf.settings(SIZE)
 print(f"{len(test)} test tracks; working on {track.name!r}; NMF sizes {SETTINGS}")
 

@@ -63,13 +63,14 @@ from IPython.display import display
 
 from seplib import STEMS, audio, config, data, listen, losses, metrics, models, plots, separate, spectral, train
 from seplib.data.chunks import FixedChunks, RandomChunks
+from seplib.run import current
 
 train_tracks, valid_tracks, test = (data.open_dataset(split) for split in ("train", "valid", "test"))
 dataset = metrics.dataset_of(test)
 rate = test[0].rate
 print(f"{len(train_tracks)} train, {len(valid_tracks)} valid, {len(test)} test tracks ({dataset})")
-HPARAMS = models.HPARAMS["unet"][SIZE]   # the U-Net of this run size
-PLAN = train.TRAINING[SIZE]              # steps, batch size, chunk seconds, ...
+HPARAMS = models.hparams("unet", SIZE)   # the U-Net of this run size
+PLAN = train.plan("unet", SIZE)          # steps, batch size, chunk seconds, ...
 print("U-Net:", HPARAMS)
 print("training plan:", PLAN)
 
@@ -253,7 +254,7 @@ print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples),
 sizes = pd.DataFrame({size: {"n_fft": hp["n_fft"], "STFT bins": hp["n_fft"] // 2 + 1,
                              "max_bin (bins it sees)": hp["max_bin"],
                              "up to (Hz)": round(hp["max_bin"] * rate / hp["n_fft"])}
-                      for size, hp in models.HPARAMS["unet"].items()}).T
+                      for size, hp in ((s, models.hparams("unet", s)) for s in config.SIZES)}).T
 display(sizes)
 max_bin = HPARAMS["max_bin"]
 top_hz = max_bin * rate / HPARAMS["n_fft"]
@@ -320,7 +321,7 @@ assert lost_db.min() > -0.05 and lost_db.max() < 1.0
 one = FixedChunks(train_tracks[:1], seconds=0.25, per_track=3)
 one_mix, one_stems = (t[None] for t in one[1])           # (1, channels, samples), (1, stems, channels, samples)
 config.seed_everything(0)
-small = models.build("unet", **models.HPARAMS["unet"]["quick"])
+small = models.build("unet", **models.hparams("unet", "quick"))
 optimizer = torch.optim.Adam(small.parameters(), lr=1e-2)
 loss_fn = losses.loss_for("unet", kind="l1")
 overfit = [train.train_step(small, loss_fn, optimizer, one_mix, one_stems) for _ in range(60)]
@@ -361,7 +362,7 @@ assert overfit[-1] < 0.4 * overfit[0], "the model cannot even fit one chunk: loo
 # batches are cut by background processes (`workers`) while the model trains, so the GPU does
 # not wait for the CPU; each chunk depends only on its place in the data order, so the batches
 # are the same with or without them. It keeps two
-# checkpoints in `config.models_dir() / "unet"`: `last.pt` (everything needed to resume) and
+# checkpoints in `current().models_dir / "unet"` (this run's models folder): `last.pt` (everything needed to resume) and
 # `best.pt` (the weights with the best validation loss, which `separate("unet", ...)` uses).
 #
 # **Colab disconnected?** Run this cell again: with `resume=True` it continues from `last.pt`
@@ -372,7 +373,7 @@ assert overfit[-1] < 0.4 * overfit[0], "the model cannot even fit one chunk: loo
 # another size, delete it or pass another `out=`.)
 
 # %%
-out_dir = config.models_dir() / "unet"
+out_dir = current().models_dir / "unet"
 curve = plots.live_losses(title=f"U-Net ({SIZE}): training and validation loss")
 model, history = train.train_model("unet", resume=True, out=out_dir, callback=curve)
 curve(history)  # the final curve, in the same figure (and shown here when the run had already finished)
@@ -390,7 +391,7 @@ display(pd.DataFrame(history).round(4))
 valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
 config.seed_everything(0)
 untrained = models.build("unet", **HPARAMS).to(config.device())
-compare = pd.DataFrame({name: {"valid loss": train.evaluate(m, losses.loss_for("unet"), valid_set),
+compare = pd.DataFrame({name: {"valid loss": train.mean_loss(m, losses.loss_for("unet"), valid_set),
                                **train.evaluate_sdr(m, valid_set)} for name, m in [("untrained", untrained),
                                                                           ("trained", model)]}).T
 display(compare.round(3))
@@ -548,7 +549,7 @@ else:
 # 2019) trains on the squared error (L2) of magnitudes. Below, one knob at a time changes
 # from this notebook's U-Net: the gate, the depth, the kernel size, the weight of the vocals
 # in the loss and the loss itself. Each setting is a short training from the same
-# seed, written to `models_dir() / "unet-ablations" / <setting>` (so re-running resumes, and
+# seed, written to `current().models_dir / "unet-ablations" / <setting>` (so re-running resumes, and
 # finished settings return at once), and scored with the same yardstick: the mean SDR on the
 # validation chunks. In the `quick` size only two tiny runs; in `lab` and `full` a handful.
 
@@ -559,8 +560,8 @@ SETTINGS = {
     "depth 3": dict(depth=3),
     "kernel 3": dict(kernel_size=3),
     "vocals x 4 in the loss": dict(weights={"vocals": 4.0}),
-    "L1 on magnitudes instead of SDR": dict(weights={"kind": "l1"}),
-    "L2 on magnitudes instead of SDR": dict(weights={"kind": "l2"}),
+    "L1 on magnitudes instead of SDR": dict(kind="l1"),
+    "L2 on magnitudes instead of SDR": dict(kind="l2"),
 }
 ABLATION_STEPS = {"quick": 2, "lab": 100, "full": 300}[SIZE]
 chosen = list(SETTINGS)[:2] if SIZE == "quick" else list(SETTINGS)
@@ -569,7 +570,7 @@ for name in chosen:
     knobs = dict(SETTINGS[name])
     run_model, run_history = train.train_model(
         "unet", steps=ABLATION_STEPS, resume=True, progress=False,
-        out=config.models_dir() / "unet-ablations" / name.replace(" ", "-"), **knobs)
+        out=current().models_dir / "unet-ablations" / name.replace(" ", "-"), **knobs)
     rows.append({"setting": name, "steps": run_history["step"][-1],
                  "parameters": models.parameter_count(run_model), **train.evaluate_sdr(run_model, valid_set)})
 ablations = pd.DataFrame(rows).set_index("setting")

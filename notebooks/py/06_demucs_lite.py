@@ -66,12 +66,13 @@ from torch import nn
 
 from seplib import STEMS, audio, config, data, losses, metrics, models, plots, separate, spectral, train
 from seplib.data.chunks import FixedChunks
+from seplib.run import current
 
 valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
 dataset = metrics.dataset_of(test)
 rate = test[0].rate
-HPARAMS = models.HPARAMS["demucs-lite"][SIZE]      # the model of this run size
-PLAN = {**train.TRAINING[SIZE], **train.TRAINING.get(("demucs-lite", SIZE), {})}  # the slowest model: a plan of its own
+HPARAMS = models.hparams("demucs-lite", SIZE)      # the model of this run size
+PLAN = train.plan("demucs-lite", SIZE)             # the slowest model: the size's plan, changed by its own file
 print("Demucs-lite:", HPARAMS)
 print("training plan:", PLAN)
 
@@ -202,7 +203,7 @@ z = torch.randn(2, 16, 100, generator=torch.Generator().manual_seed(0))
 print("my_glu:", tuple(my_glu(z).shape), "max |difference| to F.glu:", float((my_glu(z) - F.glu(z, dim=1)).abs().max()))
 assert torch.allclose(my_glu(z), F.glu(z, dim=1))
 
-x_in = F.pad(x / models.demucs_lite.waveform_scale(x), (0, padded - x.shape[-1]))
+x_in = F.pad(x / models.waveform_scale(x), (0, padded - x.shape[-1]))
 by_hand = my_glu(pointwise(F.relu(conv(x_in))))
 print(f"encoder 1 by hand: {tuple(by_hand.shape)}; equals the model's: "
       f"{torch.allclose(by_hand, activations['encoder 1'], atol=1e-6)}")
@@ -302,7 +303,7 @@ assert abs(by_hand - seplib_value) < 1e-7
 # `seplib.losses.loss_for("demucs-lite")` is the loss the training loop calls,
 # `loss(model, mixture, stems)`; check that it is exactly the sum of the two terms
 # (`loss_for("demucs-lite", vocals=2.0)` would weight the vocals, `train_model` takes the same
-# knobs as `weights={"vocals": 2.0}`).
+# per-stem weights as `weights={"vocals": 2.0}`).
 
 # %%
 mix = S.sum(dim=1)                                                # (batch, channels, samples)
@@ -319,7 +320,7 @@ assert torch.allclose(parts_sum, recipe)
 # `seplib.train.train_model("demucs-lite")` is the recipe of notebook 05 with this model and
 # this loss: random chunks of the train split with augmentation, AdamW with a cosine
 # schedule, validation on fixed chunks of the valid split. Checkpoints go to
-# `config.models_dir() / "demucs-lite"`: `last.pt` to resume, `best.pt` for `separate`.
+# `current().models_dir / "demucs-lite"` (this run's models folder): `last.pt` to resume, `best.pt` for `separate`.
 #
 # **Colab disconnected?** Run the cell again: `resume=True` continues from `last.pt` (same
 # step, optimizer, data order) and a finished run returns at once.
@@ -337,7 +338,7 @@ assert torch.allclose(parts_sum, recipe)
 # the STFT term cannot see phase, and on these chunks it is more than ten times the L1
 # (silence: compare its two columns), so it decides what the model learns: magnitudes that
 # are about right, in waveforms that do not line up with the truth. To try a balance, pass
-# `weights={"stft_weight": 0.01}` to `train.train_model`, with an `out=` folder of its own.
+# `stft_weight=0.01` to `train.train_model`, with an `out=` folder of its own.
 
 # %%
 batch_mix = S.sum(dim=1)                                          # (batch, channels, samples)
@@ -353,12 +354,12 @@ print({k: f"{v * 1000:.0f} ms" for k, v in loss_seconds.items()},
       f"ratio {loss_seconds['time L1 + STFT'] / loss_seconds['time L1']:.1f}x (one batch, forward + backward)")
 print("this size's loss knobs:", PLAN.get("loss", "the defaults"))
 assert loss_seconds["time L1 + STFT"] > loss_seconds["time L1"]
-assert all({**train.TRAINING[size], **train.TRAINING.get(("demucs-lite", size), {})}["loss"]["stft_weight"] == 0
+assert all(train.plan("demucs-lite", size)["loss"]["stft_weight"] == 0
            for size in config.SIZES)                               # every plan: time L1 alone
-assert train.TRAINING[("demucs-lite", "lab")]["steps"] == 1200
+assert train.plan("demucs-lite", "lab")["steps"] == 1200
 
 # %%
-out_dir = config.models_dir() / "demucs-lite"
+out_dir = current().models_dir / "demucs-lite"
 was_there = (out_dir / "last.pt").exists()
 print("resuming the run in" if was_there else "starting a new run in", out_dir)
 start = time.perf_counter()
@@ -384,7 +385,7 @@ dev = next(model.parameters()).device
 config.seed_everything(0)
 untrained = models.build("demucs-lite", **HPARAMS).to(dev)
 plan_loss = losses.loss_for("demucs-lite", **PLAN.get("loss", {}))
-compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, plan_loss, valid_set),
+compare = pd.DataFrame({name: {"valid loss": train.mean_loss(net, plan_loss, valid_set),
                                **train.evaluate_sdr(net, valid_set)}
                         for name, net in [("untrained", untrained), ("trained", model)]}).T
 display(compare.round({"valid loss": 5, **{s: 3 for s in STEMS}}))
@@ -439,7 +440,7 @@ assert board.loc["oracle-irm", "mean"] > board.loc["mixture", "mean"]
 # × seconds per chunk):
 
 # %%
-plans = pd.DataFrame({size: {**train.TRAINING[size], **train.TRAINING.get(("demucs-lite", size), {})}
+plans = pd.DataFrame({size: train.plan("demucs-lite", size)
                       for size in config.SIZES}).T[["steps", "batch_size", "seconds"]]
 plans["audio seen (s)"] = plans["steps"] * plans["batch_size"] * plans["seconds"]
 display(plans)
@@ -488,7 +489,7 @@ def sum_residual_db(est, mix_):
 
 
 config.seed_everything(0)
-mask_model = models.build("unet", **models.HPARAMS["unet"][SIZE])    # untrained, softmax-gated masks
+mask_model = models.build("unet", **models.hparams("unet", SIZE))    # untrained, softmax-gated masks
 residuals = {
     "oracle-irm (mask)": sum_residual_db(separate("oracle-irm", mixture, rate, references=references), mixture),
     "U-Net, untrained (softmax mask)": sum_residual_db(separate("unet", mixture, rate, model=mask_model), mixture),
@@ -611,7 +612,7 @@ assert sum_residual_db({s: spectral.istft(psm_estimates[s], length).numpy() for 
 def step_seconds(name, repeats=2):
     """Wall time of forward + loss + backward on a batch of two 0.5 s chunks (the best of a few)."""
     config.seed_everything(0)
-    net = models.build(name, **models.HPARAMS[name][SIZE])
+    net = models.build(name, **models.hparams(name, SIZE))
     loss_fn = losses.loss_for(name)
     mix_ = 0.1 * torch.randn(2, 2, rate // 2, generator=torch.Generator().manual_seed(0))
     stems_ = mix_[:, None].expand(-1, len(STEMS), -1, -1) / len(STEMS)

@@ -63,14 +63,15 @@ from IPython.display import display
 
 from seplib import STEMS, audio, config, data, listen, losses, metrics, models, plots, separate, train
 from seplib.data.chunks import FixedChunks, spec_augment
+from seplib.models.base import gate_masks
 from seplib.models.dprnn import overlap_add, split_chunks
-from seplib.models.unet import gate_masks
+from seplib.run import current
 
 valid_tracks, test = data.open_dataset("valid"), data.open_dataset("test")
 dataset = metrics.dataset_of(test)
 rate = test[0].rate
-HPARAMS = models.HPARAMS["dprnn"][SIZE]            # the model of this run size
-PLAN = train.TRAINING[SIZE]                        # steps, batch size, chunk seconds, ...
+HPARAMS = models.hparams("dprnn", SIZE)            # the model of this run size
+PLAN = train.plan("dprnn", SIZE)                   # steps, batch size, chunk seconds, ...
 K, hop, n_fft = HPARAMS["chunk_frames"], HPARAMS["hop"], HPARAMS["n_fft"]
 print("DPRNN:", HPARAMS)
 print("training plan:", PLAN)
@@ -218,7 +219,7 @@ with torch.no_grad():
 for hk in hooks:
     hk.remove()
 print("bins the DPRNN sees:", "; ".join(f"{size} {hp['max_bin']} of {hp['n_fft'] // 2 + 1} (up to {hp['max_bin'] * rate / hp['n_fft']:.0f} Hz)"
-                                         for size, hp in models.HPARAMS["dprnn"].items()))
+                                         for size, hp in ((s, models.hparams("dprnn", s)) for s in config.SIZES)))
 display(pd.DataFrame([(n, tuple(s), m) for n, s, m in stages], columns=["stage", "shape", "meaning"]))
 print("intra-chunk LSTM input:", rnn_inputs["intra"], "= (batch * chunks, K, features)")
 print("inter-chunk LSTM input:", rnn_inputs["inter"], "= (batch * K, chunks, features)")
@@ -273,16 +274,16 @@ assert value_eval == value_plain and value_train != value_plain
 
 # %% [markdown]
 # ## 5. Training
-# The recipe of notebook 05 (`seplib.train.train_model`), with SpecAugment on: `weights`
-# carries the loss's knobs to `loss_for`. Checkpoints go to `config.models_dir() / "dprnn"`;
+# The recipe of notebook 05 (`seplib.train.train_model`), with SpecAugment on: `spec_augment=True`
+# goes on to `loss_for`. Checkpoints go to `current().models_dir / "dprnn"` (this run's models folder);
 # **Colab disconnected?** run the cell again and `resume=True` continues where it stopped (and
 # after a recycled runtime too, if `KEEP_ON_DRIVE = True` in the setup cell kept the
 # checkpoints on Google Drive).
 
 # %%
-out_dir = config.models_dir() / "dprnn"
+out_dir = current().models_dir / "dprnn"
 curve = plots.live_losses(title=f"DPRNN ({SIZE}): training and validation loss")
-model, history = train.train_model("dprnn", resume=True, out=out_dir, weights={"spec_augment": True}, callback=curve)
+model, history = train.train_model("dprnn", resume=True, out=out_dir, spec_augment=True, callback=curve)
 curve(history)  # the final curve, in the same figure (and shown here when the run had already finished)
 print(f"{history['step'][-1]} steps;", sorted(p.name for p in out_dir.glob("*.pt")))
 
@@ -298,7 +299,7 @@ valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["p
 dev = next(model.parameters()).device
 config.seed_everything(0)
 untrained = models.build("dprnn", **HPARAMS).to(dev)
-compare = pd.DataFrame({name: {"valid loss": train.evaluate(net, plain_loss, valid_set), **train.evaluate_sdr(net, valid_set)}
+compare = pd.DataFrame({name: {"valid loss": train.mean_loss(net, plain_loss, valid_set), **train.evaluate_sdr(net, valid_set)}
                         for name, net in [("untrained", untrained), ("trained", model)]}).T
 display(compare.round(3))
 assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
@@ -315,7 +316,7 @@ assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid lo
 
 # %%
 baseline_curve = plots.live_losses(title=f"Conv1d baseline ({SIZE}): training and validation loss")
-baseline, baseline_history = train.train_model("conv1d", resume=True, out=config.models_dir() / "conv1d",
+baseline, baseline_history = train.train_model("conv1d", resume=True, out=current().models_dir / "conv1d",
                                                callback=baseline_curve)
 baseline_curve(baseline_history)  # drawn once, as above
 print(f"conv1d: {models.parameter_count(baseline):,} parameters, DPRNN: {models.parameter_count(model):,}")
@@ -389,11 +390,11 @@ display(listen.listening_room(test, ["mixture", "conv1d", "dprnn", "oracle-irm"]
 # ## 8. Where it breaks
 # DPRNN's masks keep the mixture's phase, like every mask: its ceiling is the oracle's row
 # above. And the inter-chunk path sees only what is in the input: `separate` runs it on pieces
-# of 10 seconds (`models.CHUNKING`), so a chorus cannot borrow from the previous chorus. Where a part of
+# of 10 seconds (the model's `chunking`, declared in its file), so a chorus cannot borrow from the previous chorus. Where a part of
 # the song is hard, you can hear the model hesitate; compare its vocals with the reference:
 
 # %%
-assert models.CHUNKING["dprnn"][0] == 10.0                          # seconds per piece
+assert models.spec("dprnn").chunking[0] == 10.0                         # seconds per piece
 estimates = separate("dprnn", mixture, rate)
 excerpt = slice(0, min(mixture.shape[1], 8 * rate))
 display(audio.play(mixture[:, excerpt], rate, title=f"mixture: {track.name}"))

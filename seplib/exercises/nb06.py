@@ -85,7 +85,7 @@ def _grade_refiner(Refiner, Stacked):
     from .. import losses, models
 
     torch.manual_seed(0)
-    separator = models.build("demucs-lite", **models.HPARAMS["demucs-lite"]["quick"])
+    separator = models.build("demucs-lite", **models.hparams("demucs-lite", "quick"))
     refiner = Refiner()
     stacked = Stacked(separator, refiner)
     length = 4411                                                            # an odd length
