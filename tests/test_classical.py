@@ -315,7 +315,7 @@ def test_supervised_dictionaries_are_learned_once(tmp_path, monkeypatch):
     assert set(first) == {"drums", "bass", "other", "vocals"}
     assert all(d.device.type == "cpu" for d in first.values())  # as when read from the cache
     assert first["vocals"].shape == (N_FFT // 2 + 1, 3)
-    cached = list((tmp_path / "models" / "nmf").glob("tiny-*.pt"))
+    cached = list((tmp_path / "models" / "tiny" / "nmf").glob("*.pt"))  # with the data set's models
     assert len(cached) == 1
     second = supervised_dictionaries(**kwargs)  # loaded, not learned again
     assert all(torch.equal(first[s], second[s]) for s in first)
@@ -333,7 +333,7 @@ def test_nmf_defaults_follow_the_run_size(tmp_path, monkeypatch):
     dictionaries = kwargs["nmf-supervised"]["dictionaries"]
     assert all(d.shape[1] == quick["dict_components"] for d in dictionaries.values())
     assert kwargs["nmf"] == {"n_components": quick["n_components"], "n_iter": quick["n_iter"]}
-    saved = torch.load(next((tmp_path / "models" / "nmf").glob("tiny-*.pt")))
+    saved = torch.load(next((tmp_path / "models" / "tiny" / "nmf").glob("*.pt")))
     assert saved["params"]["seconds"] == quick["dict_seconds"] and saved["params"]["n_iter"] == quick["dict_iter"]
     with pytest.raises(ValueError, match="size must be one of"):
         nmf_module.settings("huge")
