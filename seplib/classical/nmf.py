@@ -486,7 +486,8 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
 @methods.register("nmf-supervised", family="classical", notebook="04_nmf",
                   description="NMF with per-stem dictionaries learned on the training split")
 def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
-                            beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None):
+                            beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None,
+                            run=None):
     r"""Supervised NMF separation: fixed per-stem dictionaries, activations fitted to the mixture.
 
     :math:`W = [W_{\mathrm{drums}}, W_{\mathrm{bass}}, \dots]` is fixed; only :math:`H` is
@@ -506,6 +507,8 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
         power (float): exponent of the masks
         n_fft (int), hop (int): STFT frame length and hop (must match the dictionaries)
         seed (int), device: as in :func:`nmf`
+        run (:class:`seplib.run.Run`): the run context (its data set and size stand in for
+            ``root`` and ``size``; ``separate(..., run=run)`` passes it)
 
     Returns:
         estimates (dict): ``{stem: (channels, samples)}`` for the dictionaries' stems, summing
@@ -515,7 +518,7 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
     """
     if dictionaries is None:
         dictionaries = supervised_dictionaries(root, size, n_components, beta, n_fft=n_fft, hop=hop,
-                                               seed=seed, device=device)
+                                               seed=seed, device=device, run=run)
     X, V = spectrogram(mixture, n_fft, hop)
     blocks = [torch.as_tensor(np.asarray(d) if not torch.is_tensor(d) else d, dtype=torch.float32)
               for d in dictionaries.values()]
