@@ -308,5 +308,7 @@ def track_stems(track, stems=STEMS):
         raise ValueError(f"track {track.name!r}: missing stem file(s) {missing} next to {track.path}")
     parts = {s: _read(track, track.sources[s], s) for s in wanted}
     if accompaniment:
-        parts["accompaniment"] = sum(parts[s] for s in accompaniment)
+        from ..separation import accompaniment as accompaniment_of  # the one definition
+
+        parts["accompaniment"] = accompaniment_of(parts)
     return {s: parts[s] for s in stems}
