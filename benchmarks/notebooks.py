@@ -26,21 +26,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from seplib import config
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-def find(names):
-    """Notebook paths from names or number prefixes (``05``, ``05_unet``); all when none."""
-    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if not names:
-        return every
-    found = []
-    for name in names:
-        match = [p for p in every if p.stem == name or p.stem.startswith(f"{name}_")]
-        if len(match) != 1:
-            raise SystemExit(f"no single notebook in {NOTEBOOKS} matches {name!r}")
-        found += match
-    return found
 
 
 def cell_text(cell):
@@ -199,7 +187,7 @@ def main():
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     failed = False
-    for path in find(args.notebooks):
+    for path in config.notebooks(args.notebooks, folder=NOTEBOOKS):
         record = run(path, args.cell_timeout, args.log, args.text)
         record.update(gpu=gpu, cpus=os.cpu_count(), python=platform.python_version())
         print(json.dumps(record), flush=True)

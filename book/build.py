@@ -33,24 +33,11 @@ import sys
 import time
 from pathlib import Path
 
+from seplib import config
+
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 AUDIO_TAG = re.compile(r"<audio\b", re.IGNORECASE)
-
-
-def find_notebooks(folder, names=()):
-    """Notebook paths ``NN_topic.ipynb`` in ``folder``, in order; only those named (``05`` or
-    ``05_unet``) when ``names`` is given."""
-    every = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
-    if not names:
-        return every
-    found = []
-    for name in names:
-        match = [p for p in every if p.stem == name or p.stem.startswith(f"{name}_")]
-        if len(match) != 1:
-            raise SystemExit(f"no single notebook in {folder} matches {name!r}")
-        found += match
-    return found
 
 
 def title_and_goal(nb):
@@ -235,7 +222,7 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
 
     size = size or os.environ.get("SEPLIB_SIZE") or "quick"
     out, src, started = Path(out), Path(src), time.perf_counter()
-    paths = find_notebooks(notebooks, names)
+    paths = config.notebooks(names, folder=notebooks)
     if not paths:
         raise SystemExit(f"no notebooks NN_*.ipynb in {notebooks}")
     if src.exists():  # stale pages (a renamed notebook) must not reach the site

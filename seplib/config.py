@@ -125,6 +125,30 @@ def repo_root():
     return here if (here / "notebooks").is_dir() else None
 
 
+def notebooks(names=(), folder=None):
+    """The lesson notebooks ``NN_topic.ipynb``, in order; only those named when ``names`` is given.
+
+    Args:
+        names (iterable of str): notebook names or number prefixes (``"05"``, ``"05_unet"``)
+        folder (str or Path): where to look (default: the checkout's ``notebooks/``)
+
+    Returns:
+        paths (list of Path)
+
+    Raises:
+        SystemExit: a name that matches no notebook, or more than one
+    """
+    folder = Path(folder) if folder is not None else repo_root() / "notebooks"
+    every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    found = []
+    for name in names or ():
+        match = [p for p in every if p.stem == name or p.stem.startswith(f"{name}_")]
+        if len(match) != 1:
+            raise SystemExit(f"no single notebook in {folder} matches {name!r}")
+        found += match
+    return found if names else every
+
+
 def data_dir():
     """Where data sets live: ``$SEPLIB_DATA``, else ``<repo>/data``, else ``~/seplib_data``.
 

@@ -15,12 +15,15 @@ def load(name):
     return module
 
 
-def test_notebook_timer_finds_notebooks_by_number():
+def test_notebooks_are_found_by_number():
+    # config.notebooks serves the notebook timer, the book and the solutions alike
+    from seplib import config
+
     timer = load("notebooks")
-    assert [p.stem for p in timer.find(["05", "00_getting_started"])] == ["05_unet", "00_getting_started"]
-    assert len(timer.find([])) == len(list(timer.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))) >= 9
+    assert [p.stem for p in config.notebooks(["05", "00_getting_started"])] == ["05_unet", "00_getting_started"]
+    assert len(config.notebooks()) == len(list(timer.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))) >= 9
     with pytest.raises(SystemExit, match="'99'"):
-        timer.find(["99"])
+        config.notebooks(["99"])
 
 
 def test_notebook_timer_keeps_printed_text_only():

@@ -92,9 +92,9 @@ def main(argv=None):
     parser.add_argument("--no-execute", action="store_true", help="fill the answers only")
     args = parser.parse_args(argv)
     os.environ.setdefault("SEPLIB_SIZE", "quick")
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if args.notebooks:
-        paths = [p for p in paths if any(p.stem.startswith(n) for n in args.notebooks)]
+    from .. import config
+
+    paths = config.notebooks(args.notebooks, folder=NOTEBOOKS)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     from tqdm.auto import tqdm
