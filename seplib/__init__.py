@@ -10,16 +10,19 @@ the notebook that teaches it ("Taught in: ...").  The one call every method shar
 Map of the package (one place per concept):
 
 * ``methods``: the registry, one record per method; ``separation``: ``separate()``, the floor,
-  the oracles, ``separate_chunked``; ``run``: the run context (size, data, device, folders).
+  the oracles, ``separate_chunked``; ``run``: the run context (size, data, device, folders);
+  ``sizes``: one table per run size (data, training plan, NMF); ``config``: device, paths, seeds.
 * ``spectral``: STFT, ideal masks; ``classical``: HPSS, REPET, NMF, pipelines; ``models``:
   the networks; ``losses``, ``train``: training; ``data``: songs, splits, chunks; ``audio``.
 * ``metrics``: ``measures`` (SDR, SI-SDR), ``bsseval`` (BSSEval v4), ``protocol`` (the MUSDB
   medians), ``store`` (saved scores, leaderboard), ``evaluation`` (``evaluate``, ``score_missing``).
-* ``listen`` (the listening room), ``plots``, ``pretrained`` (published references), ``cli``.
+* ``listen`` (the listening room), ``plots``, ``pretrained`` (published references), ``cli``;
+  ``exercises`` (the notebooks' checks and solutions), ``colab`` (setup, Google Drive).
 * Add a method: a function ``fn(mixture, rate, **kw) -> {stem: (channels, samples)}`` decorated
   with ``@seplib.methods.register(name, family=...)``, in your notebook or in ``classical/``
   (a new module there is one more line in ``methods.BUILTINS``).
-* Add a model: a model is one file in ``seplib/models/`` that registers itself.
+* Add a model: one file in ``seplib/models/`` with the class, its hyper-parameters per run size
+  and a ``register_model(...)`` call (chunking, loss, plan); one import line in ``models/__init__``.
 * Add a notebook: ``notebooks/py/NN_name.py`` (``jupytext --sync`` writes the ``.ipynb``), its
   checks in ``seplib/exercises/nbNN.py``, and "Taught in: NN_name" where its code lives.
 """
