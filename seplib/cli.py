@@ -13,8 +13,13 @@ Taught in: 00_getting_started
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import shutil
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from . import config
@@ -44,23 +49,144 @@ def _checked_method(command, args):
     return record
 
 
+def _check_checkpoint(args):
+    """Read ``--checkpoint`` before the work: a missing, truncated or foreign file, or one of
+    another model, is refused in one line naming it."""
+    if not args.checkpoint:
+        return
+    from . import models
+
+    if args.method in models.MODELS:
+        models.load(args.checkpoint, device="cpu", name=args.method)
+    else:
+        models.checkpoint.read(args.checkpoint)
+
+
+def _stem_names():
+    from . import STEMS, methods
+
+    return set(STEMS) | {s for m in methods.records() for s in m.stems}
+
+
+class _StemFolder:
+    """Where ``seplib separate`` writes a set of stems, checked before the work and filled atomically.
+
+    The stems are written into a temporary folder first, then moved in: into a new ``--out``
+    by one rename; over an existing set (``--force``) by swapping the folders, so that an
+    interrupted run leaves the old set or the new one, never stems of two songs side by side.
+    """
+
+    def __init__(self, out, stems, force):
+        if not str(out).strip():
+            raise ValueError("--out is empty: give the folder the stems go in")
+        self.out = out = Path(out).expanduser()
+        self._recover()
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"--out {out} is a file, not a folder: give a folder for the stems")
+        held = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+        names = _stem_names()
+        self.old = [n for n in held if n.endswith(".wav") and n[:-4] in names]
+        others = [n for n in held if n not in self.old]
+        if self.old and not force:
+            raise FileExistsError(f"not overwriting {', '.join(str(out / n) for n in self.old)} "
+                                  "(use --force to replace that set of stems, or another --out)")
+        if self.old and others:
+            raise FileExistsError(f"{out} holds a set of stems and other files ({', '.join(others[:3])}): "
+                                  "--force replaces a whole folder of stems; give a folder of their own")
+        # swap whole folders where the folder holds nothing else (never the folder you stand in)
+        self.swap = not others and (not out.exists() or out.resolve() != Path.cwd().resolve())
+        beside = out.parent if self.swap else out
+        self.created = next((p for p in reversed([beside, *beside.parents]) if not p.exists()), None)
+        try:  # the probe for an unwritable or read-only --out: the temporary folder, made before the work
+            beside.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.seplib-new-", dir=beside))
+        except OSError as err:
+            self._remove_created()
+            what = USER_ERRNOS.get(err.errno, err.strerror or str(err))
+            raise ValueError(f"--out {out}: cannot write in {beside} ({what})") from None
+
+    def _remove_created(self):
+        if self.created is not None:
+            shutil.rmtree(self.created, ignore_errors=True)
+
+    def _recover(self):
+        """A run stopped between the two renames of a swap: put the old set back."""
+        if not self.out.exists() and self.out.parent.is_dir():
+            for old in self.out.parent.glob(f".{self.out.name}.seplib-old-*"):
+                os.replace(old, self.out)
+                print(f"put back {self.out} (a run was stopped while replacing it)")
+                break
+
+    def path(self, stem):
+        return self.tmp / f"{stem}.wav"
+
+    def commit(self, stems):
+        """Move the new set in; returns the final paths."""
+        out = self.out
+        if self.swap and out.is_dir():
+            old = out.with_name(f".{out.name}.seplib-old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(self.tmp, out)
+            shutil.rmtree(old)
+        elif self.swap:
+            os.replace(self.tmp, out)
+        else:  # a folder of the user's other files: the stems go in beside them
+            for stem in stems:
+                os.replace(self.tmp / f"{stem}.wav", out / f"{stem}.wav")
+            for name in self.old:  # stems of the old set that the new one does not have
+                if name[:-4] not in stems:
+                    (out / name).unlink()
+            self.tmp.rmdir()
+        return [out / f"{stem}.wav" for stem in stems]
+
+    def discard(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self._remove_created()
+
+
 def _cmd_separate(args):
     from .audio import load, save
     from .run import current
     from .separation import separate
 
-    _checked_method("separate", args)
-    mixture, rate = load(args.song)
-    out = Path(args.out)
-    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
-    targets = [out / f"{stem}.wav" for stem in estimates]
-    existing = [str(t) for t in targets if t.exists()]
-    if existing and not args.force:
-        sys.exit(f"seplib separate: not overwriting {', '.join(existing)} (use --force)")
-    for stem, path in zip(estimates, targets):
-        save(path, estimates[stem], rate, overwrite=args.force)
+    record = _checked_method("separate", args)
+    if not Path(args.song).expanduser().is_file():
+        raise FileNotFoundError(f"song not found: {args.song}" if not Path(args.song).exists()
+                                else f"{args.song} is a folder, not an audio file")
+    _check_checkpoint(args)
+    folder = _StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
+    try:
+        mixture, rate = load(args.song)
+        kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+        estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
+        for stem in estimates:
+            try:
+                save(folder.path(stem), estimates[stem], rate)
+            except OSError as err:  # name the file the user asked for, not the temporary one
+                raise OSError(err.errno, err.strerror, str(folder.out / f"{stem}.wav")) from err
+        paths = folder.commit(list(estimates))
+    except BaseException:
+        folder.discard()
+        raise
+    for path in paths:
         print(path)
+
+
+def _check_json(args):
+    """Refuse a ``--json`` that cannot be written, before scoring."""
+    if args.json is None:
+        return None
+    if not args.json.strip():
+        raise ValueError("--json is empty: give the file the summary goes in")
+    path = Path(args.json).expanduser()
+    if path.is_dir():
+        raise IsADirectoryError(f"--json {path} is a folder: give a file name, e.g. {path / 'scores.json'}")
+    if path.exists() and not args.force:
+        raise FileExistsError(f"not overwriting {path} (use --force)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    probe = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    probe.close()  # the summary is written here, then renamed over the target
+    return path, Path(probe.name)
 
 
 def _cmd_evaluate(args):
@@ -69,32 +195,35 @@ def _cmd_evaluate(args):
     from .run import current
 
     _checked_method("evaluate", args)
-    run = current(size=args.size, root=args.root)  # the quick songs go with the quick model
-    tracks = open_dataset("test", root=args.root, size=run.size)
-    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    if args.json and Path(args.json).exists() and not args.force:
-        sys.exit(f"seplib evaluate: not overwriting {args.json} (use --force)")
-    per_track = evaluate(args.method, tracks, backend=args.backend, run=run, **kwargs)
-    result = summary(per_track, args.method, "test")
-    print(f"{args.method} on {result['tracks']} test tracks (median over frames, then tracks; dB)")
-    metrics = ("SDR", "SIR", "SAR", "ISR")
-    print(f"{'stem':<14}" + "".join(f"{m:>8}" for m in metrics))
-    for stem, scores in result["stems"].items():
-        values = (scores.get(m) for m in metrics)  # None: no score (a silent stem)
-        print(f"{stem:<14}" + "".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in values))
-    if args.json:
-        path = Path(args.json)
-        if path.exists() and not args.force:
-            sys.exit(f"seplib evaluate: not overwriting {path} (use --force)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2))
-        print(f"wrote {path}")
+    _check_checkpoint(args)
+    target = _check_json(args)
+    try:
+        run = current(size=args.size, root=args.root)  # the quick songs go with the quick model
+        tracks = open_dataset("test", root=args.root, size=run.size)
+        kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+        per_track = evaluate(args.method, tracks, backend=args.backend, run=run, **kwargs)
+        result = summary(per_track, args.method, "test")
+        print(f"{args.method} on {result['tracks']} test tracks (median over frames, then tracks; dB)")
+        metrics = ("SDR", "SIR", "SAR", "ISR")
+        print(f"{'stem':<14}" + "".join(f"{m:>8}" for m in metrics))
+        for stem, scores in result["stems"].items():
+            values = (scores.get(m) for m in metrics)  # None: no score (a silent stem)
+            print(f"{stem:<14}" + "".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in values))
+        if target:
+            path, tmp = target
+            tmp.write_text(json.dumps(result, indent=2))
+            os.replace(tmp, path)
+            print(f"wrote {path}")
+    finally:
+        if target and target[1].exists():
+            target[1].unlink()
 
 
 def _cmd_train(args):
     from .run import current
-    from .train import train_model
+    from .train import check_steps, train_model
 
+    check_steps(args.steps)  # before the data and the model
     model, history = train_model(args.model, size=args.size, steps=args.steps, out=args.out,
                                  resume=args.resume, seed=args.seed, root=args.root)
     where = args.out or current(size=args.size, root=args.root).models_dir / args.model
@@ -160,8 +289,48 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.fn(args)
-    except (FileNotFoundError, FileExistsError, ValueError, NotImplementedError) as err:
-        sys.exit(f"seplib {args.command}: {err}")
+    except BaseException as err:  # noqa: B036 - every way out is one line, with a status to test
+        if isinstance(err, SystemExit):
+            raise
+        if os.environ.get("SEPLIB_DEBUG", "") not in ("", "0"):
+            traceback.print_exc()
+        code, said = _explain(err)
+        if code == 1:  # SystemExit with a message: printed to stderr, status 1
+            sys.exit(f"seplib {args.command}: {said}")
+        print(f"seplib {args.command}: {said}", file=sys.stderr)
+        sys.exit(code)
+
+
+USER_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EACCES: "permission denied",
+               errno.EROFS: "the file system is read-only", errno.EDQUOT: "the disk quota is used up",
+               errno.EPERM: "not permitted"}
+
+
+def _explain(err):
+    """``(exit status, one line)`` for an exception that ends a command.
+
+    1: a user error (a file, a value, the disk); 130: Ctrl-C; 3: an unexpected error, a bug to
+    report (``SEPLIB_DEBUG=1`` prints its traceback).
+    """
+    if isinstance(err, KeyboardInterrupt):
+        said = str(err) if str(err) else "interrupted (Ctrl-C); nothing half-written was left"
+        return 130, said
+    if isinstance(err, OSError) and err.errno is not None and err.strerror:
+        what = USER_ERRNOS.get(err.errno, err.strerror)
+        return 1, f"{err.filename}: {what}" if err.filename else what
+    if isinstance(err, (OSError, ValueError, NotImplementedError, ConnectionError, FloatingPointError,
+                        RuntimeError, TypeError, KeyError)) and not _is_bug(err):
+        return 1, _one_line(err)
+    return 3, (f"unexpected {type(err).__name__}: {_one_line(err)} "
+               "(a bug: SEPLIB_DEBUG=1 shows the traceback to report)")
+
+
+def _is_bug(err):
+    return isinstance(err, (TypeError, KeyError)) or type(err) is RuntimeError and not str(err)
+
+
+def _one_line(err):
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 if __name__ == "__main__":

@@ -232,6 +232,66 @@ def check_out_dir(out_dir, resume=False):
     return last_path
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a notebook's stop button) during :func:`fit`: says the step reached and the
+    step ``last.pt`` holds, from which ``resume=True`` continues.
+
+    Taught in: 05_unet
+    """
+
+    def __init__(self, step, saved_step=None, last_path=None):
+        self.step, self.saved_step, self.last_path = step, saved_step, last_path
+        if last_path is None:
+            said = "no checkpoint folder, nothing saved"
+        elif saved_step:
+            said = f"resume=True (--resume) continues from step {saved_step}, saved in {last_path}"
+        else:
+            said = f"no checkpoint was saved yet in {last_path.parent}: start again"
+        super().__init__(f"stopped at step {step}; {said}")
+
+
+def check_steps(steps):
+    """Refuse a number of steps that trains nothing (0, negative, not a whole number)."""
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0):
+        raise ValueError(f"steps must be a positive whole number of optimizer steps, got {steps!r}")
+
+
+def check_resume(last_path, steps=None, name=None, saved=None):
+    """Refuse a resume that cannot go on: ``last.pt`` holds another model, or is already at or past
+    ``steps`` (a run that reached exactly ``steps`` is finished: resuming it does nothing).
+
+    Args:
+        last_path (Path): the run's ``last.pt`` (nothing to check if it does not exist)
+        steps (int): the steps asked for in all (``None``: not checked)
+        name (str): the model to resume as (``None``: not checked)
+        saved (dict): ``last_path`` already read (default: read it here)
+
+    Returns:
+        saved (dict or None): the checkpoint read (``None`` if there is none)
+
+    Raises:
+        ValueError: the file is damaged, holds another model, or is past ``steps``
+
+    Taught in: 05_unet
+    """
+    last_path = Path(last_path)
+    if saved is None:
+        if not last_path.exists():
+            return None
+        saved = checkpoint.read(last_path)
+    if "state" not in saved or "optimizer_state" not in saved:
+        raise ValueError(f"{last_path} holds trained weights but not a training run to resume "
+                         "(no optimizer state or step): train into another folder")
+    if name is not None and saved["model_name"] != name:
+        raise ValueError(f"{last_path} is a {saved['model_name']!r} run: it cannot be resumed as {name!r}; "
+                         f"resume it as {saved['model_name']!r}, or train {name!r} into another folder")
+    done = saved["state"]["step"]
+    if steps is not None and done > steps:
+        raise ValueError(f"{last_path} is already at step {done}, past the {steps} steps asked for: "
+                         f"give more than {done} steps to train on, or use its weights as they are")
+    return saved
+
+
 def _rng_state():
     np_state = np.random.get_state()  # numpy's key as a tensor: the file loads with weights_only
     return {"python": random.getstate(), "torch": torch.get_rng_state(),
@@ -330,6 +390,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
     from .losses import loss_for
 
+    check_steps(steps)
     device = torch.device(device) if device is not None else config.device()
     info = checkpoint.model_info(model)
     loss = loss or loss_for(info["model_name"])
@@ -355,7 +416,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     out_dir = Path(out_dir) if out_dir is not None else None
     last_path = check_out_dir(out_dir, resume) if out_dir else None
     if resume and last_path and last_path.exists():
-        saved = checkpoint.read(last_path)
+        saved = check_resume(last_path, steps, info["model_name"], checkpoint.read(last_path))
         differ = {k: (saved["settings"][k], settings[k]) for k in saved["settings"].keys() & settings.keys()
                   if saved["settings"][k] != settings[k]}
         if differ:
@@ -366,14 +427,23 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         if planned is not None and planned != steps and saved["state"]["step"] < steps:
             print(f"resuming at step {saved['state']['step']} of a run planned for {planned} steps, now "
                   f"{steps}: the learning-rate schedule stretches to the new length")
-        model.load_state_dict(saved["model_state"])
+        try:
+            model.load_state_dict(saved["model_state"])
+        except RuntimeError as err:
+            raise ValueError(f"{last_path}: its weights do not fit this {info['model_name']!r} (other "
+                             f"hyper-parameters or size?): {checkpoint.misfit(model, saved['model_state'])}") from err
         optimizer.load_state_dict(saved["optimizer_state"])
         if saved["scaler_state"]:  # empty when saved without float16 loss scaling
             scaler.load_state_dict(saved["scaler_state"])
         state = saved["state"]
         _set_rng_state(saved["rng"])
         if (out_dir / "best.pt").exists():
-            best_state = checkpoint.read(out_dir / "best.pt")["model_state"]
+            try:  # a damaged best.pt must not block a sound last.pt: it is written again
+                best_state = checkpoint.read(out_dir / "best.pt")["model_state"]
+            except ValueError as err:
+                print(f"{err}; resuming from {last_path} all the same: best.pt is written again at "
+                      "the next validation")
+                state["best_valid"] = math.inf
     else:
         config.seed_everything(seed)
 
@@ -388,44 +458,51 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     data = batches(train_set, state["step"], steps, batch_size, seed, workers)
     bar = tqdm(total=steps, initial=state["step"], desc=f"training {info['model_name']}",
                disable=not progress)
-    while state["step"] < steps and not state["stopped"]:
-        step = state["step"]
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, steps, lr, schedule, warmup)
-        mixture, stems = (x.to(device, non_blocking=True) for x in next(data))
-        value = train_step(model, loss, optimizer, mixture, stems, clip_grad, scaler, amp_dtype)
-        if not math.isfinite(value) and not scaler.is_enabled():
-            raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
-        state["interval_losses"].append(value)
-        state["step"] = step = step + 1
-        bar.update(1)
-        bar.set_postfix(loss=f"{np.mean(state['interval_losses'][-20:]):.4g}")
+    saved_step = state["step"] if last_path and last_path.exists() else None
+    try:
+        while state["step"] < steps and not state["stopped"]:
+            step = state["step"]
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, steps, lr, schedule, warmup)
+            mixture, stems = (x.to(device, non_blocking=True) for x in next(data))
+            value = train_step(model, loss, optimizer, mixture, stems, clip_grad, scaler, amp_dtype)
+            if not math.isfinite(value) and not scaler.is_enabled():
+                raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
+            state["interval_losses"].append(value)
+            state["step"] = step = step + 1
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(state['interval_losses'][-20:]):.4g}")
 
-        if step % valid_every == 0 or step == steps:  # one history row
-            valid = math.nan
-            if valid_set is not None:
-                valid = mean_loss(model, loss, valid_set, batch_size, device, amp_dtype)
-                if valid < state["best_valid"]:
-                    state["best_valid"], state["bad_validations"] = valid, 0
-                    best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                    if out_dir:
-                        checkpoint.save(out_dir / "best.pt", {**info, "model_state": best_state,
-                                                              "step": step, "valid_loss": valid})
-                else:
-                    state["bad_validations"] += 1
-                    if patience is not None and state["bad_validations"] >= patience:
-                        state["stopped"] = True
-                        bar.write(f"early stop at step {step}: no better validation loss in "
-                                  f"{patience} validations (best {state['best_valid']:.4g})")
-            row = (step, float(np.mean(state["interval_losses"])), valid, optimizer.param_groups[0]["lr"])
-            for column, v in zip(COLUMNS, row):
-                state["history"][column].append(v)
-            state["interval_losses"] = []
-            bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}")
-            if callback is not None:
-                callback({c: list(v) for c, v in state["history"].items()})
-        if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
-            save_last()
+            if step % valid_every == 0 or step == steps:  # one history row
+                valid = math.nan
+                if valid_set is not None:
+                    valid = mean_loss(model, loss, valid_set, batch_size, device, amp_dtype)
+                    if valid < state["best_valid"]:
+                        state["best_valid"], state["bad_validations"] = valid, 0
+                        best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                        if out_dir:
+                            checkpoint.save(out_dir / "best.pt", {**info, "model_state": best_state,
+                                                                  "step": step, "valid_loss": valid})
+                    else:
+                        state["bad_validations"] += 1
+                        if patience is not None and state["bad_validations"] >= patience:
+                            state["stopped"] = True
+                            bar.write(f"early stop at step {step}: no better validation loss in "
+                                      f"{patience} validations (best {state['best_valid']:.4g})")
+                row = (step, float(np.mean(state["interval_losses"])), valid, optimizer.param_groups[0]["lr"])
+                for column, v in zip(COLUMNS, row):
+                    state["history"][column].append(v)
+                state["interval_losses"] = []
+                bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}")
+                if callback is not None:
+                    callback({c: list(v) for c, v in state["history"].items()})
+            if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
+                save_last()
+                saved_step = state["step"]
+    except KeyboardInterrupt:  # Ctrl-C: last.pt holds the last whole checkpoint
+        bar.close()
+        del data
+        raise TrainingInterrupted(state["step"], saved_step, last_path) from None
     bar.close()
     del data  # stops the workers of an early-stopped run
     if best_state is not None:  # end on the best weights seen
@@ -476,6 +553,7 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     from .losses import loss_for
     from .run import current
 
+    check_steps(steps)
     root, size = root_and_size(root, size, run)
     run = current(size=size, root=root, device=run.device if run is not None else None)
     spec = models.spec(name)
@@ -493,7 +571,9 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     # A second notebook (or test worker) training the same folder waits here, then resumes
     # the finished run instead of writing over it.
     with config.locked(out / ".lock"):
-        check_out_dir(out, resume)  # before the slow part
+        last_path = check_out_dir(out, resume)  # before the slow part
+        if resume:
+            check_resume(last_path, todo["steps"], name)
         config.seed_everything(seed)
         model = models.build(name, **{**models.hparams(name, run=run), **hparams})
         stems = tuple(getattr(model, "stems", STEMS))

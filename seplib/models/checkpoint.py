@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import torch
@@ -72,15 +73,60 @@ def read(path, device="cpu"):
     """
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
+        raise FileNotFoundError(f"checkpoint not found: {path}" if not path.exists()
+                                else f"checkpoint {path} is a folder, not a .pt file")
+    problem = _damage(path)
+    if problem:
+        raise ValueError(f"{path} {problem}")
     try:
         ckpt = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as err:
-        raise ValueError(f"{path} is not a seplib checkpoint: torch.load cannot read it ({err})") from err
+    except pickle.UnpicklingError as err:  # weights_only refused what the pickle holds
+        raise ValueError(f"{path} is not a seplib checkpoint: it holds Python objects beyond tensors "
+                         "(a whole pickled model?), which seplib does not load") from err
+    except (RuntimeError, EOFError, ValueError, OSError) as err:
+        raise ValueError(f"{path} is damaged or not a checkpoint: torch cannot read it "
+                         f"({_first_line(err)})") from err
     if not isinstance(ckpt, dict) or not all(k in ckpt for k in KEYS):
-        found = sorted(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise ValueError(f"{path} is not a seplib checkpoint: it needs keys {KEYS}, found {found}")
+        found = sorted(map(str, ckpt))[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ValueError(f"{path} is not a seplib checkpoint: it needs keys {', '.join(KEYS)}, found {found}"
+                         + (" (a bare state dict?)" if isinstance(ckpt, dict) and ckpt
+                            and all(torch.is_tensor(v) for v in ckpt.values()) else ""))
     return ckpt
+
+
+def misfit(model, state):
+    """How a state dict fails to fit a model, in one short phrase (counts and a first example).
+
+    Taught in: 05_unet
+    """
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [k for k in own if k in state and tuple(own[k].shape) != tuple(getattr(state[k], "shape", ()))]
+    said = [f"{len(keys)} {what} (e.g. {keys[0]!r})" for keys, what in
+            ((missing, "missing"), (unexpected, "unexpected"), (shapes, "of another shape")) if keys]
+    return ", ".join(said) or "the weights do not load"
+
+
+def _first_line(err):
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+def _damage(path):
+    """What is wrong with a ``.pt`` file that cannot be a whole checkpoint (``None``: it may be one).
+
+    ``torch.save`` writes a zip archive, whose index sits at the end: a file cut short (a copy
+    or a download that stopped) starts like one and lacks its end.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        return "is empty (0 bytes): not a checkpoint"
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        return f"is truncated ({size} bytes, the end of its zip archive is missing): copy or train it again"
+    return None
 
 
 def load(checkpoint_path, device=None, name=None):
@@ -111,10 +157,12 @@ def load(checkpoint_path, device=None, name=None):
     if model_name not in MODELS:
         raise ValueError(f"{path} holds an unknown model {model_name!r}; known: {', '.join(MODELS)}")
     if name is not None and model_name != name:
-        raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}")
+        raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}: give a {name} checkpoint, "
+                         f"or the method {model_name!r}")
     model = build(model_name, **ckpt["hparams"])
     try:
         model.load_state_dict(ckpt["model_state"])
     except RuntimeError as err:
-        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams: {err}") from err
+        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams "
+                         f"({misfit(model, ckpt['model_state'])})") from err
     return model.to(device).eval()
