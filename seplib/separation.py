@@ -207,4 +207,36 @@ def separate_chunked(fn, mixture, chunk, overlap, progress=False):
             out.setdefault(stem, np.zeros((channels, length), dtype=np.float32))
             out[stem][:, start:start + n] += np.asarray(est)[:, :n] * w
         weight[start:start + n] += w
-    return {s: e / np.maximum(weight, 1e-8) for s, e in out.items()}
+    np.maximum(weight, 1e-8, out=weight)
+    for e in out.values():
+        e /= weight  # in place: no second copy of the stems
+    return out
+
+
+def separate_in_blocks(fn, mixture, rate, block_seconds, overlap_seconds, **kwargs):
+    """Run a method on a long song in blocks with overlap: memory bounded by the block, not the song.
+
+    A song no longer than one block is separated whole. Otherwise :func:`separate_chunked`
+    cross-fades the blocks; with ``overlap_seconds`` longer than the method's context (HPSS:
+    its median filter and one STFT frame) the result matches the whole-song result closely
+    (``tests/test_long_songs.py`` checks 0.05 dB SDR), and the time grows linearly with length.
+    The weights are the same for every stem, so estimates that sum to the mixture still do.
+
+    Args:
+        fn (callable): ``fn(mixture, rate, **kwargs) -> {stem: (channels, samples)}``
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): sample rate in Hz
+        block_seconds (float or None): block length; ``None`` separates the song whole
+        overlap_seconds (float): shared by neighbouring blocks (``< block_seconds / 2``)
+        **kwargs: passed to ``fn``
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` float32
+
+    Taught in: 02_hpss
+    """
+    mixture = np.asarray(mixture, dtype=np.float32)
+    if block_seconds is None or mixture.shape[-1] <= int(round(block_seconds * rate)):
+        return fn(mixture, rate, **kwargs)
+    chunk, overlap = int(round(block_seconds * rate)), int(round(overlap_seconds * rate))
+    return separate_chunked(lambda piece: fn(piece, rate, **kwargs), mixture, chunk, overlap)
