@@ -289,16 +289,30 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
     """
     # One channel at a time, and the complex STFT only while it is needed: a 6-minute
     # stereo song stays under 2 GiB. (The STFT is computed twice; it is the cheap part.)
+    # Only one channel's magnitude is ever held (the similarity uses their sum, built channel
+    # by channel), and the mask is made in place of the model: a 10-minute song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
-    V = np.stack([spectrogram(channel[None], n_fft, hop)[1][0] for channel in mixture])
-    neighbours = similar_frames(V.sum(0).T, k, seconds_to_frames(min_seconds, rate, hop), block)
+    features = None
+    for channel in mixture:
+        V = spectrogram(channel[None], n_fft, hop)[1][0]
+        features = V if features is None else np.add(features, V, out=features)
+        del V
+    neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block)
+    del features
     accompaniment = np.empty_like(mixture)
     for c, channel in enumerate(mixture):
-        mask = background_mask(similarity_model(V[c], neighbours), V[c],
-                               _highpass_bins(highpass_hz, rate, n_fft))
-        X = stft(channel, n_fft, hop).mul_(torch.from_numpy(mask))  # masked in place
+        X = stft(channel, n_fft, hop)
+        V = X.abs().numpy()
+        W = similarity_model(V, neighbours)
+        mask = np.divide(W, V, out=W, where=V > EPS)  # background_mask, in place of W
+        mask[V <= EPS] = 0.0
+        mask[:_highpass_bins(highpass_hz, rate, n_fft), :] = 1.0
+        np.clip(mask, 0.0, 1.0, out=mask)
+        del V
+        X.mul_(torch.from_numpy(np.ascontiguousarray(mask)))  # masked in place
+        del mask, W
         accompaniment[c] = istft(X, len(channel), n_fft, hop).numpy()
-        del X, mask
+        del X
     return {"vocals": mixture - accompaniment, "accompaniment": accompaniment}
 
 
