@@ -53,3 +53,30 @@ def test_short_song_is_separated_whole(song):
     b = separate_hpss(mixture, RATE, block_seconds=None)
     for stem in a:
         np.testing.assert_array_equal(a[stem], b[stem])
+
+
+@pytest.mark.parametrize("method", ["nmf", "classical-nmf"])
+def test_nmf_masks_in_frame_blocks_match_whole(song, method, monkeypatch):
+    # NMF itself sees every frame (blocking the factorisation would change the result by far
+    # more than 0.05 dB); only its masks are made a block of frames at a time
+    from seplib import separate
+    from seplib.classical import nmf
+
+    mixture, stems = song
+    whole = separate(method, mixture, RATE, n_iter=10)
+    monkeypatch.setattr(nmf, "MASK_FRAMES", 7)
+    blocked = separate(method, mixture, RATE, n_iter=10)
+    close_to_whole(blocked, whole, stems, bound=1e-3)
+    np.testing.assert_allclose(sum(blocked.values()), mixture, atol=1e-4)
+
+
+def test_classical_repet_on_a_long_song_blocks_its_hpss(song, monkeypatch):
+    from seplib import separate
+    from seplib.classical import hpss
+
+    mixture, stems = song
+    whole = separate("classical-repet", mixture, RATE)
+    monkeypatch.setattr(hpss.separate_hpss, "__defaults__",
+                        hpss.separate_hpss.__defaults__[:-2] + (4.0, 1.0))
+    blocked = separate("classical-repet", mixture, RATE)
+    close_to_whole(blocked, whole, stems)

@@ -30,7 +30,7 @@ from ..spectral import HOP, N_FFT
 from .. import methods
 from . import masks_to_estimates, spectrogram
 from .hpss import HARMONIC_SECONDS, PERCUSSIVE_HZ, separate_hpss
-from .nmf import group_masks, mono_magnitude, nmf
+from .nmf import _masked_in_blocks, _mono_magnitude_of, group_masks, mono_magnitude, nmf  # noqa: F401
 from .repet import separate_repet_sim
 
 
@@ -140,11 +140,10 @@ def separate_classical_nmf(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
     """
     mixture = np.asarray(mixture, dtype=np.float32)
     hp = separate_hpss(mixture, rate, harmonic_seconds, percussive_hz, n_fft=n_fft, hop=hop)
-    X, V = spectrogram(hp["other"], n_fft, hop)
+    V = _mono_magnitude_of(hp["other"], n_fft, hop)  # one channel's STFT at a time (long songs)
     bands = {"bass": (0.0, bass_hz), "vocals": tuple(vocal_band), "other": (bass_hz, rate / 2)}
     W0, groups = band_templates(rate, n_fft, bands, n_components, seed)
-    W, H, _ = nmf(mono_magnitude(V), W=W0, beta=beta, n_iter=n_iter, seed=seed, device=device)
-    masks = group_masks(W, H, groups, power)
-    del masks["other"]
-    rest = masks_to_estimates(X, masks, hp["other"], rest="other", n_fft=n_fft, hop=hop)
+    W, H, _ = nmf(V, W=W0, beta=beta, n_iter=n_iter, seed=seed, device=device)
+    del V
+    rest = _masked_in_blocks(hp["other"], W, H, groups, power, "other", n_fft, hop)
     return {"drums": hp["drums"], "bass": rest["bass"], "other": rest["other"], "vocals": rest["vocals"]}
