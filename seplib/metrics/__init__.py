@@ -10,7 +10,7 @@ Three families of numbers, from quick to official, in four parts:
 * :mod:`~seplib.metrics.protocol`: :func:`track_scores`, :func:`aggregate`, :func:`summary`,
   the MUSDB protocol (median over frames per track, then median over tracks).
 * :mod:`~seplib.metrics.store`: :func:`save_scores`, :func:`load_scores`, :func:`leaderboard`,
-  :func:`why_rescore`: one JSON file per method and data set.
+  :func:`why_rescore`: one JSON file per run (method, checkpoint, data set).
 
 :func:`evaluate` (in :mod:`~seplib.metrics.evaluation`) puts them together: it separates
 every track with a registered method, scores it and stores the scores;
@@ -25,12 +25,12 @@ from ..data.musdb import dataset_of  # noqa: F401  (notebooks call metrics.datas
 from .bsseval import FILTERS_LEN, bss_eval_v4, mir_eval_images, museval_v4, sounding_excerpt
 from .evaluation import evaluate, score_missing
 from .measures import EPS, sdr, seconds_to_samples, si_sdr, snr
-from .protocol import METRICS, PROTOCOL, aggregate, summary, track_scores
-from .store import leaderboard, load_scores, save_scores, scores_path, why_rescore
+from .protocol import METRICS, PROTOCOL, aggregate, missing_reasons, summary, track_scores
+from .store import checkpoint_id, data_id, leaderboard, load_scores, save_scores, scores_path, why_rescore
 
 __all__ = [
-    "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "aggregate", "bss_eval_v4", "dataset_of", "evaluate",
-    "leaderboard", "load_scores", "mir_eval_images", "museval_v4", "save_scores", "score_missing",
+    "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "aggregate", "bss_eval_v4", "checkpoint_id", "data_id",
+    "dataset_of", "evaluate", "leaderboard", "load_scores", "mir_eval_images", "missing_reasons", "museval_v4", "save_scores", "score_missing",
     "scores_path", "sdr", "seconds_to_samples", "si_sdr", "snr", "sounding_excerpt", "summary",
     "track_scores", "why_rescore",
 ]

@@ -149,11 +149,18 @@ def _lagged_correlations(x, y, L, block=2 ** 15):
 
 
 def _solve_spd(A, B):
-    """Solve A X = B for a symmetric positive (semi)definite A: Cholesky, or LU if that fails."""
+    """Solve A X = B for a symmetric positive (semi)definite A: Cholesky, or LU if that fails,
+    or least squares if A is singular (``museval`` does the same). A is singular when the
+    references are linearly dependent, e.g. mono audio stored as two equal channels; the
+    projection onto their span (all BSSEval needs) is the same for any least-squares solution."""
     factor, info = torch.linalg.cholesky_ex(A)
     if bool((info == 0).all()):
         return torch.cholesky_solve(B, factor)
-    return torch.linalg.solve(A, B)
+    solution, info = torch.linalg.solve_ex(A, B)
+    if bool((info == 0).all()) and bool(torch.isfinite(solution).all()):
+        return solution
+    # rank-deficient: the minimum-norm least-squares solution (gelsd runs on the CPU only)
+    return torch.linalg.lstsq(A.cpu(), B.cpu(), driver="gelsd").solution.to(A.device)
 
 
 def _distortion_filters(refs, ests, L):

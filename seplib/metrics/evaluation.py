@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import methods
 from ..data.musdb import dataset_of
-from .protocol import _track_medians, track_scores
+from .protocol import _track_medians, missing_reasons, track_scores
 from .store import _checkpoint_of, save_scores, why_rescore
 
 
@@ -21,6 +21,10 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     For each track: ``separate(method, mixture, rate)`` (a method whose record says it needs
     the true stems, an oracle, is given them), then :func:`track_scores`, then the median over
     frames. A method you registered yourself is evaluated the same way.
+
+    The scores are stored as one run: this method, its checkpoint (path and content hash) and
+    these tracks' data set (resolved root and size). Another checkpoint or another tree adds
+    a run; the same run again replaces its own.
 
     Args:
         method (str): a registered method name (``seplib.methods.names()``)
@@ -37,7 +41,9 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         **kwargs: passed to the method (e.g. ``checkpoint=PATH``)
 
     Returns:
-        per_track (pandas.DataFrame): columns ``track, stem, metric, value`` (median over frames)
+        per_track (pandas.DataFrame): columns ``track, stem, metric, value`` (median over frames);
+        ``per_track.attrs["missing"]``: ``{stem: why}`` for a stem with no score on any track
+        (e.g. "the reference is silent in every frame"); :func:`summary` prints it
 
     Taught in: 08_leaderboard
     """
@@ -53,17 +59,26 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         raise ValueError("tracks is empty: nothing to evaluate")
     if results_dir is None and run is not None:
         results_dir = run.results_dir
-    results = []
+    results, reasons = [], {}
     for track in tqdm(tracks, desc=f"evaluate {method}", disable=not progress):
         mixture, refs = track_mixture(track), track_stems(track)
         extra = {"references": refs} if record.needs_references else {}
         estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
         scores = track_scores(refs, estimates, track.rate, backend=backend)
+        for stem, why in missing_reasons(refs, estimates, scores).items():
+            reasons.setdefault(stem, {}).setdefault(why, []).append(track.name)
         results.append(_track_medians(scores).assign(track=track.name))
     per_track = pd.concat(results)[["track", "stem", "metric", "value"]].reset_index(drop=True)
+    # a stem without a score on every track: say why (museval's reason), not just NaN
+    per_track.attrs["missing"] = {
+        stem: "; ".join(why if len(names) == len(tracks) else f"{why} ({', '.join(names)})"
+                        for why, names in by_why.items())
+        for stem, by_why in reasons.items()
+        if sum(len(names) for names in by_why.values()) == len(tracks)}
     if store:
         save_scores(method, dataset or dataset_of(tracks), per_track, results_dir,
-                    split="test" if tracks[0].subset == "test" else tracks[0].subset)
+                    split="test" if tracks[0].subset == "test" else tracks[0].subset,
+                    checkpoint=_checkpoint_of(method, kwargs, run), tracks=tracks)
     return per_track
 
 

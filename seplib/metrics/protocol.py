@@ -93,6 +93,37 @@ def track_scores(references, estimates, rate, backend="fast", window=1.0, hop=1.
     return pd.DataFrame(rows, columns=["stem", "metric", "frame", "value"])
 
 
+def missing_reasons(references, estimates, scores):
+    """Why a stem has no score on a track (every frame NaN), in ``museval``'s terms.
+
+    Args:
+        references, estimates (dict): as for :func:`track_scores`
+        scores (pandas.DataFrame): what :func:`track_scores` gave for them
+
+    Returns:
+        reasons (dict): ``{stem: why}`` for each stem without a single scored frame
+
+    Taught in: 08_leaderboard
+    """
+    def silent(x):
+        return not np.any(np.asarray(x))
+
+    reasons = {}
+    for stem, values in scores.groupby("stem")["value"]:
+        if values.notna().any():
+            continue
+        if silent(reference_of(stem, references)):
+            reasons[stem] = "the reference is silent in every frame"
+        elif silent(estimates[stem]):
+            reasons[stem] = "the estimate is silent in every frame"
+        else:
+            group = next(g for g, keep in _groups(_sorted_stems(estimates)) if stem in g)
+            quiet = [s for s in group if s != stem and silent(reference_of(s, references))]
+            reasons[stem] = (f"the reference of {', '.join(quiet)} (scored with it) is silent in every frame"
+                             if quiet else "a reference or estimate is silent in every frame")
+    return reasons
+
+
 def _track_medians(scores):
     """Median over frames (NaN ignored) of each track, stem and metric."""
     keys = [k for k in ("method", "track", "stem", "metric") if k in scores.columns]
@@ -129,12 +160,20 @@ def summary(per_track, method, split="test"):
 
     Returns:
         summary (dict): ``{"method", "split", "tracks": N, "stems": {stem: {"SDR": dB, ...}}}``,
-        NaN (and inf) given as ``None`` so the dict is valid JSON
+        NaN (and inf) given as ``None`` so the dict is valid JSON; ``"missing": {stem: why}``
+        for the stems without any score (e.g. "the reference is silent in every frame", from
+        ``per_track.attrs["missing"]``, which :func:`seplib.metrics.evaluate` fills)
 
     Taught in: 08_leaderboard
     """
     table = aggregate(per_track)
     n = per_track["track"].nunique() if "track" in per_track.columns else 1
     stems = {stem: {m: _json_number(row[m]) for m in table.columns} for stem, row in table.iterrows()}
-    return {"method": method, "split": split, "tracks": int(n), "stems": stems}
+    out = {"method": method, "split": split, "tracks": int(n), "stems": stems}
+    why = getattr(per_track, "attrs", {}).get("missing") or {}
+    missing = {stem: why.get(stem, "no frame could be scored") for stem, row in table.iterrows()
+               if row.isna().all()}
+    if missing:
+        out["missing"] = missing
+    return out
 

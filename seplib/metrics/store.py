@@ -32,27 +32,90 @@ def _results_dir(results_dir):
     return default()
 
 
-def save_scores(method, dataset, per_track, results_dir=None, split="test"):
-    """Store a method's per-track scores as ``<results_dir>/<dataset>/<method>.json``.
+def _sha256(path, _cache={}):
+    """The SHA-256 of a file's bytes (cached by path, size and modification time)."""
+    import hashlib
 
-    Scoring the same method on the same data set again replaces its file (a refresh); a file
-    at that path that belongs to another method or data set is never replaced.
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _cache:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _cache[key] = digest.hexdigest()
+    return _cache[key]
+
+
+def checkpoint_id(checkpoint):
+    """Which model file scores were made with: ``{"path", "sha256"}`` (``None`` for none).
+
+    Taught in: 08_leaderboard
+    """
+    if checkpoint is None:
+        return None
+    path = Path(checkpoint).expanduser().resolve()
+    return {"path": str(path), "sha256": _sha256(path) if path.is_file() else None}
+
+
+def data_id(tracks):
+    """Which data set scores were made on: its resolved root, split and size (tracks, seconds).
+
+    Taught in: 08_leaderboard
+    """
+    tracks = list(tracks)
+    track = tracks[0]
+    path = Path(str(getattr(track, "path", "."))).resolve()
+    subset = getattr(track, "subset", "test")
+    root = next((p.parent for p in path.parents if p.name == subset), path.parent)
+    seconds = sum(float(getattr(t, "duration", 0) or 0) for t in tracks)
+    return {"root": str(root), "split": subset, "tracks": len(tracks), "seconds": round(seconds, 1)}
+
+
+def _run_key(checkpoint, data):
+    """The file name's suffix for one run: a short hash of its checkpoint and data set."""
+    import hashlib
+
+    if checkpoint is None and data is None:
+        return None  # no identity given: the plain ``<method>.json`` (the older layout)
+    text = json.dumps({"checkpoint": checkpoint, "data": data}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def save_scores(method, dataset, per_track, results_dir=None, split="test", checkpoint=None, tracks=None):
+    """Store one run's per-track scores: ``<results_dir>/<dataset>/<method>@<run>.json``.
+
+    A run is the method, the checkpoint it separated with (path and content hash) and the
+    data set it was scored on (resolved root and size); ``<run>`` is a short hash of those.
+    Scoring another checkpoint, or another tree whose folder has the same name, adds a file;
+    scoring the same run again replaces its own file (a refresh). Without a checkpoint and
+    tracks the file is ``<method>.json`` (the older layout, still read). A file at the path
+    that belongs to another method or data set is never replaced.
 
     Args:
         method (str): method name, e.g. ``"oracle-irm"``
         dataset (str): data set name, e.g. ``"synth-lab"`` or ``"MUSDB18HQ"``
         per_track (pandas.DataFrame): columns ``track, stem, metric, value`` (per-frame rows,
-            with a ``frame`` column, are reduced to per-track medians first)
+            with a ``frame`` column, are reduced to per-track medians first); a
+            ``per_track.attrs["missing"]`` of ``{stem: why}`` is kept with the scores
         results_dir (str or Path): default :func:`seplib.config.results_dir`
         split (str): which split was scored
+        checkpoint (str or Path): the model file the method separated with, if any
+        tracks (list): the tracks scored (for the data set's root and size)
 
     Returns:
         path (Path): the file written
 
     Taught in: 08_leaderboard
     """
-    folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
-    path = folder / f"{_checked_name(method, 'method')}.json"
+    import time
+
+    ckpt = checkpoint_id(checkpoint)
+    data = data_id(tracks) if tracks else None
+    key = _run_key(ckpt, data)
+    path = (_results_dir(results_dir) / _checked_name(dataset, "dataset")
+            / f"{_checked_name(method, 'method')}{f'@{key}' if key else ''}.json")
     if path.exists():
         try:
             old = json.loads(path.read_text())
@@ -62,11 +125,13 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test"):
         if (old.get("method"), old.get("dataset")) != (method, dataset):
             raise ValueError(f"{path} holds scores of {old.get('method')!r} on {old.get('dataset')!r}, "
                              f"not {method!r} on {dataset!r}; not overwriting")
+    missing = dict(getattr(per_track, "attrs", {}).get("missing", {}))
     per_track = _track_medians(per_track)
     if "track" not in per_track.columns:
         raise ValueError("per_track needs a 'track' column (as evaluate() returns)")
     record = {
         "method": method, "dataset": dataset, "split": split, "protocol": PROTOCOL,
+        "checkpoint": ckpt, "data": data, "written": time.time(), "missing": missing,
         "summary": summary(per_track, method, split)["stems"],
         "scores": [{"track": r.track, "stem": r.stem, "metric": r.metric, "value": _json_number(r.value)}
                    for r in per_track.itertuples()],
@@ -78,50 +143,120 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test"):
     return path
 
 
-def load_scores(dataset, method=None, results_dir=None):
+def _short_checkpoint(ckpt):
+    if not ckpt:
+        return ""
+    return f"{Path(ckpt['path']).name}@{(ckpt.get('sha256') or 'missing')[:8]}"
+
+
+def _records(dataset, results_dir=None):
+    """Every run stored for a data set: ``[(path, record)]``, each record with its row label
+    (``"label"``: the method's name for its preferred run, the run spelled out for others)."""
+    folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
+    found = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            record = json.loads(path.read_text())
+            record["method"], record["scores"]  # noqa: B018  (a seplib scores file has both)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{path} is not a seplib scores file ({err}); move it out of {folder}") from None
+        record.setdefault("written", path.stat().st_mtime)
+        record["key"] = path.stem.partition("@")[2]
+        record["older_layout"] = "data" not in record
+        ckpt = record.get("checkpoint")
+        record["checkpoint_short"] = _short_checkpoint(ckpt) if ckpt else (
+            "(not recorded)" if record["older_layout"] else "")
+        record["data_short"] = dataset if not record["older_layout"] else f"{dataset} (older layout)"
+        found.append((path, record))
+    by_method = {}
+    for path, record in found:
+        by_method.setdefault(record["method"], []).append(record)
+    for method, records in by_method.items():
+        preferred = _preferred(method, records)
+        for record in records:
+            record["label"] = method if record is preferred else None
+        others = [r for r in records if r is not preferred]
+        roots = {(r.get("data") or {}).get("root") for r in others if r.get("data")}
+        for record in others:
+            data = record["data_short"]
+            if len(roots) > 1 and record.get("data"):   # same folder name, other trees
+                data = record["data"]["root"]
+            record["label"] = f"{method} [{', '.join(x for x in (record['checkpoint_short'], data) if x)}]"
+        labels = [r["label"] for r in records]
+        for record in records:                            # still the same: tell apart by file
+            if labels.count(record["label"]) > 1 and record is not preferred:
+                record["label"] += f" #{record.get('key', '')}"
+    return found
+
+
+def _preferred(method, records):
+    """The run a plain method name means: the one of the method's current checkpoint when it
+    has one (newest such), else the newest scored."""
+    if len(records) == 1:
+        return records[0]
+    current = None
+    try:
+        current = checkpoint_id(_checkpoint_of(method, {}))
+    except Exception:  # noqa: BLE001  (no current run: any stored run may be meant)
+        current = None
+    matching = [r for r in records if current and r.get("checkpoint") == current]
+    return max(matching or records, key=lambda r: r["written"])
+
+
+def load_scores(dataset, method=None, results_dir=None, runs=False):
     """Read stored per-track scores.
 
     Args:
         dataset (str): data set name
-        method (str): one method, or ``None`` for all methods stored for ``dataset``
+        method (str): one row of the leaderboard (a method's name is its preferred run: the
+            one of its current checkpoint, else the newest), or ``None`` for every stored run
         results_dir (str or Path): default :func:`seplib.config.results_dir`
+        runs (bool): add the columns ``checkpoint`` and ``data`` (which run each row is)
 
     Returns:
-        scores (pandas.DataFrame): columns ``method, track, stem, metric, value`` (NaN for silence)
+        scores (pandas.DataFrame): columns ``method, track, stem, metric, value`` (NaN for
+        silence); ``method`` is the leaderboard's row label
 
     Taught in: 08_leaderboard
     """
     import pandas as pd
 
-    folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
     if method is not None:
-        paths = [folder / f"{_checked_name(method, 'method')}.json"]
-        if not paths[0].is_file():
-            raise FileNotFoundError(f"no scores for {method!r} on {dataset!r}: {paths[0]} is missing")
-    else:
-        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        _checked_name(method.split(" [")[0], "method")
+    records = [r for _, r in _records(dataset, results_dir) if method is None or r["label"] == method]
+    if method is not None and not records:
+        raise FileNotFoundError(f"no scores for {method!r} on {dataset!r}: "
+                                f"{scores_path(method.split(' [')[0], dataset, results_dir)} is missing")
     frames = []
-    for path in paths:
-        record = json.loads(path.read_text())
+    for record in records:
         df = pd.DataFrame(record["scores"], columns=["track", "stem", "metric", "value"])
         df["value"] = df["value"].astype(float)              # None -> NaN
-        frames.append(df.assign(method=record["method"]))
-    columns = ["method", "track", "stem", "metric", "value"]
+        df = df.assign(method=record["label"])
+        if runs:
+            df = df.assign(checkpoint=record["checkpoint_short"], data=record["data_short"])
+        frames.append(df)
+    columns = ["method", "track", "stem", "metric", "value"] + (["checkpoint", "data"] if runs else [])
     return pd.concat(frames)[columns].reset_index(drop=True) if frames else pd.DataFrame(columns=columns)
 
 
-def leaderboard(dataset, metric="SDR", results_dir=None):
-    """Every stored method on a data set: median ``metric`` per stem (the MUSDB protocol).
+def leaderboard(dataset, metric="SDR", results_dir=None, runs=False):
+    """Every stored run on a data set: median ``metric`` per stem (the MUSDB protocol).
+
+    One row per run (method, checkpoint, data set). A method's preferred run (the one of its
+    current checkpoint, else the newest) is labelled by the method's name; its other runs by
+    the name and the run, e.g. ``unet [other.pt@1a2b3c4d, synth-lab]``.
 
     Args:
         dataset (str): data set name
         metric (str): ``"SDR"``, ``"SIR"``, ``"SAR"`` or ``"ISR"``
         results_dir (str or Path): default :func:`seplib.config.results_dir`
+        runs (bool): add the columns ``checkpoint`` (file name and the first 8 hex digits of
+            its SHA-256), ``data`` (the data set) and ``missing`` (why a stem has no score)
 
     Returns:
         table (pandas.DataFrame): index ``method``, one column per stem (dB), best mean over
         the four stems first, then methods that give fewer stems; NaN where a method gives no
-        estimate of that stem
+        estimate of that stem (or no score: ``missing`` says why)
 
     Taught in: 08_leaderboard
     """
@@ -129,6 +264,7 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
 
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    records = [r for _, r in _records(dataset, results_dir)]
     scores = load_scores(dataset, results_dir=results_dir)
     if scores.empty:
         return pd.DataFrame().rename_axis("method")
@@ -138,26 +274,56 @@ def leaderboard(dataset, metric="SDR", results_dir=None):
     # those that give all four, ranked among themselves by the mean of what they give
     four = table.reindex(columns=list(STEMS)).mean(axis=1, skipna=False)
     order = pd.DataFrame({"four": four, "given": table.mean(axis=1)})
-    return table.loc[order.sort_values(["four", "given"], ascending=False, na_position="last").index]
+    table = table.loc[order.sort_values(["four", "given"], ascending=False, na_position="last").index]
+    if runs:
+        by_label = {r["label"]: r for r in records}
+        table["checkpoint"] = [by_label[m]["checkpoint_short"] for m in table.index]
+        table["data"] = [by_label[m]["data_short"] for m in table.index]
+        table["missing"] = [missing_note(by_label[m], table.loc[m]) for m in table.index]
+    return table
+
+
+def missing_note(record, row):
+    """Why stems of a stored run have no score (``""`` when all that it gives have one)."""
+    why = record.get("missing") or {}
+    return "; ".join(f"{stem}: {why[stem]}" for stem in _sorted_stems(why)
+                     if stem in row.index and not _is_number(row[stem]))
+
+
+def _is_number(x):
+    try:
+        return bool(x == x) and x is not None
+    except (TypeError, ValueError):
+        return False
 
 
 
 # --------------------------------------------------------------------------------------------
 # Which stored scores are still valid
 # --------------------------------------------------------------------------------------------
-def scores_path(method, dataset, results_dir=None):
-    """Where :func:`save_scores` keeps a method's scores: ``<results_dir>/<dataset>/<method>.json``.
+def scores_path(method, dataset, results_dir=None, checkpoint=None, tracks=None):
+    """Where :func:`save_scores` keeps one run's scores: ``<results_dir>/<dataset>/<method>@<run>.json``;
+    with no run given, the file of the method's preferred run (as :func:`leaderboard` labels it).
 
     Args:
         method (str), dataset (str): names as in :func:`save_scores`
         results_dir (str or Path): default :func:`seplib.config.results_dir`
+        checkpoint (str or Path), tracks (list): the run, as in :func:`save_scores` (neither:
+            ``<method>.json``, the older layout)
 
     Returns:
         path (Path): the file (it may not exist)
 
     Taught in: 08_leaderboard
     """
-    return _results_dir(results_dir) / _checked_name(dataset, "dataset") / f"{_checked_name(method, 'method')}.json"
+    key = _run_key(checkpoint_id(checkpoint), data_id(tracks) if tracks else None)
+    folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
+    if key is None:   # no run given: the method's preferred stored run, if there is one
+        stored = [(p, r) for p, r in _records(dataset, results_dir) if r["method"] == method and r["label"] == method]
+        if stored:
+            return stored[0][0]
+    name = _checked_name(method, "method") + (f"@{key}" if key else "")
+    return folder / f"{name}.json"
 
 
 def _checkpoint_of(method, kwargs, run=None):
@@ -197,18 +363,37 @@ def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None,
     Taught in: 08_leaderboard
     """
     tracks = list(tracks)
-    path = scores_path(method, dataset or dataset_of(tracks), results_dir)
+    dataset = dataset or dataset_of(tracks)
+    if checkpoint is None:
+        checkpoint = _checkpoint_of(method, {}, run)
+    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks)
     if not path.is_file():
-        return "not scored yet"
+        # scores stored without their run (the older layout, or no tracks' paths): reused under
+        # the same rules as before, their checkpoint judged by modification time
+        older = path.parent / f"{method}.json"
+        if not older.is_file():
+            return _why_not_found(method, path, checkpoint)
+        path = older
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):
         return "the stored file cannot be read"
     if sorted({row["track"] for row in record.get("scores", [])}) != sorted(t.name for t in tracks):
         return "stored scores are of other tracks"
-    if checkpoint is None:
-        checkpoint = _checkpoint_of(method, {}, run)
     if checkpoint is not None and Path(checkpoint).is_file() and Path(checkpoint).stat().st_mtime > path.stat().st_mtime:
         return "the model was trained again since"
     return ""
 
+
+def _why_not_found(method, path, checkpoint):
+    """No scores of this run: was the same checkpoint file scored before it was trained again?"""
+    ckpt = checkpoint_id(checkpoint)
+    if ckpt is not None:
+        for other in path.parent.glob(f"{method}@*.json"):
+            try:
+                stored = json.loads(other.read_text()).get("checkpoint") or {}
+            except (OSError, ValueError):
+                continue
+            if stored.get("path") == ckpt["path"] and stored.get("sha256") != ckpt["sha256"]:
+                return "the model was trained again since"
+    return "not scored yet"
