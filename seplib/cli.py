@@ -183,8 +183,14 @@ def _check_json(args):
         raise IsADirectoryError(f"--json {path} is a folder: give a file name, e.g. {path / 'scores.json'}")
     if path.exists() and not args.force:
         raise FileExistsError(f"not overwriting {path} (use --force)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    probe = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    except OSError as err:
+        what = USER_ERRNOS.get(err.errno, err.strerror or str(err))
+        if isinstance(err, (FileExistsError, NotADirectoryError)):
+            what = "a file stands where a folder should be"
+        raise ValueError(f"--json {path}: cannot write in {path.parent} ({what})") from None
     probe.close()  # the summary is written here, then renamed over the target
     return path, Path(probe.name)
 

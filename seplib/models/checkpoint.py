@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
@@ -80,11 +81,16 @@ def read(path, device="cpu"):
         raise ValueError(f"{path} {problem}")
     try:
         ckpt = torch.load(path, map_location=device, weights_only=True)
-    except pickle.UnpicklingError as err:  # weights_only refused what the pickle holds
+    except pickle.UnpicklingError as err:
+        found = re.search(r"GLOBAL (\S+)", str(err))
+        if not found:  # not a pickle that torch wrote
+            raise ValueError(f"{path} is not a seplib checkpoint (another kind of file, or damaged): "
+                             "torch cannot read it") from err
+        # weights_only refused what the pickle holds
         raise ValueError(f"{path} is not a seplib checkpoint: it holds Python objects beyond tensors "
-                         "(a whole pickled model?), which seplib does not load") from err
+                         f"({found.group(1)}: a whole pickled model?), which seplib does not load") from err
     except (RuntimeError, EOFError, ValueError, OSError) as err:
-        raise ValueError(f"{path} is damaged or not a checkpoint: torch cannot read it "
+        raise ValueError(f"{path} is not a seplib checkpoint (damaged?): torch cannot read it "
                          f"({_first_line(err)})") from err
     if not isinstance(ckpt, dict) or not all(k in ckpt for k in KEYS):
         found = sorted(map(str, ckpt))[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
