@@ -35,6 +35,8 @@ from .. import methods
 from . import masks_to_estimates, seconds_to_frames, softmask, spectrogram
 
 EPS = 1e-10
+ROWS = 64
+"""Spectrogram rows (bins) whose autocorrelation :func:`beat_spectrum` computes at a time."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,13 +57,16 @@ def beat_spectrum(V):
 
     Taught in: 03_repet_sim
     """
-    P = np.asarray(V, dtype=np.float64) ** 2
-    P = P.reshape(-1, P.shape[-1])  # (channels * freqs, frames)
-    T = P.shape[-1]
-    spectrum = np.fft.rfft(P, n=2 * T, axis=-1)
-    acf = np.fft.irfft(np.abs(spectrum) ** 2, n=2 * T, axis=-1)[:, :T]
-    acf /= np.arange(T, 0, -1)  # unbiased: T - lag terms at each lag
-    b = acf.mean(axis=0)
+    V = np.asarray(V)
+    rows = V.reshape(-1, V.shape[-1])  # (channels * freqs, frames)
+    T = rows.shape[-1]
+    total = np.zeros(T)
+    for start in range(0, len(rows), ROWS):  # a few rows at a time: bounded memory on long songs
+        P = rows[start:start + ROWS].astype(np.float64) ** 2
+        spectrum = np.fft.rfft(P, n=2 * T, axis=-1)
+        total += np.fft.irfft(np.abs(spectrum) ** 2, n=2 * T, axis=-1)[:, :T].sum(axis=0)
+        del P, spectrum
+    b = total / len(rows) / np.arange(T, 0, -1)  # mean over rows; unbiased: T - lag terms at each lag
     return b / max(b[0], EPS)
 
 
@@ -191,12 +196,25 @@ def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz
 
     Taught in: 03_repet_sim
     """
-    X, V = spectrogram(mixture, n_fft, hop)
+    # The period is found once from every channel; the model and mask are built one channel
+    # at a time (each row's median is its own), so a 10-minute song fits in 2 GiB.
+    mixture = np.asarray(mixture, dtype=np.float32)
+    V = np.stack([spectrogram(channel[None], n_fft, hop)[1][0] for channel in mixture])
     frames = V.shape[-1]
     period = repeating_period(beat_spectrum(V), seconds_to_frames(min_seconds, rate, hop),
                               min(seconds_to_frames(max_seconds, rate, hop), frames // 3))
-    mask = background_mask(repeating_model(V, period), V, _highpass_bins(highpass_hz, rate, n_fft))
-    return masks_to_estimates(X, {"accompaniment": mask}, mixture, rest="vocals", n_fft=n_fft, hop=hop)
+    del V
+    accompaniment = np.empty_like(mixture)
+    for c, channel in enumerate(mixture):
+        X = stft(channel, n_fft, hop)
+        V = X.abs().numpy()
+        mask = background_mask(repeating_model(V, period), V, _highpass_bins(highpass_hz, rate, n_fft))
+        del V
+        X.mul_(torch.from_numpy(mask))
+        del mask
+        accompaniment[c] = istft(X, len(channel), n_fft, hop).numpy()
+        del X
+    return {"accompaniment": accompaniment, "vocals": mixture - accompaniment}
 
 
 # --------------------------------------------------------------------------------------------
