@@ -53,7 +53,11 @@ def lowpass(x, rate, cutoff_hz, order=4):
     if not 0 < cutoff_hz < rate / 2:
         raise ValueError(f"cutoff_hz must lie in (0, {rate / 2}), got {cutoff_hz}")
     sos = butter(order, cutoff_hz, btype="low", fs=rate, output="sos")
-    return sosfiltfilt(sos, np.asarray(x, dtype=np.float64), axis=-1).astype(np.float32)
+    x = np.asarray(x)
+    y = np.empty(x.shape, dtype=np.float32)
+    for c in np.ndindex(x.shape[:-1]):  # one channel at a time: float64 copies of one channel only
+        y[c] = sosfiltfilt(sos, x[c].astype(np.float64))
+    return y
 
 
 @methods.register("classical-repet", family="classical", notebook="04_nmf",
