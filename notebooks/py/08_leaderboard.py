@@ -189,7 +189,9 @@ for metric in ("SDR", "SIR", "SAR"):
     boards[metric] = table.loc[[m for m in table.index if m in shown]]
 board = boards["SDR"]
 others = [m for m in stored_methods if m not in shown]
-display(board.round(2).assign(family=[family[m] for m in board.index]))
+runs = metrics.leaderboard(dataset, runs=True)  # which checkpoint and data set each row is, and why a score is missing
+display(board.round(2).assign(family=[family[m] for m in board.index])
+        .join(runs[["checkpoint", "data", "missing"]]))
 if others:
     print(f"also in the store for {dataset!r} (variants from the notebooks, not shown): {', '.join(others)}")
 assert set(methods) <= set(board.index), f"missing from the leaderboard: {set(methods) - set(board.index)}"
