@@ -5,6 +5,7 @@ Taught in: 00_getting_started
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from pathlib import Path
 
@@ -50,19 +51,141 @@ def load(path, stereo=True):
         audio (np.ndarray): ``(channels, samples)`` float32 in [-1, 1]
         rate (int): sample rate in Hz
 
+    Raises:
+        FileNotFoundError: no such file
+        ValueError: not audio, no samples, or truncated (a WAV whose header promises more
+            samples than the file holds: see :func:`check_complete`)
+
     Taught in: 00_getting_started
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such audio file")
+    check_complete(path)
     try:
+        info = sf.info(str(path))
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as err:
         raise ValueError(f"{path}: cannot read it as audio ({err})") from None
     audio = audio.T
     if audio.shape[1] == 0:
         raise ValueError(f"{path}: the file holds no samples")
+    if info.format not in ("MPEG", "OGG") and info.frames > audio.shape[1]:  # lossless: the count is exact
+        raise ValueError(f"{path}: truncated or damaged: its header says {info.frames} samples, only "
+                         f"{audio.shape[1]} could be read")
     return (as_stereo(audio, name=str(path)) if stereo else audio), int(rate)
+
+
+def wav_frames(path):
+    """Samples per channel a WAV file's header promises, and how many the file really holds.
+
+    Reads only the RIFF chunk headers (a few bytes), never the samples.  A file cut short (a
+    copy or download that stopped) keeps its header: the header then promises more than the
+    file holds, which ``soundfile`` does not report (it reads what is there).
+
+    Args:
+        path (str or Path): a file
+
+    Returns:
+        (promised, held) (tuple of int), or ``None`` when the file is not a plain RIFF/WAVE
+        file or its header gives no data size (a streamed WAV, RF64, another format)
+
+    Taught in: 00_getting_started
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align, pos = None, 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk_id, chunk_size = struct.unpack("<4sI", f.read(8))
+            if chunk_id == b"fmt " and chunk_size >= 14:
+                block_align = struct.unpack("<H", f.read(14)[12:14])[0]
+            elif chunk_id == b"data":
+                if not block_align or chunk_size in (0, 0xFFFFFFFF):
+                    return None  # no format before the data, or a size left open by a streaming writer
+                held = min(chunk_size, size - pos - 8)
+                return chunk_size // block_align, held // block_align
+            pos += 8 + chunk_size + (chunk_size & 1)  # chunks are word-aligned
+    return None
+
+
+def check_complete(path):
+    """Refuse a WAV file cut short: its header promises more samples than it holds.
+
+    Args:
+        path (str or Path): an audio file (only WAVs are checked; other formats pass)
+
+    Raises:
+        ValueError: one line naming the file, the samples promised and those present
+
+    Taught in: 00_getting_started
+    """
+    frames = wav_frames(path)
+    if frames is not None and frames[1] < frames[0]:
+        raise ValueError(f"{path}: truncated WAV: its header says {frames[0]} samples, the file holds "
+                         f"{frames[1]} ({frames[1] / max(frames[0], 1):.0%}); copy or write it again")
+
+
+def resample(audio, rate, target_rate, length=None):
+    """Resample ``audio`` from ``rate`` to ``target_rate`` (band-limited, soxr's high quality).
+
+    Args:
+        audio (np.ndarray): ``(channels, samples)`` or ``(samples,)``
+        rate (int): its sample rate (Hz)
+        target_rate (int): the rate wanted (Hz)
+        length (int): cut or zero-pad the result to this many samples (e.g. the length of the
+            signal before a round trip); default: ``round(samples * target_rate / rate)``
+
+    Returns:
+        audio (np.ndarray): float32, same leading shape, ``length`` samples
+
+    Taught in: 00_getting_started
+    """
+    audio = np.asarray(audio, dtype=np.float32)
+    rate, target_rate = int(rate), int(target_rate)
+    if rate <= 0 or target_rate <= 0:
+        raise ValueError(f"sample rates must be positive, got rate={rate}, target_rate={target_rate}")
+    if rate != target_rate:
+        import librosa
+
+        audio = librosa.resample(audio, orig_sr=rate, target_sr=target_rate, res_type="soxr_hq", axis=-1)
+        audio = np.ascontiguousarray(audio, dtype=np.float32)
+    if length is not None and audio.shape[-1] != length:
+        pad = [(0, 0)] * (audio.ndim - 1) + [(0, max(0, length - audio.shape[-1]))]
+        audio = np.pad(audio[..., :length], pad)
+    return audio
+
+
+def at_rate(fn, mixture, rate, work_rate, name):
+    """Run a separator that works at one rate on a mixture at any rate: resample in and out.
+
+    ``fn(mixture, work_rate) -> {stem: (channels, samples)}`` sees the mixture at
+    ``work_rate``; its stems come back at ``rate``, as long as the mixture.  When the rates
+    differ, one warning names the method and both rates (resampling costs a little quality
+    and time; a learned model or dictionary only knows the rate it was trained at).
+
+    Args:
+        fn (callable): the separator at ``work_rate``
+        mixture (np.ndarray): ``(channels, samples)``
+        rate (int): the mixture's rate (Hz)
+        work_rate (int): the rate ``fn`` works at (Hz)
+        name (str): the method, for the warning
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` at ``rate``
+
+    Taught in: 00_getting_started
+    """
+    if int(rate) == int(work_rate):
+        return fn(mixture, work_rate)
+    warnings.warn(f"{name} works at {work_rate} Hz: resampling the {rate} Hz mixture to {work_rate} Hz "
+                  f"and its stems back to {rate} Hz", stacklevel=3)
+    length = np.shape(mixture)[-1]
+    estimates = fn(resample(mixture, rate, work_rate), work_rate)
+    return {stem: resample(est, work_rate, rate, length=length) for stem, est in estimates.items()}
 
 
 def save(path, audio, rate, overwrite=False):

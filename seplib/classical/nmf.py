@@ -31,7 +31,7 @@ import json
 import numpy as np
 import torch
 
-from .. import STEMS, config, methods, sizes
+from .. import RATE, STEMS, config, methods, sizes
 from ..spectral import HOP, N_FFT, istft, stft
 from . import masks_to_estimates, spectrogram
 
@@ -532,7 +532,7 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
                   description="NMF with per-stem dictionaries learned on the training split")
 def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
                             beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None,
-                            run=None):
+                            run=None, dictionary_rate=None):
     r"""Supervised NMF separation: fixed per-stem dictionaries, activations fitted to the mixture.
 
     :math:`W = [W_{\mathrm{drums}}, W_{\mathrm{bass}}, \dots]` is fixed; only :math:`H` is
@@ -540,7 +540,8 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
 
     Args:
         mixture (np.ndarray): ``(channels, samples)``
-        rate (int): sample rate in Hz
+        rate (int): sample rate in Hz; a mixture at another rate than the dictionaries' is
+            resampled to theirs and the stems back (with a warning naming both rates)
         dictionaries (dict): ``{stem: (freqs, components)}``; default: learned on the
             training split of the data set (``root``, ``size``) by
             :func:`supervised_dictionaries` and cached
@@ -554,6 +555,8 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
         seed (int), device: as in :func:`nmf`
         run (:class:`seplib.run.Run`): the run context (its data set and size stand in for
             ``root`` and ``size``; ``separate(..., run=run)`` passes it)
+        dictionary_rate (int): the rate (Hz) of the songs the dictionaries were learned on;
+            default: 44100 for those learned here (MUSDB18's rate), ``rate`` for ones you pass
 
     Returns:
         estimates (dict): ``{stem: (channels, samples)}`` for the dictionaries' stems, summing
@@ -564,6 +567,13 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
     if dictionaries is None:
         dictionaries = supervised_dictionaries(root, size, n_components, beta, n_fft=n_fft, hop=hop,
                                                seed=seed, device=device, run=run)
+        dictionary_rate = dictionary_rate or RATE  # learned on the data set's 44.1 kHz songs
+    if dictionary_rate and dictionary_rate != rate:  # spectra of another rate: resample in and out (warns)
+        from ..audio import at_rate
+
+        return at_rate(lambda x, r: separate_nmf_supervised(
+            x, r, dictionaries, n_iter=n_iter, beta=beta, power=power, n_fft=n_fft, hop=hop, seed=seed,
+            device=device), mixture, rate, dictionary_rate, "nmf-supervised")
     V = _mono_magnitude_of(mixture, n_fft, hop)[None]  # (1, freqs, frames)
     blocks = [torch.as_tensor(np.asarray(d) if not torch.is_tensor(d) else d, dtype=torch.float32)
               for d in dictionaries.values()]

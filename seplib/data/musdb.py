@@ -15,7 +15,7 @@ import numpy as np
 import soundfile as sf
 
 from .. import RATE, STEMS, config
-from ..audio import as_stereo
+from ..audio import as_stereo, check_complete
 
 SPLITS = ("train", "valid", "test")
 FILES = ("mixture.wav",) + tuple(f"{s}.wav" for s in STEMS)
@@ -136,7 +136,7 @@ def _layout(root):
 
 
 def check_track_folder(folder):
-    """Check a MUSDB18-HQ track folder: all five files there, readable, same rate and length.
+    """Check a MUSDB18-HQ track folder: all five files there, readable, none cut short, same rate and length.
 
     Args:
         folder (Path): ``.../train/<track name>``
@@ -156,6 +156,10 @@ def check_track_folder(folder):
             infos[name] = sf.info(str(path))
         except (RuntimeError, sf.LibsndfileError) as err:
             raise ValueError(f"track {folder.name!r}: cannot read {path} ({err})") from None
+        try:
+            check_complete(path)  # a copy cut short: soundfile would read it short, silently
+        except ValueError as err:
+            raise ValueError(f"track {folder.name!r}: {err}") from None
     rates = {n: i.samplerate for n, i in infos.items()}
     if set(rates.values()) != {RATE}:
         raise ValueError(f"track {folder.name!r}: every file must be {RATE} Hz, got {rates}")

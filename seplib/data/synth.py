@@ -15,6 +15,7 @@ import contextlib
 import functools
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -756,7 +757,9 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     Layout: ``root/train/<name>/{mixture,drums,bass,other,vocals}.wav`` (the valid songs are in
     train/ and listed in ``root/setup.yaml``, musdb's own setup file with our validation tracks),
     ``root/test/<name>/...``, and ``root/seplib.json`` (what was written, and every song's info).
-    WAVs are 16-bit; each mixture is exactly the sum of its four stems.  Open it with
+    WAVs are 16-bit; each mixture is exactly the sum of its four stems.  An existing set is
+    checked song by song (:func:`song_problem`: files there, lengths and formats as the manifest
+    says, none cut short); a damaged song is written again, with a warning naming it.  Open it with
     ``musdb.DB(root=root, is_wav=True, setup_file="setup.yaml", subsets="train", split="valid")``.
 
     Args:
@@ -798,9 +801,13 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     def folder(split, name):
         return root / ("test" if split == "test" else "train") / name
 
-    files = ["mixture.wav"] + [f"{s}.wav" for s in STEMS]
+    damaged = {name: problem for split, songs in tracks.items() for name, _ in songs if name in meta["song_info"]
+               for problem in [song_problem(folder(split, name), meta["song_info"][name])] if problem}
+    if damaged:
+        warnings.warn(f"{root}: rewriting {len(damaged)} damaged song(s) instead of reusing them: "
+                      + "; ".join(f"{name} ({problem})" for name, problem in damaged.items()), stacklevel=2)
     todo = [(split, name, song) for split, songs in tracks.items() for name, song in songs
-            if name not in meta["song_info"] or not all((folder(split, name) / f).is_file() for f in files)]
+            if name not in meta["song_info"] or name in damaged]
     if not todo and (root / "setup.yaml").is_file():
         return root  # complete: reuse, write nothing
     root.mkdir(parents=True, exist_ok=True)
@@ -818,6 +825,45 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
             meta["song_info"][name] = dict(info, split=split)
             _write_json(marker, meta)
     return root
+
+
+def song_problem(folder, info):
+    """What is wrong with a song of a synthetic set on disk, judged by its files' headers only.
+
+    Each of the five WAVs must be there, hold as many samples as its header says (a copy cut
+    short keeps its header: :func:`seplib.audio.wav_frames`), and be 16-bit stereo at the
+    song's rate and length as the manifest (``seplib.json``) records them.  Cheap: no sample
+    is decoded.
+
+    Args:
+        folder (Path): the song's folder
+        info (dict): the song's entry in the manifest's ``song_info`` (``seconds``, ``rate``)
+
+    Returns:
+        problem (str or None): e.g. ``"drums.wav: truncated (...)"``, or ``None`` when sound
+
+    Taught in: 00_getting_started
+    """
+    from ..audio import wav_frames
+
+    rate = int(info.get("rate", 0))
+    frames = seconds_to_samples(float(info.get("seconds", 0)), rate)
+    for stem in ("mixture",) + STEMS:
+        path = folder / f"{stem}.wav"
+        if not path.is_file():
+            return f"{path.name} is missing"
+        try:
+            header = sf.info(str(path))
+            counts = wav_frames(path)
+        except (RuntimeError, sf.LibsndfileError, OSError) as err:
+            return f"{path.name} cannot be read ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
+        if counts is None or counts[1] < counts[0]:
+            return (f"{path.name} is truncated: its header says {counts[0]} samples, it holds {counts[1]}"
+                    if counts else f"{path.name} is not a plain WAV file")
+        if (header.samplerate, header.channels, header.subtype, counts[0]) != (rate, 2, "PCM_16", frames):
+            return (f"{path.name} is {header.channels} channel(s) {header.subtype} at {header.samplerate} Hz, "
+                    f"{counts[0]} samples; the manifest says 2 channels PCM_16 at {rate} Hz, {frames} samples")
+    return None
 
 
 def _write_song(folder, name, stems, info):

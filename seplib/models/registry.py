@@ -216,7 +216,8 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
     Args:
         name (str): model name (``"unet"``, ...)
         mixture (np.ndarray): ``(channels, samples)`` float32
-        rate (int): must be 44100
+        rate (int): sample rate in Hz; the models work at 44100 Hz, so another rate is
+            resampled to it and the stems back (with a warning naming both rates)
         checkpoint (str or Path): checkpoint file (default: :func:`default_checkpoint` of the run)
         model (nn.Module): an in-memory model to use instead of a checkpoint
         chunk_seconds (float): chunk length (default: the model's ``chunking``)
@@ -228,19 +229,24 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
             :func:`seplib.run.current`)
 
     Returns:
-        estimates (dict): ``{stem: (channels, samples)}`` float32
+        estimates (dict): ``{stem: (channels, samples)}`` float32, at ``rate``, as long as the mixture
 
     Taught in: 05_unet
     """
     from ..separation import separate_chunked
     from .checkpoint import load
 
+    from ..audio import at_rate
+
     record = spec(name)
-    if rate != RATE:
-        raise ValueError(f"the {name} model works at {RATE} Hz, got rate={rate}: resample the mixture first")
     mixture = np.ascontiguousarray(mixture, dtype=np.float32)
     if mixture.ndim != 2:
         raise ValueError(f"mixture must be (channels, samples), got shape {mixture.shape}")
+    if rate != RATE:  # the models learned 44.1 kHz songs: resample in and out (with a warning)
+        return at_rate(lambda x, r: separate_with_model(
+            name, x, r, checkpoint=checkpoint, model=model, chunk_seconds=chunk_seconds,
+            overlap_seconds=overlap_seconds, device=device, progress=progress, run=run),
+            mixture, rate, RATE, name)
     if model is None:
         if run is None:
             from ..run import current
