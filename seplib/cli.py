@@ -293,6 +293,7 @@ def main(argv=None):
     p.set_defaults(fn=_cmd_methods)
 
     args = parser.parse_args(argv)
+    _warnings_as_lines(args.command)
     try:
         args.fn(args)
     except BaseException as err:  # noqa: B036 - every way out is one line, with a status to test
@@ -305,6 +306,17 @@ def main(argv=None):
             sys.exit(f"seplib {args.command}: {said}")
         print(f"seplib {args.command}: {said}", file=sys.stderr)
         sys.exit(code)
+
+
+def _warnings_as_lines(command):
+    """Print seplib's warnings (a resampled input, a damaged song rewritten) as one plain line each,
+    ``seplib <command>: warning: ...``, instead of Python's ``file:line: UserWarning: ...``."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"seplib {command}: warning: {message}", file=file or sys.stderr)
+
+    warnings.showwarning = show
 
 
 USER_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EACCES: "permission denied",

@@ -370,3 +370,16 @@ def test_the_shell_sees_one_line_and_a_status_and_debug_shows_the_traceback(tmp_
     debug = subprocess.run(argv, capture_output=True, text=True, env={**env, "SEPLIB_DEBUG": "1"})
     assert debug.returncode == 1 and "Traceback" in debug.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_warning_is_one_plain_line(capsys):
+    # e.g. a 22.05 kHz song through a 44.1 kHz method: the resampling notice, as the command line says it
+    import warnings
+
+    from seplib import cli
+
+    with warnings.catch_warnings():  # puts Python's own warning printer back afterwards
+        cli._warnings_as_lines("separate")
+        warnings.warn("unet works at 44100 Hz: resampling the 22050 Hz mixture")
+    err = capsys.readouterr().err
+    assert err.strip() == "seplib separate: warning: unet works at 44100 Hz: resampling the 22050 Hz mixture"
