@@ -519,9 +519,12 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
         if path.is_file():
             return torch.load(path, map_location="cpu")["dictionaries"]
         tracks = open_dataset("train", root=root, size=size)
-        spectrograms = training_spectrograms(tracks, seconds, n_fft, hop, seed=seed)
-        dictionaries = learn_dictionaries(spectrograms, n_components, beta, n_iter, seed, device, progress)
-        dictionaries = {stem: d.cpu() for stem, d in dictionaries.items()}  # as when read from the cache
+        dictionaries = {}
+        for i, stem in enumerate(STEMS):  # one stem's spectrograms in memory at a time (full: 1.7 GB each)
+            spectrograms = training_spectrograms(tracks, seconds, n_fft, hop, stems=(stem,), seed=seed)
+            learned = learn_dictionaries(spectrograms, n_components, beta, n_iter, seed + i, device, progress)
+            dictionaries[stem] = learned[stem].cpu()  # as when read from the cache
+            del spectrograms, learned
         tmp = path.with_name(path.name + ".part")  # write, then rename: no half files
         torch.save({"dictionaries": dictionaries, "params": params, "tracks": [t.name for t in tracks]}, tmp)
         tmp.replace(path)
