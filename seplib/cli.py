@@ -293,6 +293,9 @@ def main(argv=None):
     p.set_defaults(fn=_cmd_methods)
 
     args = parser.parse_args(argv)
+    import warnings
+
+    python_format = warnings.formatwarning
     _warnings_as_lines(args.command)
     try:
         args.fn(args)
@@ -306,6 +309,8 @@ def main(argv=None):
             sys.exit(f"seplib {args.command}: {said}")
         print(f"seplib {args.command}: {said}", file=sys.stderr)
         sys.exit(code)
+    finally:
+        warnings.formatwarning = python_format  # main() called from Python leaves it as it was
 
 
 def _warnings_as_lines(command):
@@ -313,10 +318,8 @@ def _warnings_as_lines(command):
     ``seplib <command>: warning: ...``, instead of Python's ``file:line: UserWarning: ...``."""
     import warnings
 
-    def show(message, category, filename, lineno, file=None, line=None):
-        print(f"seplib {command}: warning: {message}", file=file or sys.stderr)
-
-    warnings.showwarning = show
+    # the format, not the printer: a caller recording warnings (pytest.warns) still gets them
+    warnings.formatwarning = lambda message, *args, **kwargs: f"seplib {command}: warning: {message}\n"
 
 
 USER_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EACCES: "permission denied",
