@@ -140,7 +140,8 @@ def test_reuses_a_complete_set_and_completes_a_broken_one(tmp_path, tiny, monkey
     lost.unlink()  # as if a crash had stopped the writing
     calls = []
     monkeypatch.setattr(synth, "make_song", lambda *a, **k: calls.append(a) or real(*a, **k))
-    synth.write_dataset(root, size=tiny, seed=0, progress=False)
+    with pytest.warns(UserWarning, match=r"rewriting 1 damaged song.*vocals.wav is missing"):
+        synth.write_dataset(root, size=tiny, seed=0, progress=False)
     assert len(calls) == 1 and lost.read_bytes() == before[lost][1]
     assert not list(root.rglob("*.tmp"))
 
