@@ -99,6 +99,30 @@ def spectrogram(mixture, n_fft=N_FFT, hop=HOP):
     return X, X.abs().numpy()
 
 
+
+def channel_sum_magnitude(mixture, n_fft=N_FFT, hop=HOP):
+    """The magnitude spectrogram summed over channels, made one channel's STFT at a time.
+
+    A long song's complex STFT and the magnitude of every channel are never held at once
+    (a 10-minute stereo song: about 1.3 GB less than ``spectrogram(mixture)[1].sum(0)``).
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        n_fft (int), hop (int): STFT frame length and hop
+
+    Returns:
+        V (np.ndarray): ``(freqs, frames)`` float32
+
+    Taught in: 03_repet_sim
+    """
+    mixture = np.asarray(mixture, dtype=np.float32)
+    total = None
+    for channel in mixture:
+        V = spectrogram(channel[None], n_fft, hop)[1][0]
+        total = V if total is None else np.add(total, V, out=total)
+        del V
+    return total
+
 def softmask(X, X_ref, power=2.0, split_zeros=False):
     r"""A soft mask that is large where ``X`` dominates ``X_ref``; a hard mask for ``power=inf``.
 

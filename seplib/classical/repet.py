@@ -32,7 +32,7 @@ import torch
 
 from ..spectral import HOP, N_FFT, istft, stft
 from .. import methods
-from . import masks_to_estimates, seconds_to_frames, softmask, spectrogram
+from . import channel_sum_magnitude, masks_to_estimates, seconds_to_frames, softmask, spectrogram
 
 EPS = 1e-10
 ROWS = 64
@@ -310,11 +310,7 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
     # Only one channel's magnitude is ever held (the similarity uses their sum, built channel
     # by channel), and the mask is made in place of the model: a 10-minute song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
-    features = None
-    for channel in mixture:
-        V = spectrogram(channel[None], n_fft, hop)[1][0]
-        features = V if features is None else np.add(features, V, out=features)
-        del V
+    features = channel_sum_magnitude(mixture, n_fft, hop)
     neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block)
     del features
     accompaniment = np.empty_like(mixture)
