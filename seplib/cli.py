@@ -68,6 +68,19 @@ def _stem_names():
     return set(STEMS) | {s for m in methods.records() for s in m.stems}
 
 
+def _alive(pid):
+    """Whether the process numbered ``pid`` (a string, as read from a folder name) is running."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
 class _StemFolder:
     """Where ``seplib separate`` writes a set of stems, checked before the work and filled atomically.
 
@@ -99,7 +112,7 @@ class _StemFolder:
         self.created = next((p for p in reversed([beside, *beside.parents]) if not p.exists()), None)
         try:  # the probe for an unwritable or read-only --out: the temporary folder, made before the work
             beside.mkdir(parents=True, exist_ok=True)
-            self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.seplib-new-", dir=beside))
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.seplib-new-{os.getpid()}-", dir=beside))
         except OSError as err:
             self._remove_created()
             what = USER_ERRNOS.get(err.errno, err.strerror or str(err))
@@ -110,7 +123,18 @@ class _StemFolder:
             shutil.rmtree(self.created, ignore_errors=True)
 
     def _recover(self):
-        """A run stopped between the two renames of a swap: put the old set back."""
+        """Clean up after a run that was killed: put an old set back, remove half-written sets.
+
+        A run stopped between the two renames of a swap left the old set in a hidden
+        ``.OUT.seplib-old-PID`` folder; one killed while writing left a hidden
+        ``.OUT.seplib-new-PID-*`` folder.  Folders of a process that is still running are left.
+        """
+        for folder in (self.out.parent, self.out):
+            for new in folder.glob(f".{self.out.name}.seplib-new-*") if folder.is_dir() else []:
+                pid = new.name.split("seplib-new-", 1)[1].split("-", 1)[0]
+                if new.is_dir() and not _alive(pid):
+                    shutil.rmtree(new, ignore_errors=True)
+                    print(f"removed {new} (the half-written stems of a run that was stopped)")
         if not self.out.exists() and self.out.parent.is_dir():
             for old in self.out.parent.glob(f".{self.out.name}.seplib-old-*"):
                 os.replace(old, self.out)

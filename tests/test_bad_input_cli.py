@@ -209,6 +209,39 @@ def test_disk_full_while_writing_names_the_file_and_keeps_the_old_set(stem_set, 
     assert not list(stem_set.parent.glob(".*seplib*"))
 
 
+def dead_pid():
+    """The number of a process that has exited."""
+    import subprocess
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_writer_leaves_nothing_the_next_run_does_not_clean(stem_set, song, capsys):
+    """kill -9 while writing leaves ``.OUT.seplib-new-PID-*``: the next run removes it, keeps the set."""
+    half = stem_set.parent / f".{stem_set.name}.seplib-new-{dead_pid()}-abc"
+    half.mkdir()
+    (half / "drums.wav").write_bytes(b"RIFF half")
+    live = stem_set.parent / f".{stem_set.name}.seplib-new-{os.getpid()}-xyz"  # a run still going
+    live.mkdir()
+    before = hashes(stem_set)
+    main(["separate", str(song), "--method", "mixture", "--out", str(tmp := stem_set.parent / "other")])
+    assert half.exists(), "another --out's cleanup must not touch this one"
+    refused(["separate", str(song), "--method", "mixture", "--out", str(stem_set)], capsys)
+    assert not half.exists() and live.exists()
+    assert hashes(stem_set) == before and tmp.is_dir()
+
+
+def test_a_kill_between_the_two_renames_puts_the_old_set_back(stem_set, song, capsys):
+    before = hashes(stem_set)
+    hidden = stem_set.with_name(f".{stem_set.name}.seplib-old-{dead_pid()}")
+    os.replace(stem_set, hidden)  # where a swap killed after its first rename leaves the set
+    with pytest.raises(SystemExit):  # put back, then refused: the set exists and there is no --force
+        main(["separate", str(song), "--method", "mixture", "--out", str(stem_set)])
+    assert "put back" in capsys.readouterr().out
+    assert hashes(stem_set) == before and not hidden.exists()
+
+
 def test_stems_go_in_beside_other_files_without_touching_them(song, tmp_path, capsys):
     folder = tmp_path / "work"
     folder.mkdir()
