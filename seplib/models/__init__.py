@@ -21,6 +21,8 @@ Where things are:
 * :mod:`~seplib.models.registry`: :func:`register_model`, :func:`build`, :func:`hparams`,
   :func:`default_checkpoint` and :func:`separate_with_model` (any model on a whole track);
 * :mod:`~seplib.models.checkpoint`: the checkpoint format (:func:`load` rebuilds a model);
+* :mod:`~seplib.models.shipped`: the trained U-Net that ships with the package
+  (:func:`shipped_checkpoint`), used when a run has no trained model of its own;
 * one file per model: its class, ``HPARAMS`` per run size, and one :func:`register_model`
   call with its chunking, training plan changes and loss recipe.
 
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from .base import mixture_std, waveform_scale  # noqa: F401
 from .checkpoint import load  # noqa: F401
+from .shipped import shipped_checkpoint, shipped_record  # noqa: F401
 from .registry import (MODELS, ModelSpec, build, default_checkpoint, hparams, names,  # noqa: F401
                        parameter_count, register_model, separate_with_model, spec)
 
