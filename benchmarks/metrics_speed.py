@@ -9,7 +9,14 @@ A second, shorter check uses the same signals kept in float precision (no 16-bit
 their band-limited spectra leave the least-squares filters of BSSEval badly conditioned,
 and then museval disagrees with itself (inputs changed by 1e-12) about as much as with us.
 
+``--leaderboard`` times instead what notebook 08 spends on scoring: every method it scores,
+on every song of the test split of the run size (``SEPLIB_SIZE``, e.g. ``lab``), with the fast
+backend. Each song is separated by every method first (not timed), then the estimates are
+scored as :func:`seplib.metrics.evaluate` scores them (:func:`seplib.metrics.track_scores`,
+the reasons for missing scores, the medians over frames), and only that is timed.
+
 Usage: python benchmarks/metrics_speed.py [--seconds 30] [--skip-mir-eval]
+       SEPLIB_SIZE=lab python benchmarks/metrics_speed.py --leaderboard [--methods mixture unet ...]
 """
 import argparse
 import json
@@ -59,11 +66,55 @@ def differences(a, b):
             for m in ("SDR", "ISR", "SIR", "SAR")}
 
 
+def leaderboard(names=None):
+    """Seconds spent scoring notebook 08's methods on the test split (separation not timed).
+
+    Args:
+        names (list of str): methods (default: every registered method but the pretrained
+            references, as notebook 08 scores them)
+
+    Returns:
+        result (dict): seconds per method and in all, with the size and the songs
+    """
+    from tqdm.auto import tqdm
+
+    from seplib import data, methods, separate
+    from seplib.classical import nmf
+    from seplib.metrics.evaluation import _track_medians
+    from seplib.metrics.protocol import missing_reasons
+
+    if names is None:
+        names = [m for f in methods.FAMILIES if f != "reference" for m in methods.names(f)]
+    test = data.open_dataset("test")
+    kwargs = nmf.method_kwargs()
+    seconds = dict.fromkeys(names, 0.0)
+    for track in tqdm(test, desc="songs"):
+        mixture, refs = data.track_mixture(track), data.track_stems(track)
+        for name in names:
+            extra = {"references": refs} if methods.get(name).needs_references else {}
+            estimates = separate(name, mixture, track.rate, **extra, **kwargs.get(name, {}))
+            start = time.perf_counter()
+            scores = metrics.track_scores(refs, estimates, track.rate, backend="fast")
+            missing_reasons(refs, estimates, scores)
+            _track_medians(scores)
+            seconds[name] += time.perf_counter() - start
+    return {"size": config.run_size(), "songs": len(test),
+            "song_seconds": round(sum(t.duration for t in test), 1),
+            "scoring_seconds": {m: round(s, 2) for m, s in seconds.items()},
+            "scoring_seconds_total": round(sum(seconds.values()), 1)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--skip-mir-eval", action="store_true", help="skip the slow mir_eval run")
+    parser.add_argument("--leaderboard", action="store_true",
+                        help="time the scoring of notebook 08's methods on the test split instead")
+    parser.add_argument("--methods", nargs="+", help="with --leaderboard: these methods only")
     args = parser.parse_args()
+    if args.leaderboard:
+        print(json.dumps(leaderboard(args.methods), indent=1))
+        return
 
     refs, ests = sources(args.seconds)
     metrics.bss_eval_v4(refs[:, :, :RATE], ests[:, :, :RATE], RATE)        # warm up (and a GPU)
