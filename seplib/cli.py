@@ -3,6 +3,7 @@
 Examples::
 
     seplib data --size quick
+    seplib data decode --root MUSDB18 --out MUSDB18-wav
     seplib separate song.wav --method hpss --out separated/
     seplib evaluate --method oracle-irm --json scores.json
     seplib train unet --size lab --out runs/unet --resume
@@ -26,6 +27,8 @@ from . import config
 
 
 def _cmd_data(args):
+    if args.data_command == "decode":
+        return _cmd_decode(args)
     from .data.synth import write_dataset
     from .data.musdb import default_root
 
@@ -33,6 +36,14 @@ def _cmd_data(args):
     root = write_dataset(Path(args.root) if args.root else default_root(size), size=size, seed=args.seed,
                          workers=args.workers)
     print(root)
+
+
+def _cmd_decode(args):
+    from .data.decode import decode_tree
+
+    if args.workers_decode is not None and args.workers_decode < 1:
+        raise ValueError(f"--workers must be 1 or more, got {args.workers_decode}")
+    print(decode_tree(args.decode_root, args.decode_out, workers=args.workers_decode))
 
 
 def _checked_method(command, args):
@@ -255,7 +266,7 @@ def _cmd_train(args):
 
     check_steps(args.steps)  # before the data and the model
     model, history = train_model(args.model, size=args.size, steps=args.steps, out=args.out,
-                                 resume=args.resume, seed=args.seed, root=args.root)
+                                 resume=args.resume, seed=args.seed, root=args.root, load=args.load)
     where = args.out or current(size=args.size, root=args.root).models_dir / args.model
     print(f"trained {args.model}; checkpoints in {where}")
 
@@ -280,7 +291,14 @@ def main(argv=None):
     p.add_argument("--root", help="folder to write (default: data/synth-SIZE)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes writing songs side by side")
-    p.set_defaults(fn=_cmd_data)
+    p.set_defaults(fn=_cmd_data, data_command=None)
+    decode = p.add_subparsers(dest="data_command", metavar="{decode}").add_parser(
+        "decode", help="decode a MUSDB18 .stem.mp4 tree once into WAV files (the MUSDB18-HQ layout)")
+    decode.add_argument("--root", dest="decode_root", required=True, metavar="DIR", help="the MUSDB18 folder (train/, test/)")
+    decode.add_argument("--out", dest="decode_out", required=True, metavar="DIR",
+                        help="a new folder outside the source (an interrupted decode resumes there)")
+    decode.add_argument("--workers", dest="workers_decode", type=int, metavar="N",
+                        help="songs decoded side by side (default: up to 4)")
 
     p = sub.add_parser("separate", help="separate a song into stems (one WAV per stem)")
     p.add_argument("song", help="audio file to separate")
@@ -311,6 +329,9 @@ def main(argv=None):
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--root", help="data set root (default: the synthetic set)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--load", choices=("auto", "memory", "disk"), default="auto",
+                   help="read the songs into memory, or each chunk from the WAV files (auto: memory "
+                        "for sets under 1 GiB of stems); the chunks are the same")
     p.set_defaults(fn=_cmd_train)
 
     p = sub.add_parser("methods", help="list the separation methods: name, family, stems, notebook")

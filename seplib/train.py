@@ -512,7 +512,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
                 progress=True, batch_size=None, seconds=None, lr=1e-3, kind=None, stft_weight=None,
-                spec_augment=None, weights=None, callback=None, run=None, **hparams):
+                spec_augment=None, weights=None, callback=None, run=None, load="auto", **hparams):
     """Train a named model on the train split, validating on the valid split: what
     ``seplib train MODEL`` and the notebooks call.
 
@@ -538,6 +538,10 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
         callback (callable): ``callback(history)`` after each validation (see :func:`fit`)
         run (:class:`seplib.run.Run`): the run context (default :func:`seplib.run.current`);
             ``size`` and ``root``, if given, stand in for its own
+        load (str): where chunks are cut from: ``"memory"`` (every song read once),
+            ``"disk"`` (each chunk read from the WAV files: memory flat in the number of songs)
+            or ``"auto"`` (memory up to :data:`seplib.data.chunks.IN_MEMORY_BYTES`); the
+            chunks are the same either way (:func:`seplib.data.chunks.open_songs`)
         **hparams: model hyper-parameters over ``seplib.models.hparams(name, size)``
 
     The loss knobs given here win over the plan's ``loss`` knobs.
@@ -579,9 +583,9 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
         stems = tuple(getattr(model, "stems", STEMS))
         train_set = RandomChunks(open_dataset("train", run=run), todo["seconds"],
                                  samples_per_epoch=max(todo["batch_size"] * todo["valid_every"], 64),
-                                 stems=stems, seed=seed, progress=progress)
+                                 stems=stems, seed=seed, progress=progress, load=load)
         valid_set = FixedChunks(open_dataset("valid", run=run), todo["seconds"],
-                                per_track=todo["per_track"], stems=stems, progress=progress)
+                                per_track=todo["per_track"], stems=stems, progress=progress, load=load)
         history = fit(model, train_set, valid_set, loss=loss_for(name, **{**todo["loss"], **knobs, **(weights or {})}),
                       steps=todo["steps"], batch_size=todo["batch_size"], lr=lr,
                       valid_every=todo["valid_every"], out_dir=out, resume=resume, seed=seed,

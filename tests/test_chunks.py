@@ -120,3 +120,110 @@ def test_loads_musdb_tracks(tiny_root):
     torch.testing.assert_close(mixture, stems.sum(0))
     valid = FixedChunks(open_dataset("valid", root=tiny_root), seconds=0.5, per_track=2)
     assert len(valid) == 2 * len(valid.songs) and valid[0][1].shape == (4, 2, 22050)
+
+
+# --- chunks read from disk: the same chunks as in memory, without holding the songs ---
+
+def assert_same_items(a, b, indices):
+    for i in indices:
+        for x, y in zip(a[i], b[i]):
+            assert torch.equal(x, y), f"item {i} differs"
+
+
+def test_disk_chunks_equal_memory_chunks_bit_for_bit(tiny_root):
+    from seplib.data import open_dataset
+    from seplib.data.chunks import SongsInMemory, SongsOnDisk
+
+    tracks = open_dataset("train", root=tiny_root)
+    for kwargs in (dict(), dict(remix=1.0, swap=1.0, noise=0.01), dict(remix=0.0, gain=None, swap=0.0)):
+        memory = RandomChunks(tracks, seconds=0.5, samples_per_epoch=16, seed=3, load="memory", **kwargs)
+        disk = RandomChunks(tracks, seconds=0.5, samples_per_epoch=16, seed=3, load="disk", **kwargs)
+        assert isinstance(memory.songs, SongsInMemory) and isinstance(disk.songs, SongsOnDisk)
+        for epoch in (0, 5):
+            memory.set_epoch(epoch)
+            disk.set_epoch(epoch)
+            assert_same_items(memory, disk, range(16))
+    # a chunk longer than the songs (8 s) is zero-padded the same way
+    assert_same_items(RandomChunks(tracks, seconds=9.0, samples_per_epoch=2, load="memory"),
+                      RandomChunks(tracks, seconds=9.0, samples_per_epoch=2, load="disk"), range(2))
+    valid = open_dataset("valid", root=tiny_root)
+    fixed_memory = FixedChunks(valid, seconds=0.5, per_track=3, load="memory")
+    fixed_disk = FixedChunks(valid, seconds=0.5, per_track=3, load="disk")
+    assert len(fixed_disk) == len(fixed_memory) == 3 * len(valid)
+    assert_same_items(fixed_memory, fixed_disk, range(len(fixed_disk)))
+
+
+def test_disk_chunks_read_only_their_own_samples(tiny_root, monkeypatch):
+    import pickle
+
+    import soundfile as sf
+
+    from seplib.data import open_dataset
+
+    data = RandomChunks(open_dataset("train", root=tiny_root), seconds=0.5, samples_per_epoch=8, load="disk")
+    assert len(pickle.dumps(data)) < 20_000  # file names and lengths: what a DataLoader worker receives
+    asked = []
+    real_read = sf.SoundFile.read
+    monkeypatch.setattr(sf.SoundFile, "read", lambda self, frames=-1, *a, **k: asked.append(frames)
+                        or real_read(self, frames, *a, **k))
+    for i in range(8):
+        data[i]
+    assert len(asked) == 8 * len(STEMS) and set(asked) == {22050}  # one 0.5 s read per stem, no whole song
+
+
+def test_auto_reads_small_sets_into_memory_and_large_ones_from_disk(tiny_root, monkeypatch):
+    from seplib.data import chunks, open_dataset
+
+    tracks = open_dataset("train", root=tiny_root)
+    assert isinstance(RandomChunks(tracks, seconds=0.5).songs, chunks.SongsInMemory)
+    size = sum(len(t) for t in tracks) * 2 * len(STEMS) * 4  # float32 stems of the set
+    monkeypatch.setattr(chunks, "IN_MEMORY_BYTES", size - 1)
+    assert isinstance(RandomChunks(tracks, seconds=0.5).songs, chunks.SongsOnDisk)
+    assert isinstance(FixedChunks(tracks, seconds=0.5).songs, chunks.SongsOnDisk)
+    assert isinstance(RandomChunks(tracks, seconds=0.5, load="memory").songs, chunks.SongsInMemory)
+    monkeypatch.setattr(chunks, "IN_MEMORY_BYTES", size)
+    assert isinstance(RandomChunks(tracks, seconds=0.5).songs, chunks.SongsInMemory)
+    assert isinstance(RandomChunks(songs(), seconds=0.1, rate=RATE).songs, chunks.SongsInMemory)  # arrays
+
+
+def test_disk_chunks_in_worker_processes_match(tiny_root):
+    from seplib.data import open_dataset
+    from seplib.train import batches
+
+    tracks = open_dataset("train", root=tiny_root)
+    memory = RandomChunks(tracks, seconds=0.25, samples_per_epoch=6, seed=1, load="memory")
+    disk = RandomChunks(tracks, seconds=0.25, samples_per_epoch=6, seed=1, load="disk")
+    # steps 2 to 4 of batches of 4 (they cross an epoch): as a resumed run would draw them
+    expected = list(batches(memory, 2, 5, batch_size=4, seed=1))
+    for workers in (0, 2):
+        got = list(batches(disk, 2, 5, batch_size=4, seed=1, workers=workers))
+        assert len(got) == len(expected) == 3
+        for (m1, s1), (m2, s2) in zip(expected, got):
+            assert torch.equal(m1, m2) and torch.equal(s1, s2)
+
+
+def test_a_mono_stem_file_is_read_as_dual_mono_on_disk_too(tmp_path):
+    import soundfile as sf
+
+    from seplib.data.chunks import SongsInMemory, SongsOnDisk
+
+    rng = np.random.default_rng(0)
+    stems = [(rng.standard_normal((2, 3000)) * 0.1).astype(np.float32) for _ in STEMS]
+    stems[2] = stems[2][:1]  # "other" is mono
+    paths = []
+    for stem, audio in zip(STEMS, stems):
+        paths.append(tmp_path / f"{stem}.wav")
+        sf.write(paths[-1], audio.T, RATE, subtype="PCM_16")
+    read = [sf.read(p, dtype="float32", always_2d=True)[0].T for p in paths]
+    memory = SongsInMemory([np.stack([np.repeat(x, 2, axis=0) if len(x) == 1 else x for x in read])])
+    disk = SongsOnDisk([paths], [3000])
+    for j in range(len(STEMS)):
+        for start in (0, 1234, 2500):  # the last runs past the end: zero-padded
+            np.testing.assert_array_equal(disk.cut(0, j, start, 1000), memory.cut(0, j, start, 1000))
+
+
+def test_bad_load_is_refused():
+    with pytest.raises(ValueError, match="load must be one of"):
+        RandomChunks(songs(), seconds=0.1, rate=RATE, load="ram")
+    with pytest.raises(ValueError, match="WAV files"):
+        RandomChunks(songs(), seconds=0.1, rate=RATE, load="disk")

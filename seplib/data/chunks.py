@@ -8,15 +8,30 @@ chosen stems, so the targets stay exact.
 Every chunk is a pure function of ``(seed, epoch, index)``: the same run sees the same data in
 the same order, and a resumed run sees what the broken one would have seen.
 
+A small data set is read into memory once (fast); a large one (MUSDB18-HQ: about 30 GB as
+float32) stays on disk, and each chunk reads only its own few seconds from the WAV files
+(soundfile seeks), so memory does not grow with the number of songs. Both give the very same
+chunks; :data:`IN_MEMORY_BYTES` decides between them unless you say (``load=``).
+
 Taught in: 05_unet
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import soundfile as sf
 import torch
 
 from .. import RATE, STEMS
 from ..spectral import seconds_to_samples
+
+IN_MEMORY_BYTES = 2**30
+"""Songs whose stems take at most this many bytes as float32 (1 GiB: about 25 minutes of four
+stereo stems at 44.1 kHz; the ``lab`` synthetic set) are read into memory; larger sets are read
+from disk, chunk by chunk."""
+LOADS = ("auto", "memory", "disk")
+"""Where chunks are cut from: ``auto`` (by :data:`IN_MEMORY_BYTES`), ``memory`` or ``disk``."""
 
 
 def load_stems(tracks, stems=STEMS, progress=False):
@@ -64,13 +79,149 @@ def _cut(song, start, length):
     return piece
 
 
+class SongsInMemory(list):
+    """Songs held in memory: a list of float32 arrays ``(stems, channels, samples)``
+    (:func:`load_stems`), with the two methods chunks are cut with.
+
+    Taught in: 05_unet
+    """
+
+    def frames(self, t):
+        """Length of song ``t`` in samples."""
+        return self[t].shape[-1]
+
+    def cut(self, t, j, start, length):
+        """Stem ``j`` of song ``t`` from sample ``start``: ``(channels, length)``, zero-padded at the end."""
+        return _cut(self[t][j], start, length)
+
+
+class SongsOnDisk:
+    """Songs left on disk, one WAV file per stem; a chunk reads only its own samples.
+
+    Nothing but the file names and lengths is kept, so memory does not grow with the number of
+    songs, and the object travels cheaply to DataLoader worker processes.  A chunk read here
+    holds the very samples :func:`load_stems` would have put in memory (a mono file is used as
+    dual-mono, as there).
+
+    Args:
+        paths (list): per song, a list of WAV paths, one per stem (in the stems' order)
+        frames (list of int): per song, its length in samples
+
+    Taught in: 05_unet
+    """
+
+    def __init__(self, paths, frames):
+        self.paths = [[str(p) for p in song] for song in paths]
+        self._frames = [int(n) for n in frames]
+
+    def __len__(self):
+        return len(self.paths)
+
+    def frames(self, t):
+        """Length of song ``t`` in samples."""
+        return self._frames[t]
+
+    def cut(self, t, j, start, length):
+        """Stem ``j`` of song ``t`` from sample ``start``: ``(channels, length)`` float32, zero-padded."""
+        path = self.paths[t][j]
+        try:
+            with sf.SoundFile(path) as f:
+                f.seek(start)  # a WAV seek: no sample before start is read
+                audio = f.read(length, dtype="float32", always_2d=True)  # (samples, channels)
+        except (RuntimeError, sf.LibsndfileError) as err:
+            raise ValueError(f"cannot read {path} ({err})") from None
+        piece = audio.T                                     # (channels, samples)
+        if piece.shape[0] == 1:                             # mono: dual-mono, as in memory
+            piece = np.repeat(piece, 2, axis=0)
+        return _cut(piece, 0, length)
+
+
+def _stem_files(tracks, stems):
+    """Per track, the WAV path of each stem, or ``None`` if any track is not a set of WAV files."""
+    paths = []
+    for track in tracks:
+        sources = getattr(track, "sources", None)
+        if not isinstance(sources, dict) or any(s not in sources for s in stems):
+            return None
+        files = [str(getattr(sources[s], "path", "")) for s in stems]
+        if not all(f.lower().endswith(".wav") for f in files):
+            return None
+        paths.append(files)
+    return paths
+
+
+def _wav_frames(track, files):
+    """The common length in samples of a track's WAV stems (from their headers)."""
+    lengths = {Path(f).name: sf.info(f).frames for f in files}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"track {getattr(track, 'name', '?')!r}: stem files differ in length (samples): {lengths}")
+    return next(iter(lengths.values()))
+
+
+def _stem_track_root(track):
+    """The MUSDB18 folder above a ``.stem.mp4`` track's ``train``/``test`` folder."""
+    path = Path(str(getattr(track, "path", "")))
+    return path.parent.parent if path.parent.name in ("train", "test") else path.parent
+
+
+def open_songs(tracks, stems=STEMS, load="auto", progress=False):
+    """The songs to cut chunks from, in memory or on disk.
+
+    Args:
+        tracks (list): musdb tracks (from :func:`seplib.data.open_dataset`), or dicts
+            ``{stem: (channels, samples)}``, or arrays ``(stems, channels, samples)``
+        stems (tuple): which stems, in this order
+        load (str): ``"memory"``: read every song into memory once; ``"disk"``: read each
+            chunk from the WAV files (tracks of a MUSDB18-HQ-layout tree only); ``"auto"``:
+            memory when the stems take at most :data:`IN_MEMORY_BYTES` as float32 (or the tracks
+            are already arrays), else disk
+        progress (bool): show a bar while reading into memory
+
+    Returns:
+        songs (:class:`SongsInMemory` or :class:`SongsOnDisk`): ``len(songs)``,
+        ``songs.frames(t)`` and ``songs.cut(t, j, start, length) -> (channels, length)``
+
+    Raises:
+        ValueError: an unknown ``load``; ``load="disk"`` for tracks that are not WAV files; a
+            MUSDB18 ``.stem.mp4`` set too large for memory (the message says how to decode it)
+
+    Taught in: 05_unet
+    """
+    if load not in LOADS:
+        raise ValueError(f"load must be one of {LOADS}, got {load!r}")
+    tracks = list(tracks)
+    if load == "memory" or not tracks:
+        return SongsInMemory(load_stems(tracks, stems, progress))
+    files = _stem_files(tracks, stems)
+    if files is not None:  # WAV files: their headers say how big they are
+        frames = [_wav_frames(track, f) for track, f in zip(tracks, files)]
+        if load == "disk" or sum(frames) * 2 * len(stems) * 4 > IN_MEMORY_BYTES:
+            return SongsOnDisk(files, frames)
+        return SongsInMemory(load_stems(tracks, stems, progress))
+    stem_files = [t for t in tracks if str(getattr(t, "path", "")).lower().endswith(".mp4")]
+    if stem_files:  # MUSDB18: compressed, decoded by ffmpeg at every read
+        size = sum(int(getattr(t, "samples", 0) or 0) for t in stem_files) * 2 * len(stems) * 4
+        if load == "disk" or size > IN_MEMORY_BYTES:
+            root = _stem_track_root(stem_files[0])
+            out = root.with_name(f"{root.name}-wav")
+            raise ValueError(f"{root}: the songs are MUSDB18 .stem.mp4 files ({size / 2**30:.1f} GiB as float32 "
+                             f"stems, too many for memory); decode them once: `seplib data decode --root {root} "
+                             f"--out {out}`, then train with `--root {out}`")
+        return SongsInMemory(load_stems(tracks, stems, progress))
+    if load == "disk":
+        raise ValueError("load='disk' reads chunks from WAV files (the tracks of a MUSDB18-HQ-layout tree); "
+                         "these tracks are arrays already in memory: use load='memory' or 'auto'")
+    return SongsInMemory(load_stems(tracks, stems, progress))
+
+
 class RandomChunks(torch.utils.data.Dataset):
     """Random training chunks with gain, channel-swap, cross-song remix and noise augmentation.
 
     Item ``i`` is ``(mixture (channels, samples), stems (n_stems, channels, samples))`` float32
     tensors with ``mixture == stems.sum(0)`` (unless ``noise > 0``, which is added to the
     mixture only).  It depends only on ``(seed, epoch, i)``; call :meth:`set_epoch` to get
-    fresh chunks each epoch (``seplib.train.fit`` does).
+    fresh chunks each epoch (``seplib.train.fit`` does).  The songs are read into memory or
+    left on disk (``load``); the chunks are the same either way.
 
     Args:
         tracks (list): musdb tracks, dicts or arrays (see :func:`load_stems`)
@@ -85,18 +236,19 @@ class RandomChunks(torch.utils.data.Dataset):
         noise (float): standard deviation of white noise added to the mixture (0: off)
         seed (int): the data seed
         progress (bool): show a bar while loading
+        load (str): ``"auto"``, ``"memory"`` or ``"disk"`` (see :func:`open_songs`)
 
     Taught in: 05_unet
     """
 
     def __init__(self, tracks, seconds=6.0, samples_per_epoch=1000, rate=RATE, stems=STEMS,
-                 gain=(0.25, 1.25), swap=0.5, remix=0.5, noise=0.0, seed=0, progress=False):
-        self.songs = load_stems(tracks, stems, progress)
-        self.stems, self.rate = tuple(stems), rate
+                 gain=(0.25, 1.25), swap=0.5, remix=0.5, noise=0.0, seed=0, progress=False, load="auto"):
         self.length = seconds_to_samples(seconds, rate)
         if self.length < 1 or samples_per_epoch < 1:
             raise ValueError(f"need seconds > 0 and samples_per_epoch >= 1, got {seconds}, "
                              f"{samples_per_epoch}")
+        self.songs = open_songs(tracks, stems, load, progress)
+        self.stems, self.rate = tuple(stems), rate
         self.samples_per_epoch = samples_per_epoch
         self.gain, self.swap, self.remix, self.noise = gain, swap, remix, noise
         self.seed, self.epoch = seed, 0
@@ -108,8 +260,8 @@ class RandomChunks(torch.utils.data.Dataset):
         """Chunks of epoch ``epoch`` (a different random draw for each epoch)."""
         self.epoch = int(epoch)
 
-    def _start(self, rng, song):
-        return int(rng.integers(0, max(song.shape[-1] - self.length, 0) + 1))
+    def _start(self, rng, t):
+        return int(rng.integers(0, max(self.songs.frames(t) - self.length, 0) + 1))
 
     def __getitem__(self, index):
         if not 0 <= index < len(self):
@@ -117,20 +269,20 @@ class RandomChunks(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         n, count = len(self.songs), len(self.stems)
         if rng.random() < self.remix:  # each stem from its own song and place
-            sources = []
-            for j, t in enumerate(rng.integers(0, n, size=count)):
-                sources.append((self.songs[t][j], self._start(rng, self.songs[t])))
+            places = [(int(t), j, self._start(rng, int(t))) for j, t in enumerate(rng.integers(0, n, size=count))]
         else:  # one song, one place: the stems as they were mixed
-            song = self.songs[int(rng.integers(0, n))]
-            start = self._start(rng, song)
-            sources = [(song[j], start) for j in range(count)]
+            t = int(rng.integers(0, n))
+            start = self._start(rng, t)
+            places = [(t, j, start) for j in range(count)]
         gains = np.ones(count, np.float32) if self.gain is None else \
             rng.uniform(*self.gain, size=count).astype(np.float32)
         flip = rng.random(count) < self.swap
         # one pass per stem: cut, swap the channels, scale, written straight into the batch item
-        stems = np.empty((count,) + sources[0][0].shape[:-1] + (self.length,), np.float32)
-        for j, (source, start) in enumerate(sources):
-            piece = _cut(source, start, self.length)
+        stems = None                                        # (stems, channels, samples)
+        for j, (t, stem, start) in enumerate(places):
+            piece = self.songs.cut(t, stem, start, self.length)  # (channels, samples)
+            if stems is None:
+                stems = np.empty((count,) + piece.shape, np.float32)
             np.multiply(piece[::-1] if flip[j] else piece, gains[j], out=stems[j])
         mixture = stems.sum(axis=0)
         if self.noise > 0:
@@ -143,7 +295,9 @@ class FixedChunks(torch.utils.data.Dataset):
     """A fixed validation set: ``per_track`` evenly spaced chunks of every track, no augmentation.
 
     Item ``i`` is ``(mixture (channels, samples), stems (n_stems, channels, samples))``, the
-    same every time; the mixture is the sum of the stems.
+    same every time; the mixture is the sum of the stems.  Long songs of a large set stay on
+    disk (``load``): each item reads its own chunk, so validating on whole MUSDB18 songs holds
+    one chunk at a time, never a whole song.
 
     Args:
         tracks (list): musdb tracks, dicts or arrays (see :func:`load_stems`)
@@ -151,24 +305,27 @@ class FixedChunks(torch.utils.data.Dataset):
         per_track (int): chunks per track
         rate (int): sample rate in Hz
         stems (tuple): stem names, in order
+        progress (bool): show a bar while loading
+        load (str): ``"auto"``, ``"memory"`` or ``"disk"`` (see :func:`open_songs`)
 
     Taught in: 05_unet
     """
 
-    def __init__(self, tracks, seconds=6.0, per_track=4, rate=RATE, stems=STEMS, progress=False):
-        self.songs = load_stems(tracks, stems, progress)
+    def __init__(self, tracks, seconds=6.0, per_track=4, rate=RATE, stems=STEMS, progress=False, load="auto"):
+        self.songs = open_songs(tracks, stems, load, progress)
         self.stems, self.rate = tuple(stems), rate
         self.length = seconds_to_samples(seconds, rate)
-        self.places = [(t, int(s)) for t, song in enumerate(self.songs)
-                       for s in np.linspace(0, max(song.shape[-1] - self.length, 0), per_track)]
+        self.places = [(t, int(s)) for t in range(len(self.songs))
+                       for s in np.linspace(0, max(self.songs.frames(t) - self.length, 0), per_track)]
 
     def __len__(self):
         return len(self.places)
 
     def __getitem__(self, index):
         t, start = self.places[index]
-        stems = _cut(self.songs[t], start, self.length)
-        return torch.from_numpy(stems.sum(axis=0)), torch.from_numpy(np.ascontiguousarray(stems))
+        stems = np.stack([self.songs.cut(t, j, start, self.length)   # (stems, channels, samples)
+                          for j in range(len(self.stems))])
+        return torch.from_numpy(stems.sum(axis=0)), torch.from_numpy(stems)
 
 
 def spec_augment(spec, freq_masks=2, freq_width=0.1, time_masks=2, time_width=0.1, generator=None):
