@@ -59,6 +59,22 @@ def test_train_offers_the_learned_methods(capsys):
     assert "{" + ",".join(methods.names("learned")) + "}" in capsys.readouterr().out
 
 
+def test_train_from_disk_learns_the_same_weights_as_from_memory(tiny_root, tmp_path, capsys):
+    import torch
+
+    weights = {}
+    for load in ("memory", "disk"):
+        main(["train", "conv1d", "--size", "quick", "--steps", "2", "--root", str(tiny_root),
+              "--load", load, "--out", str(tmp_path / load)])
+        assert f"checkpoints in {tmp_path / load}" in capsys.readouterr().out
+        weights[load] = torch.load(tmp_path / load / "last.pt", weights_only=True)["model_state"]
+    assert weights["memory"].keys() == weights["disk"].keys()
+    assert all(torch.equal(weights["memory"][k], weights["disk"][k]) for k in weights["memory"])
+    with pytest.raises(SystemExit):
+        main(["train", "conv1d", "--load", "ram"])
+    assert "invalid choice: 'ram'" in capsys.readouterr().err
+
+
 def test_evaluate_prints_a_table_and_writes_the_json(tiny_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SEPLIB_RESULTS", str(tmp_path / "results"))
     out = tmp_path / "irm.json"
