@@ -55,19 +55,101 @@ def test_short_song_is_separated_whole(song):
         np.testing.assert_array_equal(a[stem], b[stem])
 
 
-@pytest.mark.parametrize("method", ["nmf", "classical-nmf"])
-def test_nmf_masks_in_frame_blocks_match_whole(song, method, monkeypatch):
-    # NMF itself sees every frame (blocking the factorisation would change the result by far
-    # more than 0.05 dB); only its masks are made a block of frames at a time
-    from seplib import separate
+def test_frame_blocks_cover_the_song_once():
+    from seplib.separation import frame_blocks
+
+    for length, hop, n_fft in [(10_000, 256, 1024), (10_240, 256, 1024), (5_000, 300, 1000)]:
+        blocks = frame_blocks(length, n_fft, hop, block_frames=7)
+        frames = [f for f, _, _ in blocks]
+        samples = [s for _, s, _ in blocks]
+        assert frames[0].start == 0 and frames[-1].stop == 1 + length // hop
+        assert samples[0].start == 0 and samples[-1].stop == length
+        assert all(a.stop == b.start for a, b in zip(frames, frames[1:]))
+        assert all(a.stop == b.start for a, b in zip(samples, samples[1:]))
+        for f, s, c in blocks:  # the chunk starts on a frame and reaches n_fft beyond the block
+            assert c.start % hop == 0 and 0 <= c.start and c.stop <= length
+            assert c.start <= max(0, s.start - n_fft) and c.stop >= min(length, s.stop + n_fft)
+
+
+def test_magnitude_in_blocks_equals_whole(song, monkeypatch):
+    from seplib import separation
+    from seplib.classical import magnitude, spectrogram
+
+    mixture, _ = song
+    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)  # 260 frames: 17 blocks
+    np.testing.assert_allclose(magnitude(mixture[1]), spectrogram(mixture)[1][1], rtol=1e-5, atol=1e-5)
+
+
+def test_masks_in_blocks_equal_masks_on_the_whole_stft(song):
+    from seplib.classical import masks_in_blocks, masks_to_estimates, spectrogram
+
+    mixture, _ = song
+    X, V = spectrogram(mixture)
+    masks = {"a": V / (V + V.mean()), "b": np.sqrt(V / V.max())}  # (channels, freqs, frames)
+    whole = masks_to_estimates(X, masks, mixture, rest="c")
+    blocked = masks_in_blocks(mixture, lambda c, frames, Vb: {k: m[c, :, frames] for k, m in masks.items()},
+                              rest="c", block_frames=9)
+    assert list(blocked) == list(whole) == ["a", "b", "c"]
+    for stem in whole:
+        np.testing.assert_allclose(blocked[stem], whole[stem], atol=2e-5)
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Long-song code paths on a 12 s song: 16-frame STFT blocks, 32-frame NMF blocks."""
+    from seplib import separation
     from seplib.classical import nmf
 
+    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    monkeypatch.setattr(nmf, "NMF_FRAMES", 32)
+
+
+@pytest.mark.parametrize("method", ["repet", "repet-sim", "nmf", "nmf-supervised", "classical-nmf",
+                                    "oracle-ibm", "oracle-irm", "oracle-wiener"])
+def test_methods_in_frame_blocks_match_whole(song, method, request):
+    # these methods see the whole song (the period, the similar frames, the factorisation) and
+    # work on its spectrogram a block of frames at a time: the same result as all at once
+    from seplib import separate
+
     mixture, stems = song
-    whole = separate(method, mixture, RATE, n_iter=10)
-    monkeypatch.setattr(nmf, "MASK_FRAMES", 7)
-    blocked = separate(method, mixture, RATE, n_iter=10)
+    kwargs = {"references": stems} if method.startswith("oracle") else {}
+    if method.startswith("nmf") or method == "classical-nmf":
+        kwargs["n_iter"] = 10
+    if method == "nmf-supervised":
+        rng = np.random.default_rng(0)
+        kwargs["dictionaries"] = {stem: rng.random((2049, 4)).astype(np.float32) for stem in stems}
+    whole = separate(method, mixture, RATE, **kwargs)
+    request.getfixturevalue("small_blocks")
+    blocked = separate(method, mixture, RATE, **kwargs)
     close_to_whole(blocked, whole, stems, bound=1e-3)
-    np.testing.assert_allclose(sum(blocked.values()), mixture, atol=1e-4)
+    if not method.startswith("oracle"):
+        np.testing.assert_allclose(sum(blocked.values()), mixture, atol=1e-4)
+
+
+@pytest.mark.parametrize("beta", ["euclidean", "kl"])
+def test_nmf_factorisation_in_frame_blocks_matches_whole(beta, monkeypatch):
+    import torch
+
+    from seplib.classical import nmf
+
+    V = np.random.default_rng(0).random((50, 300)).astype(np.float32) ** 2
+    W, H, costs = nmf.nmf(V, 5, beta, n_iter=30, device=torch.device("cpu"))
+    monkeypatch.setattr(nmf, "NMF_FRAMES", 7)
+    Wb, Hb, costs_b = nmf.nmf(V, 5, beta, n_iter=30, device=torch.device("cpu"))
+    torch.testing.assert_close(Wb, W, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(Hb, H, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(costs_b, costs, rtol=1e-6)
+
+
+def test_nmf_leaves_the_initial_activations_alone():
+    import torch
+
+    from seplib.classical import nmf
+
+    V = np.random.default_rng(0).random((20, 30)).astype(np.float32)
+    H0 = np.ones((3, 30), dtype=np.float32)
+    nmf.nmf(V, W=np.ones((20, 3), dtype=np.float32), H=H0, n_iter=3, device=torch.device("cpu"))
+    assert np.all(H0 == 1)
 
 
 def test_classical_repet_on_a_long_song_blocks_its_hpss(song, monkeypatch):

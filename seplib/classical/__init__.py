@@ -100,11 +100,40 @@ def spectrogram(mixture, n_fft=N_FFT, hop=HOP):
 
 
 
+def magnitude(channel, n_fft=N_FFT, hop=HOP, block_frames=None):
+    """One channel's magnitude spectrogram, its STFT made a block of frames at a time.
+
+    The same values as ``spectrogram(channel[None])[1][0]``, but the complex STFT of a long song
+    (twice the magnitude's size) is never held: only one block's (:func:`seplib.separation.frame_blocks`).
+
+    Args:
+        channel (np.ndarray): ``(samples,)``
+        n_fft (int), hop (int): STFT frame length and hop
+        block_frames (int): frames per block (default :data:`seplib.separation.BLOCK_FRAMES`)
+
+    Returns:
+        V (np.ndarray): ``(freqs, frames)`` float32
+
+    Taught in: 03_repet_sim
+    """
+    from ..separation import frame_blocks
+
+    channel = np.asarray(channel, dtype=np.float32)
+    if channel.ndim != 1 or len(channel) < n_fft:
+        raise ValueError(f"need one channel of at least n_fft={n_fft} samples, got shape {channel.shape}")
+    V = np.empty((n_fft // 2 + 1, 1 + len(channel) // hop), dtype=np.float32)
+    for frames, _, chunk in frame_blocks(len(channel), n_fft, hop, block_frames):
+        first = frames.start - chunk.start // hop  # the block's first frame in the chunk's STFT
+        X = stft(channel[chunk], n_fft, hop)  # (freqs, chunk frames) complex
+        V[:, frames] = X[:, first:first + frames.stop - frames.start].abs().numpy()
+    return V
+
+
 def channel_sum_magnitude(mixture, n_fft=N_FFT, hop=HOP):
     """The magnitude spectrogram summed over channels, made one channel's STFT at a time.
 
     A long song's complex STFT and the magnitude of every channel are never held at once
-    (a 10-minute stereo song: about 1.3 GB less than ``spectrogram(mixture)[1].sum(0)``).
+    (:func:`magnitude`: a block of one channel's STFT at a time).
 
     Args:
         mixture (np.ndarray): ``(channels, samples)``
@@ -118,10 +147,60 @@ def channel_sum_magnitude(mixture, n_fft=N_FFT, hop=HOP):
     mixture = np.asarray(mixture, dtype=np.float32)
     total = None
     for channel in mixture:
-        V = spectrogram(channel[None], n_fft, hop)[1][0]
+        V = magnitude(channel, n_fft, hop)
         total = V if total is None else np.add(total, V, out=total)
         del V
     return total
+
+
+def masks_in_blocks(mixture, masks_of, rest=None, n_fft=N_FFT, hop=HOP, block_frames=None):
+    r"""Masks applied to a long mixture one channel and one block of frames at a time.
+
+    :math:`\hat s_j = \mathrm{iSTFT}(M_j \odot X)` as in :func:`masks_to_estimates`, but the
+    STFT, the masks and the masked copies exist only for one block of one channel
+    (:func:`seplib.separation.frame_blocks`): the result is the whole-song one (to float
+    rounding) and the memory is the block's, whatever the song's length.
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        masks_of (callable): ``masks_of(channel, frames, V) -> {stem: (freqs, len(frames))}``,
+            the masks of one channel (an int) over the song's ``frames`` (a slice); ``V`` is
+            the mixture's magnitude there (``(freqs, len(frames))`` torch), computed from the
+            block's own stretch of signal
+        rest (str): the stem given as the mixture minus the others (not a key of the masks)
+        n_fft (int), hop (int): STFT frame length and hop
+        block_frames (int): frames per block (default :data:`seplib.separation.BLOCK_FRAMES`)
+
+    Returns:
+        estimates (dict): ``{stem: (channels, samples)}`` float32, in the order of the masks
+        then ``rest``
+
+    Taught in: 02_hpss
+    """
+    from ..separation import frame_blocks
+
+    mixture = np.asarray(mixture, dtype=np.float32)
+    out = {}
+    for c, channel in enumerate(mixture):
+        for _, samples, chunk in frame_blocks(mixture.shape[-1], n_fft, hop, block_frames):
+            X = stft(channel[chunk], n_fft, hop)  # (freqs, chunk frames) complex
+            first = chunk.start // hop
+            keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
+            masks = masks_of(c, slice(first, first + X.shape[-1]), X.abs())
+            for name, mask in masks.items():
+                mask = torch.as_tensor(mask).to(X.device)
+                y = istft(X * mask, chunk.stop - chunk.start, n_fft, hop)  # (chunk samples,)
+                out.setdefault(name, np.empty_like(mixture))[c, samples] = y[keep].cpu().numpy()
+            del X, masks
+    if rest is not None:
+        if rest in out:
+            raise ValueError(f"rest={rest!r} is also a key of the masks")
+        total = np.zeros_like(mixture)
+        for estimate in out.values():  # in place: one song-sized sum
+            total += estimate
+        out[rest] = np.subtract(mixture, total, out=total)
+    return out
+
 
 def softmask(X, X_ref, power=2.0, split_zeros=False):
     r"""A soft mask that is large where ``X`` dominates ``X_ref``; a hard mask for ``power=inf``.

@@ -33,7 +33,7 @@ import torch
 
 from .. import RATE, STEMS, config, methods, sizes
 from ..spectral import HOP, N_FFT, istft, stft
-from . import channel_sum_magnitude, masks_to_estimates, spectrogram
+from . import channel_sum_magnitude, masks_in_blocks, spectrogram
 
 BETAS = ("euclidean", "kl")
 """The two costs :func:`nmf` knows."""
@@ -165,7 +165,7 @@ def nmf(V, n_components=None, beta="kl", n_iter=100, W=None, H=None, update_temp
         raise ValueError(f"beta must be one of {BETAS}, got {beta!r}")
     device = device or default_device()
     V = torch.as_tensor(np.asarray(V) if not torch.is_tensor(V) else V, dtype=torch.float32).to(device)
-    if V.ndim != 2 or bool((V < 0).any()):
+    if V.ndim != 2 or bool(V.min() < 0):
         raise ValueError(f"V must be a non-negative (freqs, frames) matrix, got shape {tuple(V.shape)}")
     generator = torch.Generator().manual_seed(seed)
     scale = float(V.mean()) + EPS
@@ -180,22 +180,86 @@ def nmf(V, n_components=None, beta="kl", n_iter=100, W=None, H=None, update_temp
         H = (torch.rand(K, V.shape[1], generator=generator) + 0.1) * scale
     else:
         H = torch.as_tensor(np.asarray(H) if not torch.is_tensor(H) else H, dtype=torch.float32)
-    W, H = W.to(device), H.to(device)
+    W, H = W.to(device), H.to(device).clone()  # H is updated in place: never the caller's
     if H.shape != (K, V.shape[1]) or W.shape[0] != V.shape[0]:
         raise ValueError(f"shapes do not fit: V {tuple(V.shape)}, W {tuple(W.shape)}, H {tuple(H.shape)}")
-    costs, constant = [], float((torch.xlogy(V, V) - V).sum(dtype=torch.float64)) if beta == "kl" else None
-    WH = W @ H  # each product W @ H serves one update and (before the H update) the cost
+    frames = V.shape[1]
+    blocks = [slice(start, min(start + NMF_FRAMES, frames)) for start in range(0, frames, NMF_FRAMES)]
+    # KL: sum(V log V - V) does not change; computed once, a block at a time
+    constant = sum(_sum64(torch.xlogy(V[:, f], V[:, f]).sub_(V[:, f])) for f in blocks) if beta == "kl" else None
+    work = [torch.empty(V.shape[0] * (blocks[0].stop - blocks[0].start), device=device) for _ in range(2)]
+    costs = []
     for _ in tqdm(range(n_iter), desc=f"NMF ({beta})", disable=not progress, leave=False):
-        costs.append(nmf_cost(V, WH, beta, constant))
-        H = update_h(V, W, H, beta, WH)
-        WH = W @ H
+        costs.append(_update_h_in_blocks(V, W, H, beta, constant, blocks, work))
         if update_templates:
-            W = update_w(V, W, H, beta, WH)
+            W = _update_w_in_blocks(V, W, H, beta, blocks, work)
             norm = W.sum(0).clamp_min(EPS)
-            W, H = W / norm, H * norm[:, None]
-            WH = W @ H
-    costs.append(nmf_cost(V, WH, beta, constant))
+            W.div_(norm)
+            H.mul_(norm[:, None])
+    costs.append(_update_h_in_blocks(V, W, H, beta, constant, blocks, work, update=False))
     return W, H, costs
+
+
+NMF_FRAMES = 2048
+"""Frames whose products :func:`nmf` forms at a time: a block's ``W @ H`` is 17 MB of float32
+(2049 bins), however long the song."""
+
+
+def _update_h_in_blocks(V, W, H, beta, constant, blocks, work, update=True):
+    """The cost of ``W @ H``, then :func:`update_h` in place, one block of frames at a time.
+
+    A frame's activations are updated from that frame alone, so the blocks give the
+    whole-matrix update. The block's products live in the two ``work`` buffers, so no
+    ``(freqs, frames)`` matrix of the whole song is ever made (a 10-minute song's is 212 MB,
+    and every one made and freed costs fresh memory pages: the time grew faster than the song).
+    """
+    WH, R = work
+    cost = 0.0 if beta == "euclidean" else constant
+    column_sums = W.sum(0)[:, None] + EPS  # (components, 1)
+    for f in blocks:
+        wh, r, v = _block_of(WH, len(V), f), _block_of(R, len(V), f), V[:, f]
+        torch.mm(W, H[:, f], out=wh)  # (freqs, block)
+        if beta == "euclidean":  # cost 1/2 ||V - WH||^2; H *= W'V / W'WH
+            cost += 0.5 * _sum64(torch.sub(v, wh, out=r).square_())
+            if update:
+                H[:, f] = H[:, f] * (W.T @ v) / (W.T @ wh + EPS)
+        else:  # cost sum(WH - V log WH) + constant; H *= W'(V / WH) / W'1
+            torch.add(wh, EPS, out=r).log_().mul_(v)
+            cost += _sum64(wh) - _sum64(r)
+            if update:
+                torch.div(v, torch.add(wh, EPS, out=r), out=r)
+                H[:, f] = H[:, f] * (W.T @ r) / column_sums
+    return cost
+
+
+def _update_w_in_blocks(V, W, H, beta, blocks, work):
+    """:func:`update_w`, with its sums over frames made one block of frames at a time."""
+    WH, R = work
+    numerator = torch.zeros_like(W)  # (freqs, components)
+    denominator = torch.zeros_like(W) if beta == "euclidean" else H.sum(1)[None, :]
+    for f in blocks:
+        wh, r, v = _block_of(WH, len(V), f), _block_of(R, len(V), f), V[:, f]
+        torch.mm(W, H[:, f], out=wh)  # (freqs, block)
+        if beta == "euclidean":  # W *= VH' / WHH'
+            numerator.addmm_(v, H[:, f].T)
+            denominator.addmm_(wh, H[:, f].T)
+        else:  # W *= (V / WH) H' / 1H'
+            numerator.addmm_(torch.div(v, torch.add(wh, EPS, out=r), out=r), H[:, f].T)
+    return W * numerator / (denominator + EPS)
+
+
+def _sum64(x):
+    """The sum of a float32 tensor, accumulated in float64 (on the CPU by numpy, which casts a
+    few thousand values at a time: torch would first copy the whole block to float64)."""
+    if x.device.type == "cpu":
+        return float(x.numpy().sum(dtype=np.float64))
+    return float(x.sum(dtype=torch.float64))
+
+
+def _block_of(buffer, freqs, frames):
+    """A contiguous ``(freqs, len(frames))`` view of a flat work buffer."""
+    n = frames.stop - frames.start
+    return buffer[:freqs * n].view(freqs, n)
 
 
 def stack_channels(V):
@@ -362,10 +426,6 @@ def separate_nmf(mixture, rate, n_components=32, beta="kl", n_iter=100, power=1.
     return _masked_in_blocks(mixture, W, H, groups, power, "other", n_fft, hop)
 
 
-MASK_FRAMES = 2048
-"""Frames whose masks are made at a time when NMF's masks are applied (long songs)."""
-
-
 def _mono_magnitude_of(mixture, n_fft=N_FFT, hop=HOP):
     """:func:`mono_magnitude` of the mixture's spectrogram, one channel's STFT at a time.
 
@@ -377,30 +437,19 @@ def _mono_magnitude_of(mixture, n_fft=N_FFT, hop=HOP):
 
 
 def _masked_in_blocks(mixture, W, H, groups, power, rest, n_fft=N_FFT, hop=HOP):
-    """:func:`group_masks` applied to the mixture, one channel, one stem and a block of frames at a time.
+    """:func:`group_masks` applied to the mixture, one channel and one block of frames at a time.
 
-    A frame's masks depend only on that frame's activations, so building them
-    ``MASK_FRAMES`` frames at a time gives exactly the whole-song masks; only one channel's
-    STFT and one stem's masked copy of it are held, never every stem's mask over the song.
-    ``rest`` is the mixture minus the other stems, as in :func:`masks_to_estimates`.
+    A frame's masks depend only on that frame's activations, so building them a block of
+    frames at a time (:func:`seplib.classical.masks_in_blocks`) gives the whole-song result;
+    the masks of the whole song are never held. ``rest`` is the mixture minus the other stems,
+    as in :func:`masks_to_estimates`.
     """
-    mixture = np.asarray(mixture, dtype=np.float32)
-    length = mixture.shape[-1]
-    stems = [stem for stem in groups if stem != rest]
-    out = {stem: np.empty_like(mixture) for stem in stems}
-    for c, channel in enumerate(mixture):
-        X = stft(channel, n_fft, hop)
-        for stem in stems:
-            Y = X.clone()
-            for start in range(0, X.shape[-1], MASK_FRAMES):
-                frames = slice(start, start + MASK_FRAMES)
-                mask = group_masks(W, H[:, frames], groups, power)[stem]
-                Y[:, frames] *= mask.to(Y.device)
-            out[stem][c] = istft(Y, length, n_fft, hop).cpu().numpy()
-            del Y
-        del X
-    out[rest] = mixture - sum(out.values()) if out else mixture.copy()
-    return out
+    def masks_of(channel, frames, V):  # the same masks for every channel
+        masks = group_masks(W, H[:, frames], groups, power)
+        del masks[rest]
+        return masks
+
+    return masks_in_blocks(mixture, masks_of, rest, n_fft, hop)
 
 
 # --------------------------------------------------------------------------------------------

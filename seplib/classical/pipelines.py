@@ -83,11 +83,15 @@ def separate_classical_repet(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
     """
     mixture = np.asarray(mixture, dtype=np.float32)
     hp = separate_hpss(mixture, rate, harmonic_seconds, percussive_hz, n_fft=n_fft, hop=hop)
-    rs = separate_repet_sim(hp["other"], rate, k=k, min_seconds=min_seconds, n_fft=n_fft, hop=hop)
-    bass = lowpass(rs["accompaniment"], rate, bass_hz)
-    other = rs["accompaniment"] - bass
-    vocals = mixture - hp["drums"] - bass - other  # = REPET-SIM's foreground, closing the sum
-    return {"drums": hp["drums"], "bass": bass, "other": other, "vocals": vocals}
+    drums = hp["drums"]
+    other = separate_repet_sim(hp.pop("other"), rate, k=k, min_seconds=min_seconds, n_fft=n_fft,
+                               hop=hop)["accompaniment"]  # (the rest is dropped: long songs)
+    bass = lowpass(other, rate, bass_hz)
+    other -= bass  # in place: one song-sized array less
+    vocals = mixture - drums  # = REPET-SIM's foreground, closing the sum
+    vocals -= bass
+    vocals -= other
+    return {"drums": drums, "bass": bass, "other": other, "vocals": vocals}
 
 
 def band_templates(rate, n_fft, bands, n_components, seed=0):

@@ -32,7 +32,8 @@ import torch
 
 from ..spectral import HOP, N_FFT, istft, stft
 from .. import methods
-from . import channel_sum_magnitude, masks_to_estimates, seconds_to_frames, softmask, spectrogram
+from . import (channel_sum_magnitude, magnitude, masks_in_blocks, masks_to_estimates, seconds_to_frames,
+               softmask, spectrogram)
 
 EPS = 1e-10
 ROWS = 64
@@ -59,6 +60,11 @@ def beat_spectrum(V):
     """
     V = np.asarray(V)
     rows = V.reshape(-1, V.shape[-1])  # (channels * freqs, frames)
+    return _normalised(_autocorrelation_sum(rows), len(rows))
+
+
+def _autocorrelation_sum(rows):
+    """The sum over ``rows`` (``(rows, frames)``) of each row's power autocorrelation, ``(frames,)`` float64."""
     T = rows.shape[-1]
     total = np.zeros(T)
     for start in range(0, len(rows), ROWS):  # a few rows at a time: bounded memory on long songs
@@ -66,8 +72,34 @@ def beat_spectrum(V):
         spectrum = np.fft.rfft(P, n=2 * T, axis=-1)
         total += np.fft.irfft(np.abs(spectrum) ** 2, n=2 * T, axis=-1)[:, :T].sum(axis=0)
         del P, spectrum
-    b = total / len(rows) / np.arange(T, 0, -1)  # mean over rows; unbiased: T - lag terms at each lag
+    return total
+
+
+def _normalised(total, count):
+    T = len(total)
+    b = total / count / np.arange(T, 0, -1)  # mean over rows; unbiased: T - lag terms at each lag
     return b / max(b[0], EPS)
+
+
+def beat_spectrum_of_channels(mixture, n_fft=N_FFT, hop=HOP):
+    """:func:`beat_spectrum` of the mixture's magnitude spectrogram, one channel's magnitude at a time.
+
+    Args:
+        mixture (np.ndarray): ``(channels, samples)``
+        n_fft (int), hop (int): STFT frame length and hop
+
+    Returns:
+        b (np.ndarray): ``(frames,)`` float64, as ``beat_spectrum(spectrogram(mixture)[1])``
+
+    Taught in: 03_repet_sim
+    """
+    total, count = 0.0, 0
+    for channel in np.asarray(mixture, dtype=np.float32):
+        V = magnitude(channel, n_fft, hop)  # (freqs, frames)
+        total = total + _autocorrelation_sum(V)
+        count += len(V)
+        del V
+    return _normalised(total, count)
 
 
 def period_scores(b, min_frames, max_frames):
@@ -131,8 +163,38 @@ def repeating_period(b, min_frames, max_frames, tolerance=0.75):
     return best
 
 
+def repeating_segment(V, period, rows=ROWS):
+    """The repeating segment: the median of the period-aligned segments of the spectrogram.
+
+    Frames past the last whole period take part in the medians of their positions (a
+    shorter last segment). Computed a few rows (bins) at a time: bounded memory on long songs.
+
+    Args:
+        V (np.ndarray): magnitude ``(..., freqs, frames)``
+        period (int): repeating period in frames
+        rows (int): rows whose median is taken at a time
+
+    Returns:
+        segment (np.ndarray): ``(..., freqs, period)`` float32
+
+    Taught in: 03_repet_sim
+    """
+    V = np.asarray(V, dtype=np.float32)
+    frames = V.shape[-1]
+    count = -(-frames // period)
+    flat = V.reshape(-1, frames)
+    segment = np.empty((len(flat), period), dtype=np.float32)
+    for start in range(0, len(flat), rows):
+        part = flat[start:start + rows]
+        padded = np.full((len(part), count * period), np.nan, dtype=np.float32)
+        padded[:, :frames] = part
+        segments = padded.reshape(len(part), count, period)  # (rows, segments, period)
+        segment[start:start + rows] = np.nanmedian(segments, axis=-2) if count > 1 else segments[:, 0]
+    return segment.reshape(V.shape[:-1] + (period,))
+
+
 def repeating_model(V, period):
-    """The repeating background: median of the period-aligned segments, tiled and clipped.
+    """The repeating background: the repeating segment (:func:`repeating_segment`), tiled and clipped.
 
     Args:
         V (np.ndarray): magnitude ``(..., freqs, frames)``
@@ -145,12 +207,7 @@ def repeating_model(V, period):
     Taught in: 03_repet_sim
     """
     frames = V.shape[-1]
-    count = -(-frames // period)
-    padded = np.full(V.shape[:-1] + (count * period,), np.nan, dtype=np.float32)
-    padded[..., :frames] = V
-    segments = padded.reshape(V.shape[:-1] + (count, period))  # (..., freqs, segments, period)
-    segment = np.nanmedian(segments, axis=-2) if count > 1 else segments[..., 0, :]
-    tiled = np.tile(segment, count)[..., :frames]
+    tiled = np.tile(repeating_segment(V, period), -(-frames // period))[..., :frames]
     return np.minimum(tiled, V)
 
 
@@ -197,24 +254,26 @@ def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz
     Taught in: 03_repet_sim
     """
     # The period is found once from every channel; the model and mask are built one channel
-    # at a time (each row's median is its own), so a 10-minute song fits in 2 GiB.
+    # at a time (each row's median is its own) and applied a block of frames at a time, so
+    # only one channel's magnitude and its repeating segment are held: a 10-minute song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
-    V = np.stack([spectrogram(channel[None], n_fft, hop)[1][0] for channel in mixture])
-    frames = V.shape[-1]
-    period = repeating_period(beat_spectrum(V), seconds_to_frames(min_seconds, rate, hop),
+    b = beat_spectrum_of_channels(mixture, n_fft, hop)
+    frames = len(b)
+    period = repeating_period(b, seconds_to_frames(min_seconds, rate, hop),
                               min(seconds_to_frames(max_seconds, rate, hop), frames // 3))
-    del V
-    accompaniment = np.empty_like(mixture)
-    for c, channel in enumerate(mixture):
-        X = stft(channel, n_fft, hop)
-        V = X.abs().numpy()
-        mask = background_mask(repeating_model(V, period), V, _highpass_bins(highpass_hz, rate, n_fft))
-        del V
-        X.mul_(torch.from_numpy(mask))
-        del mask
-        accompaniment[c] = istft(X, len(channel), n_fft, hop).numpy()
-        del X
-    return {"accompaniment": accompaniment, "vocals": mixture - accompaniment}
+    highpass = _highpass_bins(highpass_hz, rate, n_fft)
+    segments = {}
+
+    def masks_of(c, block, V_block):  # (freqs, frames of the block) mask, from the channel's segment
+        if c not in segments:
+            segments.clear()  # one channel's segment at a time
+            segments[c] = repeating_segment(magnitude(mixture[c], n_fft, hop), period)
+        segment = segments[c]
+        tiled = np.take(segment, np.arange(block.start, block.stop) % period, axis=-1)
+        V_block = V_block.numpy()
+        return {"accompaniment": background_mask(np.minimum(tiled, V_block), V_block, highpass)}
+
+    return masks_in_blocks(mixture, masks_of, "vocals", n_fft, hop)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,29 +364,30 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
 
     Taught in: 03_repet_sim
     """
-    # One channel at a time, and the complex STFT only while it is needed: a 6-minute
-    # stereo song stays under 2 GiB. (The STFT is computed twice; it is the cheap part.)
-    # Only one channel's magnitude is ever held (the similarity uses their sum, built channel
-    # by channel), and the mask is made in place of the model: a 10-minute song fits in 2 GiB.
+    # Only one channel's magnitude and model are ever held (the similarity uses their sum,
+    # built channel by channel), the STFT a block of frames at a time, and the mask is made in
+    # place of the model: a 10-minute stereo song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
     features = channel_sum_magnitude(mixture, n_fft, hop)
     neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block)
     del features
-    accompaniment = np.empty_like(mixture)
-    for c, channel in enumerate(mixture):
-        X = stft(channel, n_fft, hop)
-        V = X.abs().numpy()
-        W = similarity_model(V, neighbours)
-        mask = np.divide(W, V, out=W, where=V > EPS)  # background_mask, in place of W
-        mask[V <= EPS] = 0.0
-        mask[:_highpass_bins(highpass_hz, rate, n_fft), :] = 1.0
-        np.clip(mask, 0.0, 1.0, out=mask)
-        del V
-        X.mul_(torch.from_numpy(np.ascontiguousarray(mask)))  # masked in place
-        del mask, W
-        accompaniment[c] = istft(X, len(channel), n_fft, hop).numpy()
-        del X
-    return {"vocals": mixture - accompaniment, "accompaniment": accompaniment}
+    highpass = _highpass_bins(highpass_hz, rate, n_fft)
+    masks = {}
+
+    def masks_of(c, frames, V_block):  # (freqs, frames of the block), from the channel's mask
+        if c not in masks:
+            masks.clear()  # one channel's mask at a time
+            V = magnitude(mixture[c], n_fft, hop)
+            W = similarity_model(V, neighbours)
+            mask = np.divide(W, V, out=W, where=V > EPS)  # background_mask, in place of W
+            mask[V <= EPS] = 0.0
+            mask[:highpass, :] = 1.0
+            masks[c] = np.clip(mask, 0.0, 1.0, out=mask)
+            del V, W
+        return {"accompaniment": masks[c][:, frames]}
+
+    estimates = masks_in_blocks(mixture, masks_of, "vocals", n_fft, hop)
+    return {"vocals": estimates["vocals"], "accompaniment": estimates["accompaniment"]}
 
 
 def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background=2.0,
