@@ -65,3 +65,29 @@ def test_process_tree_memory_without_psutil():
     rss, cpu = timer._proc_tree_usage(os.getpid())
     assert rss > 0 and cpu > 0
     assert timer._proc_tree_usage(2**22 + 12345) == (0, 0.0)  # no such process
+
+
+def test_data_scale_trees_share_songs_and_measure_memory_and_chunks(tmp_path, monkeypatch):
+    import sys
+
+    import numpy as np
+
+    from seplib.data import open_dataset, synth
+
+    def noise_song(seed, seconds, rate=44100):  # make_song is tested elsewhere; here only the plumbing
+        rng = np.random.default_rng(seed)
+        return {s: rng.uniform(-0.1, 0.1, (2, int(seconds * rate))) for s in ("drums", "bass", "other", "vocals")}, \
+            {"rate": rate}
+
+    monkeypatch.setattr(synth, "make_song", noise_song)
+    scale = load("data_scale")
+    pool = scale.write_pool(tmp_path, songs=2, minutes=0.05, workers=1, progress=False, song_seconds=1.0)
+    one, two = scale.tree(pool, 1), scale.tree(pool, 2)
+    assert [t.name for t in open_dataset("train", root=two)] == scale.pool_names(2)[0]
+    assert [t.name for t in open_dataset("valid", root=one)] == scale.pool_names(1)[1]  # musdb's split, setup.yaml
+    song = scale.pool_names(1)[0][0]
+    assert (one / "train" / song / "mixture.wav").stat().st_ino == (pool / song / "mixture.wav").stat().st_ino
+    assert len(open_dataset("train", root=one)[0]) == round(0.05 * 60 * 44100)  # tiled to the length
+    assert scale.chunk_rate(two, workers=0, batches=2, batch_size=2, seconds=0.25) > 0
+    row = scale.peak_rss([sys.executable, "-c", "block = bytearray(300 * 2**20); print('done')"])
+    assert row["status"] == 0 and row["tail"] == "done" and row["peak_gib"] >= 300 / 1024
