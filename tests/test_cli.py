@@ -75,6 +75,25 @@ def test_train_from_disk_learns_the_same_weights_as_from_memory(tiny_root, tmp_p
     assert "invalid choice: 'ram'" in capsys.readouterr().err
 
 
+def test_train_on_a_musdb_tree_uses_musdbs_own_validation_split(tiny_root, tmp_path, capsys):
+    import os
+
+    # a MUSDB18-HQ-layout tree without setup.yaml, its songs named as MUSDB18's: musdb's own
+    # split puts 'Actions - One Minute Smile' in valid, the other song in train
+    songs = sorted(p for p in (tiny_root / "train").iterdir() if p.is_dir())
+    root = tmp_path / "MUSDB18HQ"
+    for song, name in zip(songs, ["Actions - One Minute Smile", "A Classic Education - NightOwl"]):
+        (root / "train" / name).mkdir(parents=True)
+        for wav in song.glob("*.wav"):
+            os.link(wav, root / "train" / name / wav.name)
+    (root / "test").mkdir()
+    assert [t.name for t in data.open_dataset("valid", root=root)] == ["Actions - One Minute Smile"]
+    assert [t.name for t in data.open_dataset("train", root=root)] == ["A Classic Education - NightOwl"]
+    main(["train", "conv1d", "--size", "quick", "--steps", "2", "--root", str(root), "--load", "disk",
+          "--out", str(tmp_path / "run")])
+    assert "trained conv1d" in capsys.readouterr().out and (tmp_path / "run" / "best.pt").is_file()
+
+
 def test_evaluate_prints_a_table_and_writes_the_json(tiny_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SEPLIB_RESULTS", str(tmp_path / "results"))
     out = tmp_path / "irm.json"
