@@ -172,3 +172,34 @@ def load(checkpoint_path, device=None, name=None):
         raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams "
                          f"({misfit(model, ckpt['model_state'])})") from err
     return model.to(device).eval()
+
+
+def slim(checkpoint_path, out_path, half=True, **extra):
+    """A small copy of a checkpoint that keeps only what separating needs.
+
+    Keeps :data:`KEYS`, ``stems`` and ``step``, drops the optimizer and everything a resume
+    needs, and with ``half`` stores the float weights as float16 (half the bytes; :func:`load`
+    copies them into the float32 model, so they come back as float32). This is how the checkpoint
+    shipped with the package was made from a trained ``best.pt``.
+
+    Args:
+        checkpoint_path (str or Path): a checkpoint, e.g. ``best.pt``
+        out_path (str or Path): the new ``.pt`` file (an existing file is not overwritten)
+        half (bool): store float32 weights as float16
+        **extra: more entries to store (plain values: numbers, strings, lists, dicts)
+
+    Returns:
+        path (Path): ``out_path``
+
+    Raises:
+        FileExistsError: ``out_path`` exists
+
+    Taught in: 05_unet
+    """
+    out_path = Path(out_path)
+    if out_path.exists():
+        raise FileExistsError(f"not overwriting {out_path}: remove it first, or pick another name")
+    ckpt = read(checkpoint_path)
+    state = {k: (v.half() if half and v.dtype == torch.float32 else v).clone() for k, v in ckpt["model_state"].items()}
+    small = {key: ckpt[key] for key in (*KEYS, "stems", "step") if key in ckpt}
+    return save(out_path, {**small, "model_state": state, **extra})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,6 +201,29 @@ def default_checkpoint(name, run=None):
     return (run or current()).models_dir / name / "best.pt"
 
 
+def checkpoint_to_use(name, run=None):
+    """The checkpoint :func:`separate_with_model` loads when none is given: the run's own trained
+    model if there is one, else the one shipped with the package (:func:`seplib.models.shipped_checkpoint`).
+
+    Args:
+        name (str): model name
+        run (:class:`seplib.run.Run`): the run context (default :func:`seplib.run.current`)
+
+    Returns:
+        path (Path): the run's ``best.pt`` when it exists (or when nothing ships for this model:
+            then it may not exist), else the shipped checkpoint
+        shipped (bool): whether ``path`` is the shipped checkpoint
+
+    Taught in: 05_unet
+    """
+    from .shipped import SHIPPED, shipped_checkpoint
+
+    own = default_checkpoint(name, run)
+    if own.is_file() or name not in SHIPPED:
+        return own, False
+    return shipped_checkpoint(name), True
+
+
 def _round_up(n, multiple):
     return -(-n // multiple) * multiple
 
@@ -215,10 +239,12 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
 
     Args:
         name (str): model name (``"unet"``, ...)
-        mixture (np.ndarray): ``(channels, samples)`` float32
+        mixture (np.ndarray): ``(channels, samples)`` float32, any number of channels (when the
+            model's differs, each channel is separated on its own, copied to the model's channels)
         rate (int): sample rate in Hz; the models work at 44100 Hz, so another rate is
             resampled to it and the stems back (with a warning naming both rates)
-        checkpoint (str or Path): checkpoint file (default: :func:`default_checkpoint` of the run)
+        checkpoint (str or Path): checkpoint file (default: :func:`checkpoint_to_use`: the run's
+            own trained model, else the one shipped with the package, with a warning naming it)
         model (nn.Module): an in-memory model to use instead of a checkpoint
         chunk_seconds (float): chunk length (default: the model's ``chunking``)
         overlap_seconds (float): overlap of neighbouring chunks (default: the model's ``chunking``)
@@ -252,7 +278,14 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
             from ..run import current
 
             run = current()
-        path = Path(checkpoint).expanduser() if checkpoint is not None else default_checkpoint(name, run)
+        if checkpoint is not None:
+            path = Path(checkpoint).expanduser()
+        else:  # the run's own trained model, else the shipped one (saying so, in one line)
+            path, shipped = checkpoint_to_use(name, run)
+            if shipped:
+                warnings.warn(f"no {name} trained for this run ({default_checkpoint(name, run)}): using the shipped "
+                              f"{name}, {path.name}, trained on synthetic songs only (rough on real music; "
+                              f"`seplib train {name}` trains your own)", stacklevel=2)
         if not path.is_file():
             raise FileNotFoundError(
                 f"no trained {name} model at {path}: train it first with `seplib train {name} --size {run.size}` "
@@ -260,9 +293,13 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
         model = load(path, device=device if device is not None else run.device, name=name)
     elif device is not None:
         model = model.to(device)
-    if mixture.shape[0] != model.audio_channels:
-        raise ValueError(f"the model expects {model.audio_channels} audio channels, the mixture has "
-                         f"{mixture.shape[0]} (shape {mixture.shape})")
+    if mixture.shape[0] != model.audio_channels:  # e.g. mono into a stereo model: one channel at a time
+        per_channel = [separate_with_model(name, np.repeat(channel[None], model.audio_channels, axis=0), rate,
+                                           model=model, chunk_seconds=chunk_seconds, overlap_seconds=overlap_seconds,
+                                           progress=progress)       # {stem: (model channels, samples)}
+                       for channel in mixture]
+        return {stem: np.stack([est[stem].mean(axis=0) for est in per_channel])  # (channels, samples)
+                for stem in per_channel[0]}
     dev = next(model.parameters()).device
 
     # chunking on the model's time grid
