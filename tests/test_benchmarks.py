@@ -91,3 +91,12 @@ def test_data_scale_trees_share_songs_and_measure_memory_and_chunks(tmp_path, mo
     assert scale.chunk_rate(two, workers=0, batches=2, batch_size=2, seconds=0.25) > 0
     row = scale.peak_rss([sys.executable, "-c", "block = bytearray(300 * 2**20); print('done')"])
     assert row["status"] == 0 and row["tail"] == "done" and row["peak_gib"] >= 300 / 1024
+
+
+def test_separation_speed_times_a_method_in_its_own_process(tmp_path):
+    speed = load("separation_speed")
+    song = speed.write_song(tmp_path / "song.npz", 2.0)
+    unet = speed.measure("unet", song, "quick", repeat=1)
+    assert unet["uses"] == "shipped checkpoint" and unet["audio_seconds"] == 2.0
+    assert unet["seconds"] > 0 and unet["cpu_rtf"] == round(unet["cpu_seconds"] / 2.0, 4)
+    assert "| unet | cpu |" in speed.table([unet]) and speed.bars([unet])[0].startswith("unet: real-time factor")
