@@ -8,7 +8,7 @@ chosen stems, so the targets stay exact.
 Every chunk is a pure function of ``(seed, epoch, index)``: the same run sees the same data in
 the same order, and a resumed run sees what the broken one would have seen.
 
-A small data set is read into memory once (fast); a large one (MUSDB18-HQ: about 30 GB as
+A small data set is read into memory once (fast); a large one (MUSDB18-HQ: about 34 GB as
 float32) stays on disk, and each chunk reads only its own few seconds from the WAV files
 (soundfile seeks), so memory does not grow with the number of songs. Both give the very same
 chunks; :data:`IN_MEMORY_BYTES` decides between them unless you say (``load=``).
@@ -27,9 +27,10 @@ from .. import RATE, STEMS
 from ..spectral import seconds_to_samples
 
 IN_MEMORY_BYTES = 2**30
-"""Songs whose stems take at most this many bytes as float32 (1 GiB: about 25 minutes of four
-stereo stems at 44.1 kHz; the ``lab`` synthetic set) are read into memory; larger sets are read
-from disk, chunk by chunk."""
+"""Songs whose stems take at most this many bytes as float32 are read into memory; larger sets
+are read from disk, chunk by chunk. 1 GiB is about 12.5 minutes of songs (four stereo stems at
+44.1 kHz take 1.4 MB a second): the ``lab`` synthetic set (24 songs of 30 s) fits, the ``full``
+one (80 songs) and MUSDB18 (100 songs of about 4 minutes: 34 GB) do not."""
 LOADS = ("auto", "memory", "disk")
 """Where chunks are cut from: ``auto`` (by :data:`IN_MEMORY_BYTES`), ``memory`` or ``disk``."""
 
