@@ -142,7 +142,9 @@ def chunk_rate(root, workers, batches=8, batch_size=8, seconds=6.0, load="disk")
     so the rate is the steady one a long training sees.
 
     Returns:
-        rate (float): chunks per second over batches 2 to ``batches``
+        (rate, cpu_rate): chunks per second of wall-clock time over batches 2 to ``batches``,
+        and, with ``workers=0``, chunks per second of this process's CPU time (what one core
+        makes when it does nothing else; ``None`` with workers)
     """
     from seplib.data import open_dataset
     from seplib.data.chunks import RandomChunks
@@ -152,9 +154,10 @@ def chunk_rate(root, workers, batches=8, batch_size=8, seconds=6.0, load="disk")
                         seed=0, load=load)
     stream = make_batches(data, 0, batches, batch_size, workers=workers)
     next(stream)                                             # workers started, first batch made
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     count = sum(len(mixture) for mixture, _ in stream)
-    return count / (time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return count / wall, (count / cpu if workers == 0 else None)
 
 
 def step_seconds(size="full", model="unet", repeats=2):
@@ -230,6 +233,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=2, help="training steps per measured run")
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 1, 2], help="DataLoader workers to time")
     parser.add_argument("--batches", type=int, default=9, help="batches per chunk-rate measurement (the first untimed)")
+    parser.add_argument("--skip-train", action="store_true", help="time the chunks only (no peak-RSS runs)")
     parser.add_argument("--memory-contrast", action="store_true",
                         help="also train the smallest tree with --load memory (every song in RAM)")
     parser.add_argument("--decode-songs", type=int, default=2, help="songs to decode for the timing (0: skip)")
@@ -247,9 +251,12 @@ def main(argv=None):
     rows = []
     for songs in args.songs:
         root = tree(pool, songs)
-        row = {"songs": songs, "minutes": args.minutes, **train_rss(root, args.size, args.steps)}
+        row = {"songs": songs, "minutes": args.minutes}
+        if not args.skip_train:
+            row.update(train_rss(root, args.size, args.steps))
         rates = {w: chunk_rate(root, w, args.batches, todo["batch_size"], todo["seconds"]) for w in args.workers}
-        row["chunks_per_s"] = {str(w): round(r, 1) for w, r in rates.items()}
+        row["chunks_per_s"] = {str(w): round(r[0], 1) for w, r in rates.items()}
+        row["chunks_per_cpu_s"] = next((round(r[1], 1) for r in rates.values() if r[1]), None)
         rows.append(row)
         print(json.dumps(row), flush=True)
     contrast = None
@@ -257,21 +264,25 @@ def main(argv=None):
         contrast = {"songs": min(args.songs), **train_rss(tree(pool, min(args.songs)), args.size, args.steps,
                                                           load="memory")}
     decoded = decode_speed(pool, args.decode_songs, folder) if args.decode_songs else None
-    first, last = rows[0]["peak_gib"], rows[-1]["peak_gib"]
+    first, last = rows[0].get("peak_gib"), rows[-1].get("peak_gib")
     result = {
         "size": args.size, "steps": args.steps, "batch_size": todo["batch_size"], "chunk_seconds": todo["seconds"],
         "threads": int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None,
-        "rows": rows, "rss_growth": round(last / first - 1, 3),
+        "rows": rows, "rss_growth": round(last / first - 1, 3) if first else None,
         "step_seconds_cpu": round(step, 2), "chunks_consumed_per_s_cpu": round(consumed, 2),
         "step_seconds_gpu": None, "memory_contrast": contrast, "decode": decoded,
     }
-    header = "songs  minutes  peak RSS (GiB)  train s  " + "  ".join(f"chunks/s w={w}" for w in args.workers)
+    header = ("songs  minutes  peak RSS (GiB)  train s  " + "  ".join(f"chunks/s w={w}" for w in args.workers)
+              + "  chunks/CPU-s")
     print("\n" + header)
     for row in rows:
-        print(f"{row['songs']:>5}  {row['minutes']:>7g}  {row['peak_gib']:>14.2f}  {row['seconds']:>7.0f}  "
+        print(f"{row['songs']:>5}  {row['minutes']:>7g}  {row.get('peak_gib', float('nan')):>14.2f}  "
+              f"{row.get('seconds', float('nan')):>7.0f}  "
               + "  ".join(f"{row['chunks_per_s'][str(w)]:>12.1f}" for w in args.workers)
-              + ("" if row["status"] == 0 else f"  (failed: {row['tail']})"))
-    print(f"peak RSS grows {100 * result['rss_growth']:+.1f} % from {rows[0]['songs']} to {rows[-1]['songs']} songs")
+              + f"  {row['chunks_per_cpu_s'] or float('nan'):>12.1f}"
+              + ("" if row.get("status", 0) == 0 else f"  (failed: {row['tail']})"))
+    if result["rss_growth"] is not None:
+        print(f"peak RSS grows {100 * result['rss_growth']:+.1f} % from {rows[0]['songs']} to {rows[-1]['songs']} songs")
     print(f"one U-Net training step ({args.size} plan: batch {todo['batch_size']} x {todo['seconds']:g} s) takes "
           f"{step:.2f} s on this CPU: it consumes {consumed:.2f} chunks/s; a GPU's step cannot be measured here")
     if contrast:

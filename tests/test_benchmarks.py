@@ -88,7 +88,8 @@ def test_data_scale_trees_share_songs_and_measure_memory_and_chunks(tmp_path, mo
     song = scale.pool_names(1)[0][0]
     assert (one / "train" / song / "mixture.wav").stat().st_ino == (pool / song / "mixture.wav").stat().st_ino
     assert len(open_dataset("train", root=one)[0]) == round(0.05 * 60 * 44100)  # tiled to the length
-    assert scale.chunk_rate(two, workers=0, batches=2, batch_size=2, seconds=0.25) > 0
+    rate, cpu_rate = scale.chunk_rate(two, workers=0, batches=2, batch_size=2, seconds=0.25)
+    assert rate > 0 and cpu_rate > 0
     row = scale.peak_rss([sys.executable, "-c", "block = bytearray(300 * 2**20); print('done')"])
     assert row["status"] == 0 and row["tail"] == "done" and row["peak_gib"] >= 300 / 1024
 
