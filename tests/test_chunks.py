@@ -227,3 +227,47 @@ def test_bad_load_is_refused():
         RandomChunks(songs(), seconds=0.1, rate=RATE, load="ram")
     with pytest.raises(ValueError, match="WAV files"):
         RandomChunks(songs(), seconds=0.1, rate=RATE, load="disk")
+
+
+def test_a_run_broken_on_disk_chunks_resumes_exactly_from_memory_chunks(tiny_root, tmp_path):
+    from torch import nn
+
+    from seplib import train
+    from seplib.data import open_dataset
+    from seplib.losses import loss_for
+
+    class Gains(nn.Module):  # stand-in model: stem j = gain_j * mixture
+        name = "conv1d"
+
+        def __init__(self):
+            super().__init__()
+            self.stems, self.hparams = STEMS, {}
+            self.gain = nn.Parameter(torch.zeros(4))
+
+        def forward(self, mixture):  # (batch, channels, samples) -> (batch, stems, channels, samples)
+            return self.gain[None, :, None, None] * mixture[:, None]
+
+    class Disconnect(Exception):
+        pass
+
+    tracks = open_dataset("train", root=tiny_root)
+
+    def chunks(load):
+        return RandomChunks(tracks, seconds=0.1, samples_per_epoch=5, seed=2, load=load)
+
+    settings = dict(steps=8, batch_size=2, lr=0.05, checkpoint_every=2, device="cpu", progress=False, seed=2)
+    unbroken = Gains()
+    train.fit(unbroken, chunks("memory"), out_dir=tmp_path / "a", **settings)
+    loss, calls = loss_for("conv1d"), []
+
+    def breaking_loss(model, mixture, stems):  # the runtime disconnects during step 5
+        calls.append(1)
+        if len(calls) == 5:
+            raise Disconnect
+        return loss(model, mixture, stems)
+
+    with pytest.raises(Disconnect):
+        train.fit(Gains(), chunks("disk"), loss=breaking_loss, out_dir=tmp_path / "b", **settings)
+    resumed = Gains()
+    train.fit(resumed, chunks("memory"), out_dir=tmp_path / "b", resume=True, **settings)
+    assert torch.equal(resumed.gain, unbroken.gain) and not torch.equal(unbroken.gain, torch.zeros(4))
