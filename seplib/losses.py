@@ -260,7 +260,11 @@ LOSS_FAMILIES = ("masked-magnitude", "waveform", "waveform+stft")
 :func:`seplib.models.register_model`)."""
 
 KINDS = ("l1", "l2", "sdr")
-"""The masked-magnitude models' losses :func:`loss_for` knows."""
+"""The losses :func:`loss_for` knows (``"l2"``: masked-magnitude models only)."""
+
+DEFAULT_KIND = {"masked-magnitude": "sdr", "waveform": "l1", "waveform+stft": "l1"}
+"""Each loss recipe's ``kind`` when none is given (a model's training plan may choose another:
+Demucs-lite's does)."""
 
 
 def _stem_spectrogram(model, stems):
@@ -286,19 +290,22 @@ def loss_family(model_name):
     return MODELS[model_name].loss
 
 
-def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_weights):
+def loss_for(model_name, kind=None, stft_weight=1.0, spec_augment=None, **stem_weights):
     """The default training loss of a model, by the loss recipe it declares.
 
     * ``masked-magnitude`` (``unet``, ``dprnn``): :func:`sdr_loss` of the waveforms their masks
       give (``kind="sdr"``), or L1 / L2 between ``mask * |X|`` and the stems' magnitudes
       (``kind="l1"`` / ``"l2"``); at the ``lab`` size SDR beat L1 on every stem, for both models;
-    * ``waveform+stft`` (``demucs-lite``): waveform L1 + ``stft_weight`` * multi-resolution STFT loss;
-    * ``waveform`` (``conv1d``): waveform L1.
+    * ``waveform+stft`` (``demucs-lite``): waveform L1 (``kind="l1"``) or :func:`sdr_loss`
+      (``kind="sdr"``) + ``stft_weight`` * multi-resolution STFT loss;
+    * ``waveform`` (``conv1d``): waveform L1 (``kind="l1"``) or :func:`sdr_loss` (``kind="sdr"``).
 
     Args:
         model_name (str): a registered model (:func:`loss_family` gives its recipe)
         kind (str): the masked-magnitude models' loss: ``"l1"``, ``"l2"`` (on magnitudes) or
-            ``"sdr"`` (on the waveforms, through the inverse STFT with the mixture's phase)
+            ``"sdr"`` (on the waveforms, through the inverse STFT with the mixture's phase); the
+            waveform models': ``"l1"`` or ``"sdr"`` on their waveforms. ``None``: the family's
+            default (:data:`DEFAULT_KIND`)
         stft_weight (float): weight of the multi-resolution STFT term (demucs-lite)
         spec_augment (bool or dict): TF models only: while training, the model sees its input
             spectrogram through :func:`seplib.data.chunks.spec_augment` (a dict: its arguments)
@@ -312,8 +319,11 @@ def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_
     Taught in: 05_unet
     """
     family = loss_family(model_name)
+    kind = DEFAULT_KIND[family] if kind is None else kind
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if kind == "l2" and family != "masked-magnitude":
+        raise ValueError(f"kind='l2' is a loss on magnitudes; {model_name!r} writes waveforms: use 'l1' or 'sdr'")
     weights = stem_weights or None
     if spec_augment and family != "masked-magnitude":
         raise ValueError(f"spec_augment needs a spectrogram model, not {model_name!r}")
@@ -334,7 +344,7 @@ def loss_for(model_name, kind="sdr", stft_weight=1.0, spec_augment=None, **stem_
             target = _stem_spectrogram(model, stems).abs()
             return magnitude_loss(masks.float() * mix_mag, target, kind, weights, names)
         estimates = model(mixture)  # (batch, stems, channels, samples)
-        value = time_l1(estimates, stems, weights, names)
+        value = (sdr_loss if kind == "sdr" else time_l1)(estimates, stems, weights, names)
         if family == "waveform+stft" and stft_weight:
             value = value + stft_weight * multi_resolution_stft_loss(estimates, stems, weights=weights,
                                                                      stems=names)

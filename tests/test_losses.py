@@ -171,3 +171,20 @@ def test_each_model_declares_its_loss_recipe():
     assert losses.loss_family("demucs-lite") == "waveform+stft" and losses.loss_family("conv1d") == "waveform"
     with pytest.raises(ValueError, match="no default loss for model 'demucs_lite'"):  # one spelling only
         losses.loss_family("demucs_lite")
+
+
+def test_waveform_models_take_the_sdr_kind_and_default_to_l1():
+    mixture = torch.randn(2, 2, 2048)
+    stems = torch.stack([0.1 * mixture, 0.2 * mixture, 0.3 * mixture, 0.4 * mixture], 1)
+    model = Gains()
+    estimates = model(mixture)
+    assert losses.loss_for("conv1d")(model, mixture, stems).item() == pytest.approx(
+        losses.time_l1(estimates, stems).item())                         # no kind: the family's L1
+    for name in ("conv1d", "demucs-lite"):
+        value = losses.loss_for(name, kind="sdr", stft_weight=0.0)(model, mixture, stems)
+        assert value.item() == pytest.approx(losses.sdr_loss(estimates, stems).item(), abs=1e-5)
+        value.backward()
+        assert model.gain.grad.abs().sum() > 0
+        model.gain.grad = None
+    with pytest.raises(ValueError, match="writes waveforms"):
+        losses.loss_for("demucs-lite", kind="l2")

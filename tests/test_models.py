@@ -341,3 +341,22 @@ def test_a_model_added_in_its_own_file_trains_through_the_command_line(tmp_path,
         models.MODELS.pop("toy-net", None)
         methods.unregister("toy-net")
         sys.modules.pop("my_toy_model", None)
+
+
+def test_demucs_rescale_moves_each_convolution_halfway_to_the_reference_and_only_the_start():
+    from torch import nn
+
+    plain = quick("demucs-lite", rescale=0.0)
+    rescaled = quick("demucs-lite", rescale=0.1)                     # same seed: same draws, then rescaled
+    pairs = [(a, b) for a, b in zip(plain.modules(), rescaled.modules())
+             if isinstance(a, (nn.Conv1d, nn.ConvTranspose1d))]
+    assert len(pairs) == 4 * models.hparams("demucs-lite", "quick")["depth"]
+    for a, b in pairs:
+        before, after = float(a.weight.std()), float(b.weight.std())
+        assert after == pytest.approx((before * 0.1) ** 0.5, rel=1e-4)  # the geometric mean of the two
+    # a checkpoint saved before the knob existed (no "rescale" in its hparams) loads as it was
+    clone = models.build("demucs-lite", **{k: v for k, v in plain.hparams.items() if k != "rescale"})
+    clone.load_state_dict(plain.state_dict())
+    mixture = torch.randn(1, 2, 4096)
+    with torch.no_grad():
+        torch.testing.assert_close(clone.eval()(mixture), plain.eval()(mixture))
