@@ -187,3 +187,61 @@ def test_sounding_excerpt_skips_a_silent_start():
     assert metrics.sounding_excerpt(refs, rate, 1.5).stop == 3 * rate + 150
     with pytest.raises(ValueError, match="no 8.0 s excerpt in which all 2 references sound"):
         metrics.sounding_excerpt(refs, rate, 8.0)
+
+
+def test_shared_references_give_the_same_scores_as_one_at_a_time():
+    refs, ests = sources(3.0, n_sources=3, seed=3)
+    other = (0.7 * ests + 0.2 * refs[[1, 2, 0]]).astype(np.float32)     # a second "method"
+    alone = [metrics.bss_eval_v4(refs, e, RATE, device="cpu") for e in (ests, other)]
+    # one References, two estimates: G is factored on the first and reused on the second
+    shared = metrics.References(refs, device="cpu")
+    together = [shared.score(e, RATE) for e in (ests, other)]
+    assert shared.factor_all[0] == "cholesky"
+    again = shared.score(ests, RATE)                  # the reuse path on the first estimate again
+    for m in metrics.METRICS:
+        for a, b in zip(alone, together):
+            assert np.allclose(a[m], b[m], atol=1e-9, rtol=0), m
+        assert np.allclose(again[m], alone[0][m], atol=1e-9, rtol=0), m
+    assert not np.allclose(alone[0]["SIR"], alone[1]["SIR"], atol=0.1)   # really two methods
+    # inside shared_references, track_scores keeps the track's References and reuses them
+    stems = ("drums", "bass", "other")
+    references = dict(zip(stems, refs))
+    from seplib.metrics import bsseval
+    with metrics.shared_references():
+        first = metrics.track_scores(references, dict(zip(stems, ests)), RATE, device="cpu")
+        kept = list(bsseval._shared.held.values())
+        second = metrics.track_scores(references, dict(zip(stems, other)), RATE, device="cpu")
+        assert list(bsseval._shared.held.values()) == kept and len(kept) == 1
+    assert bsseval._shared is None                    # released when the block ends
+    for m in metrics.METRICS:
+        assert np.allclose(first[first.metric == m].value, alone[0][m].ravel(), atol=1e-9), m
+        assert np.allclose(second[second.metric == m].value, alone[1][m].ravel(), atol=1e-9), m
+    # over the memory budget: scored all the same, just not kept
+    with metrics.shared_references(max_gib=0.001):
+        small = metrics.track_scores(references, dict(zip(stems, other)), RATE, device="cpu")
+        assert not bsseval._shared.held
+    assert np.allclose(small.value, second.value, atol=1e-9)
+
+
+def test_mono_stems_agree_with_museval():
+    refs, ests = (x[:, :1] for x in sources(3.0, n_sources=3, seed=4))
+    fast = metrics.bss_eval_v4(refs, ests, RATE, device="cpu")
+    ref = metrics.museval_v4(refs, ests, RATE)
+    for m in metrics.METRICS:
+        assert fast[m].shape == ref[m].shape == (3, 3)
+        assert np.abs(np.median(fast[m], 1) - np.median(ref[m], 1)).max() < 0.01, m
+        assert np.abs(fast[m] - ref[m]).max() < 0.05, m
+
+
+def test_silent_reference_has_nan_scores_and_its_reason_with_shared_references():
+    refs, ests = (x[:, :1] for x in sources(2.0, rate=8000, seed=5))
+    stems = ("drums", "bass", "other", "vocals")
+    references, estimates = dict(zip(stems, refs)), dict(zip(stems, ests))
+    references["vocals"] = np.zeros_like(references["vocals"])          # no voice in this song
+    with metrics.shared_references():
+        for _ in range(2):                                               # computed, then reused
+            scores = metrics.track_scores(references, estimates, rate=8000)
+            assert scores.value.isna().all()         # one silent reference: no frame can be scored
+            reasons = metrics.missing_reasons(references, estimates, scores)
+            assert reasons["vocals"] == "the reference is silent in every frame"
+            assert reasons["drums"] == "the reference of vocals (scored with it) is silent in every frame"

@@ -5,8 +5,10 @@ Three families of numbers, from quick to official, in four parts:
 * :mod:`~seplib.metrics.measures`: :func:`sdr` and :func:`si_sdr`, one energy ratio per
   signal, for validation during training.
 * :mod:`~seplib.metrics.bsseval`: :func:`bss_eval_v4`, SDR, ISR, SIR and SAR per one-second
-  frame, exactly as ``museval`` computes them for MUSDB18, in torch; :func:`museval_v4` and
-  :func:`mir_eval_images` call the reference packages with the same inputs and outputs.
+  frame, exactly as ``museval`` computes them for MUSDB18, in torch; :class:`References` and
+  :func:`shared_references` reuse what the true stems alone give across many estimates;
+  :func:`museval_v4` and :func:`mir_eval_images` call the reference packages with the same
+  inputs and outputs.
 * :mod:`~seplib.metrics.protocol`: :func:`track_scores`, :func:`aggregate`, :func:`summary`,
   the MUSDB protocol (median over frames per track, then median over tracks).
 * :mod:`~seplib.metrics.store`: :func:`save_scores`, :func:`load_scores`, :func:`leaderboard`,
@@ -22,15 +24,16 @@ Shapes: a signal is ``(channels, samples)``; a set of sources is ``(sources, cha
 Taught in: 01_stft_and_masks
 """
 from ..data.musdb import dataset_of  # noqa: F401  (notebooks call metrics.dataset_of)
-from .bsseval import FILTERS_LEN, bss_eval_v4, mir_eval_images, museval_v4, sounding_excerpt
+from .bsseval import (FILTERS_LEN, References, bss_eval_v4, mir_eval_images, museval_v4, shared_references,
+                      sounding_excerpt)
 from .evaluation import evaluate, score_missing
 from .measures import EPS, sdr, seconds_to_samples, si_sdr, snr
 from .protocol import METRICS, PROTOCOL, aggregate, missing_reasons, summary, track_scores
 from .store import checkpoint_id, data_id, leaderboard, load_scores, save_scores, scores_path, why_rescore
 
 __all__ = [
-    "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "aggregate", "bss_eval_v4", "checkpoint_id", "data_id",
+    "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "References", "aggregate", "bss_eval_v4", "checkpoint_id", "data_id",
     "dataset_of", "evaluate", "leaderboard", "load_scores", "mir_eval_images", "missing_reasons", "museval_v4", "save_scores", "score_missing",
-    "scores_path", "sdr", "seconds_to_samples", "si_sdr", "snr", "sounding_excerpt", "summary",
+    "scores_path", "shared_references", "sdr", "seconds_to_samples", "si_sdr", "snr", "sounding_excerpt", "summary",
     "track_scores", "why_rescore",
 ]

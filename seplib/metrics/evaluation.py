@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import methods
 from ..data.musdb import dataset_of
+from .bsseval import shared_references
 from .protocol import _track_medians, missing_reasons, track_scores
 from .store import _checkpoint_of, save_scores, why_rescore
 
@@ -82,9 +83,13 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     return per_track
 
 
+@shared_references()  # every method meets the same true stems: their Gram matrices are factored once
 def score_missing(names, tracks, rescore=False, method_kwargs=None, dataset=None, results_dir=None,
                   progress=False, run=None):
     """Score (and store) every method whose stored scores cannot be reused; reuse the rest.
+
+    The methods are scored inside :func:`~seplib.metrics.shared_references`: what BSSEval
+    computes from a song's true stems alone is computed once for all of them.
 
     Args:
         names (list of str): registered method names, e.g. ``seplib.methods.names()``
