@@ -1,8 +1,10 @@
 """Data: the synthetic default set (:mod:`seplib.data.synth`), one way to open any MUSDB18-style
-set (:mod:`seplib.data.musdb`), and training chunks (:mod:`seplib.data.chunks`).
+set (:mod:`seplib.data.musdb`), MUSDB18 decoded once into WAV files (:mod:`seplib.data.decode`),
+and training chunks, from memory or from disk (:mod:`seplib.data.chunks`).
 
 Taught in: 00_getting_started
 """
 from .musdb import (PREVIEWS, SPLITS, check_track_folder, dataset_name, dataset_of, default_root,  # noqa: F401
                     ensure_default, models_dir_of, online, open_dataset, resolve_root, root_and_size,
                     track_mixture, track_stems)
+from .decode import decode_tree  # noqa: F401
