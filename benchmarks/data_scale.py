@@ -285,6 +285,11 @@ def main(argv=None):
         print(f"peak RSS grows {100 * result['rss_growth']:+.1f} % from {rows[0]['songs']} to {rows[-1]['songs']} songs")
     print(f"one U-Net training step ({args.size} plan: batch {todo['batch_size']} x {todo['seconds']:g} s) takes "
           f"{step:.2f} s on this CPU: it consumes {consumed:.2f} chunks/s; a GPU's step cannot be measured here")
+    per_core = rows[-1]["chunks_per_cpu_s"]
+    if per_core:
+        print(f"one free core makes {per_core:.0f} chunks per second from disk: enough for a step of "
+              f"{todo['batch_size'] / per_core:.2f} s or more; a faster GPU step needs workers "
+              "(fit starts one per spare core on CUDA, up to 8)")
     if contrast:
         print(f"the {contrast['songs']} songs read into memory (--load memory): peak RSS {contrast['peak_gib']:.2f} GiB")
     if decoded:

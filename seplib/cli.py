@@ -294,7 +294,8 @@ def main(argv=None):
     p.set_defaults(fn=_cmd_data, data_command=None)
     decode = p.add_subparsers(dest="data_command", metavar="{decode}").add_parser(
         "decode", help="decode a MUSDB18 .stem.mp4 tree once into WAV files (the MUSDB18-HQ layout)")
-    decode.add_argument("--root", dest="decode_root", required=True, metavar="DIR", help="the MUSDB18 folder (train/, test/)")
+    decode.add_argument("--root", dest="decode_root", required=True, metavar="DIR",
+                        help="the MUSDB18 folder (train/, test/)")
     decode.add_argument("--out", dest="decode_out", required=True, metavar="DIR",
                         help="a new folder outside the source (an interrupted decode resumes there)")
     decode.add_argument("--workers", dest="workers_decode", type=int, metavar="N",
