@@ -5,7 +5,10 @@ at a run size, its median SDR per stem on the test split (BSSEval v4, the MUSDB 
 median over 1 s frames per track, then median over tracks) beside the mixture (the floor),
 the oracle IRM (the ceiling) and the best classical method (by the mean over stems, and on
 vocals alone), and the seconds it takes to separate 60 s of stereo audio (a test mixture
-repeated). Models are trained into a folder of their own (``--out``, default a temporary
+repeated). The ``checks`` at the end say, as booleans, whether each learned model earns its
+place (see :func:`earning_their_place`), with the U-Net's share of the oracle IRM's vocals
+SDR and each model's training seconds over the U-Net's, measured in the same run. Models are
+trained into a folder of their own (``--out``, default a temporary
 folder), so checkpoints in the models folder are never touched; only ``nmf-supervised``'s
 dictionaries are read from (or, the first time, written to) their usual cache, learned with
 the size's ``seplib.classical.nmf.settings()``.
@@ -95,6 +98,45 @@ def seconds_to_separate(name, audio, rate, model, repeats=2):
             torch.cuda.synchronize()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def best_classical_per_stem(classical):
+    """{stem: the best classical method's score on that stem} (each stem's own best)."""
+    from seplib import STEMS
+
+    return {s: max(stem_sdr(c["SDR"], s) for c in classical.values()) for s in STEMS}
+
+
+def earning_their_place(out):
+    """Does every learned model earn its place? Booleans (None when a model it needs was not
+    run): Demucs-lite above the Conv1d baseline on every stem and above the best classical
+    method on drums and bass (each stem's own best); DPRNN above Conv1d on every stem; the
+    U-Net above the best classical method on every stem and at 60 % or more of the oracle
+    IRM's vocals SDR (the share is given too); and each model's training seconds over the
+    U-Net's, measured in this run."""
+    from seplib import STEMS
+
+    found, classical = out["models"], best_classical_per_stem(out["classical"])
+
+    def above(name, other, stems=STEMS):
+        if name not in found or (isinstance(other, str) and other not in found):
+            return None
+        floor = found[other]["SDR"] if isinstance(other, str) else other
+        return all(stem_sdr(found[name]["SDR"], s) > stem_sdr(floor, s) for s in stems)
+
+    ceiling = out["baselines"][CEILING]["SDR"]["vocals"]
+    share = None if "unet" not in found else round(stem_sdr(found["unet"]["SDR"], "vocals") / ceiling, 4)
+    unet_seconds = found.get("unet", {}).get("train_seconds")
+    return {
+        "demucs_lite_beats_conv1d_every_stem": above("demucs-lite", "conv1d"),
+        "demucs_lite_beats_best_classical_drums_and_bass": above("demucs-lite", classical, ("drums", "bass")),
+        "dprnn_beats_conv1d_every_stem": above("dprnn", "conv1d"),
+        "unet_beats_best_classical_every_stem": above("unet", classical),
+        "unet_vocals_share_of_oracle_irm": share,
+        "unet_vocals_at_least_60pct_of_oracle_irm": None if share is None else share >= 0.6,
+        "train_seconds_over_unet": None if not unet_seconds else
+            {name: round(m["train_seconds"] / unet_seconds, 3) for name, m in found.items()},
+    }
 
 
 def main(argv=None):
@@ -195,6 +237,7 @@ def main(argv=None):
         "every_model_beats_mixture_every_stem":
             all(stem_sdr(m["SDR"], s) > floor[s] for m in out["models"].values() for s in STEMS),
         "unet_separates_60s_under_3s": None if unet is None else unet["seconds_per_60s"] < 3.0,
+        **earning_their_place(out),
     }
     out["total_seconds"] = round(time.perf_counter() - started, 1)
     text = json.dumps(out, indent=2)
