@@ -28,6 +28,9 @@ VARIANTS = {
     "hidden-24": {"hidden_channels": 24},
     "lr-3e-3": {"lr": 3e-3},
     "batch-8": {"batch_size": 8},
+    # 3 s chunks make 130 frames, padded to 160 (a multiple of 2**depth); 2.95 s make 128,
+    # so 5 chunks of 2.95 s cost what 4 of 3 s do in the network
+    "batch-5-2.95s": {"batch_size": 5, "seconds": 2.95},
     "steps-x3": {"steps_factor": 3},
     "steps-x4": {"steps_factor": 4},
     "depth-6-hidden-16": {"depth": 6, "hidden_channels": 16},  # the full size's depth and width
