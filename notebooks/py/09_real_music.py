@@ -81,7 +81,7 @@ import soundfile as sf
 import torch
 from IPython.display import display
 
-from seplib import STEMS, audio, data, listen, losses, metrics, models, separate, sizes, spectral, train
+from seplib import STEMS, audio, data, listen, losses, metrics, models, plots, separate, sizes, spectral, train
 from seplib.data.chunks import FixedChunks, RandomChunks
 from seplib.metrics.bsseval import shared_references
 from seplib.run import current
@@ -113,8 +113,9 @@ print(f"data: {run.dataset} ({'real music' if REAL else 'synthetic'}), songs per
 # them is a job for hours, not for a lesson. So we take as many songs as the synthetic set of
 # this run size has, spread over each split, and from each song an excerpt from its middle
 # (intros are often quiet), as long as the synthetic songs of this size. An excerpt is handed
-# around like a track (a name, a rate, its mixture and stems, read once), so every `seplib`
-# function that takes musdb tracks takes it too. Only the excerpt is read from the file:
+# around like a track (a name, a rate, its mixture and stems, read once), so `seplib`'s
+# readers (`data.track_mixture`, `data.track_stems`) and the listening room take it as they
+# take a musdb track. Only the excerpt is read from the file:
 # `soundfile` seeks into a WAV, and `musdb` decodes just that stretch of a `.stem.mp4`.
 
 # %%
@@ -315,6 +316,13 @@ synth = gap["synthetic"]
 assert synth["mixture minus sum of stems (dB)"] == -np.inf                      # exactly the sum
 assert synth["vocals above max_bin (%)"] < 1 and synth["bass above max_bin (%)"] < 1
 
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.2), sharey=True)
+for ax, e, where in ((axes[0], synthetic_test[0], "synthetic"), (axes[1], test[0], run.dataset)):
+    plots.spectrogram(e.stems["vocals"], rate, ax=ax, title=f"vocals, {where}: {e.name}", max_hz=11000)
+    ax.axhline(MAX_BIN * rate / N_FFT, color="w", ls="--", lw=1)  # the U-Net sees below this line
+fig.tight_layout()
+plt.show()
+
 # %% [markdown]
 # The synthetic mixture is exactly the sum of its stems, and its voices and bass have less
 # than 1 % of their energy above the U-Net's highest modelled frequency. Real music need not
@@ -322,7 +330,11 @@ assert synth["vocals above max_bin (%)"] < 1 and synth["bass above max_bin (%)"]
 # the stems were summed break the sum, and the consonants and breath of a real voice, or a
 # bright bass sound, can put much more energy up there, where the U-Net shares it among the
 # stems in the proportions of the one bin below (notebook 05, section 3). When the column
-# "real" is there, it says how much of this your songs do.
+# "real" is there, it says how much of this your songs do. Look, too, at a voice of each kind
+# (above: the dashed line is the U-Net's highest modelled frequency; without real music, the
+# two pictures are the same synthetic song): the synthetic voice is vowels made from glottal
+# pulses, with vibrato and a little consonant noise; a real one has words, breath and the room
+# it was sung in.
 #
 # The same U-Net, scored on the synthetic test songs of this size, against how it does here:
 # both as the share of the oracle's margin. (Without real music, both columns are the same
@@ -477,6 +489,8 @@ display(listen.listening_room(test, list(estimates), estimates=estimates, second
 scores = pd.concat([scores, song_sdr({"unet (fine-tuned)": estimates["unet (fine-tuned)"]}, test)])
 board = median_sdr(scores, estimates)
 display(board.round(2))
+plots.leaderboard(board[list(STEMS)], title=f"median SDR on {len(test)} test excerpts of {run.dataset} (dB)")
+plt.show()
 shares = pd.DataFrame({m: share_of_oracle(board, m) for m in ("unet (synthetic)", "unet (fine-tuned)")}).T
 shares["mean"] = shares.mean(axis=1)
 display(shares.round(2))
