@@ -1,10 +1,14 @@
 """Seconds and peak memory of every method on long stereo songs (1, 5 and 10 minutes).
 
 The song is a synthetic 30 s song (:func:`seplib.data.synth.make_song`) tiled to the length.
-Each (method, length) runs in a fresh Python process, so its peak resident memory
-(``resource.getrusage`` of the child: Python, torch, the song and its estimates included)
-is its own. ``nmf-supervised`` uses the quick dictionaries; the learned models are untrained
-quick models (their cost, not their quality). Prints JSON, one row per (method, length).
+Each (method, length) runs in a fresh Python process, so its peak resident memory is its
+own: the peak while the method runs (Linux ``VmHWM``, reset after the song is made; else the
+process's ``getrusage`` peak), Python, torch, the song and its estimates included;
+``before_gib`` is what the process held before the method started. ``nmf-supervised`` uses the quick dictionaries; the learned models are untrained
+quick models (their cost, not their quality); the oracles get the song's four true stems
+(also tiled, so they hold four more song-sized arrays). Prints JSON, one row per (method,
+length), then a table: seconds and peak GiB per length, and the time ratios of successive
+lengths (linear time: the ratio of the lengths).
 
     python benchmarks/long_song.py --minutes 1 5 10
     python benchmarks/long_song.py --minutes 10 --methods hpss repet-sim
@@ -20,21 +24,35 @@ import sys
 import time
 
 METHODS = ("mixture", "hpss", "repet", "repet-sim", "nmf", "nmf-supervised", "classical-repet",
-           "classical-nmf", "unet", "demucs-lite", "dprnn", "conv1d")
+           "classical-nmf", "oracle-ibm", "oracle-irm", "oracle-wiener", "unet", "demucs-lite", "dprnn",
+           "conv1d")
 RATE = 44100
 SONG_SECONDS = 30.0
 
 
-def long_song(minutes, rate=RATE):
-    """A ``(2, minutes * 60 * rate)`` float32 mixture: one synthetic song tiled to the length."""
+def long_song(minutes, rate=RATE, stems=False):
+    """A ``(2, minutes * 60 * rate)`` float32 mixture: one synthetic song tiled to the length.
+
+    With ``stems=True``, also its true stems ``{stem: (2, samples)}``, tiled alike.
+    """
     import numpy as np
 
     from seplib.data.synth import make_song
 
-    stems, _ = make_song(0, SONG_SECONDS, rate)
-    song = sum(stems.values()).astype(np.float32)
+    parts, _ = make_song(0, SONG_SECONDS, rate)
     n = int(round(minutes * 60 * rate))
-    return np.tile(song, (1, -(-n // song.shape[1])))[:, :n]
+
+    def tiled(x):  # written in place: no second song-sized copy
+        x = np.asarray(x, dtype=np.float32)
+        out = np.empty((x.shape[0], n), dtype=np.float32)
+        for start in range(0, n, x.shape[1]):
+            out[:, start:start + x.shape[1]] = x[:, :n - start]
+        return out
+
+    song = tiled(sum(parts.values()))
+    if not stems:
+        return song
+    return song, {stem: tiled(x) for stem, x in parts.items()}
 
 
 def method_kwargs(method):
@@ -57,19 +75,44 @@ def child(method, minutes):
     """Run one method once on one length, in this process; print one JSON row."""
     import torch
 
-    from seplib import separate
+    from seplib import methods, separate
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     kwargs = method_kwargs(method)
-    mixture = long_song(minutes)
+    if methods.get(method).needs_references:
+        mixture, kwargs["references"] = long_song(minutes, stems=True)
+    else:
+        mixture = long_song(minutes)
+    before = rss_gib("VmRSS")  # Python, torch, the inputs
+    reset = reset_peak()  # the peak of making the song is not the method's
     start = time.perf_counter()
     with torch.no_grad():
         estimates = separate(method, mixture, RATE, **kwargs)
     seconds = time.perf_counter() - start
     assert all(e.shape == mixture.shape for e in estimates.values())
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20  # KiB -> GiB (Linux)
+    peak = rss_gib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(json.dumps({"method": method, "minutes": minutes, "seconds": round(seconds, 1),
-                      "peak_gib": round(peak, 3)}))
+                      "peak_gib": round(peak, 3), "before_gib": round(before, 3)}))
+
+
+def rss_gib(field):
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process in GiB, from /proc (Linux); else 0."""
+    try:
+        with open("/proc/self/status") as f:
+            line = next(line for line in f if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return 0.0
+    return int(line.split()[1]) / 2 ** 20  # kB -> GiB
+
+
+def reset_peak():
+    """Reset this process's peak resident memory (Linux: ``VmHWM``); False where that cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return rss_gib("VmHWM") > 0
+    except OSError:
+        return False
 
 
 def measure(method, minutes):
@@ -89,9 +132,31 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child[0], float(args.child[1]))
+    rows = []
     for method in args.methods:
         for minutes in args.minutes:
-            print(json.dumps(measure(method, minutes)), flush=True)
+            rows.append(measure(method, minutes))
+            print(json.dumps(rows[-1]), flush=True)
+    print(table(rows, args.minutes))
+
+
+def table(rows, minutes):
+    """A markdown table: per method, seconds and peak GiB at each length, and time ratios."""
+    cells = {(r["method"], r["minutes"]): r for r in rows}
+    names = list(dict.fromkeys(r["method"] for r in rows))
+    pairs = list(zip(minutes, minutes[1:]))
+    head = ([f"{m:g} min GiB / s" for m in minutes] + [f"time {b:g}/{a:g} (length x{b / a:g})" for a, b in pairs])
+    lines = ["| method | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(head)]
+    for name in names:
+        row = []
+        for m in minutes:
+            r = cells.get((name, m), {})
+            row.append(f"{r['peak_gib']:.2f} / {r['seconds']:.1f}" if "seconds" in r else r.get("error", "-")[:40])
+        for a, b in pairs:
+            ra, rb = cells.get((name, a), {}), cells.get((name, b), {})
+            row.append(f"{rb['seconds'] / ra['seconds']:.1f}" if ra.get("seconds") and "seconds" in rb else "-")
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -145,10 +145,11 @@ def _oracle(kind, description):
             raise ValueError(f"oracle-{kind} needs the true stems: separate(..., references={{stem: array}})")
         if not isinstance(references, dict):  # a musdb track: its stems are read whole
             return oracle(references, kind, mixture=mixture, **kwargs)
-        # a frame's oracle mask depends on that frame alone: exact in blocks (long songs)
+        # a frame's oracle mask depends on that frame alone: exact in blocks (long songs); small
+        # blocks, as every stem's spectrogram is made for each
         return separate_in_frame_blocks(
             lambda piece, refs: oracle(refs, kind, mixture=piece, **kwargs), mixture, references,
-            kwargs.get("n_fft", N_FFT), kwargs.get("hop", HOP))
+            kwargs.get("n_fft", N_FFT), kwargs.get("hop", HOP), block_frames=BLOCK_FRAMES // 4)
 
     fn.__name__ = f"oracle_{kind}"
     fn.__doc__ = (f"Oracle {kind.upper()} separation: ideal {kind} masks from ``references`` applied to "

@@ -162,3 +162,14 @@ def test_classical_repet_on_a_long_song_blocks_its_hpss(song, monkeypatch):
                         hpss.separate_hpss.__defaults__[:-2] + (4.0, 1.0))
     blocked = separate("classical-repet", mixture, RATE)
     close_to_whole(blocked, whole, stems)
+
+
+def test_lowpass_in_blocks_matches_whole(monkeypatch):
+    from seplib.classical import pipelines
+
+    x = np.random.default_rng(0).standard_normal((2, 5 * RATE)).astype(np.float32)
+    whole = pipelines.lowpass(x, RATE, 150.0)
+    whole_40 = pipelines.lowpass(x, RATE, 40.0)  # a longer memory: wider margins
+    monkeypatch.setattr(pipelines, "LOWPASS_BLOCK_SECONDS", 0.3)  # 17 blocks
+    np.testing.assert_allclose(pipelines.lowpass(x, RATE, 150.0), whole, atol=1e-6)
+    np.testing.assert_allclose(pipelines.lowpass(x, RATE, 40.0), whole_40, atol=1e-6)

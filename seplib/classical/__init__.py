@@ -186,12 +186,10 @@ def masks_in_blocks(mixture, masks_of, rest=None, n_fft=N_FFT, hop=HOP, block_fr
             X = stft(channel[chunk], n_fft, hop)  # (freqs, chunk frames) complex
             first = chunk.start // hop
             keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
-            masks = masks_of(c, slice(first, first + X.shape[-1]), X.abs())
-            for name, mask in masks.items():
-                mask = torch.as_tensor(mask).to(X.device)
-                y = istft(X * mask, chunk.stop - chunk.start, n_fft, hop)  # (chunk samples,)
+            for name, mask in masks_of(c, slice(first, first + X.shape[-1]), X.abs()).items():
+                y = istft(X * torch.as_tensor(mask).to(X.device), chunk.stop - chunk.start, n_fft, hop)
                 out.setdefault(name, np.empty_like(mixture))[c, samples] = y[keep].cpu().numpy()
-            del X, masks
+            del X, mask, y  # (a mask may be a view of the caller's whole-channel mask: not kept here)
     if rest is not None:
         if rest in out:
             raise ValueError(f"rest={rest!r} is also a key of the masks")

@@ -330,15 +330,49 @@ def similarity_model(V, neighbours, block=32):
 
     Taught in: 03_repet_sim
     """
-    frames, k = neighbours.shape
+    frames = neighbours.shape[0]
     spectra = np.ascontiguousarray(np.asarray(V, dtype=np.float32).reshape(-1, frames).T)  # (frames, ch*freqs)
-    model = np.empty_like(spectra)
-    for start in range(0, frames, block):
-        stack = spectra[neighbours[start:start + block]]  # (block, k, ch*freqs)
-        model[start:start + len(stack)] = np.partition(stack, k // 2, axis=1)[:, k // 2]
+    model = _median_of_neighbours(spectra, neighbours, block)
     np.minimum(model, spectra, out=model)
     del spectra
     return model.T.reshape(V.shape)  # a view: no third copy of the spectrogram
+
+
+def _similarity_mask(V, neighbours, highpass_bins=0, rows=ROWS):
+    """REPET-SIM's background mask of one channel, written over its magnitude, a few bins at a time.
+
+    ``background_mask(similarity_model(V, neighbours), V, highpass_bins)``, the same values: a
+    bin's model uses only that bin of the similar frames, so each group of ``rows`` bins is
+    modelled and turned into its mask in place of its magnitude; no model of the whole song
+    is held beside the magnitude (a 10-minute song's is 212 MB per channel).
+
+    Args:
+        V (np.ndarray): magnitude ``(freqs, frames)`` float32, overwritten
+        neighbours (np.ndarray): ``(frames, k)`` from :func:`similar_frames`
+        highpass_bins (int): the lowest bins go wholly to the background
+
+    Returns:
+        mask (np.ndarray): ``V``, now the mask ``(freqs, frames)`` in [0, 1]
+    """
+    for start in range(0, len(V), rows):
+        spectra = np.ascontiguousarray(V[start:start + rows].T)  # (frames, rows)
+        W = _median_of_neighbours(spectra, neighbours, block=1024)
+        np.minimum(W, spectra, out=W)
+        mask = np.divide(W, spectra, out=W, where=spectra > EPS)  # background_mask, in place of W
+        mask[spectra <= EPS] = 0.0
+        V[start:start + rows] = mask.T
+    V[:highpass_bins, :] = 1.0
+    return np.clip(V, 0.0, 1.0, out=V)
+
+
+def _median_of_neighbours(spectra, neighbours, block=32):
+    """For each frame, the median of its neighbours' spectra: ``(frames, dims)`` from ``spectra`` ``(frames, dims)``."""
+    frames, k = neighbours.shape
+    model = np.empty_like(spectra)
+    for start in range(0, frames, block):
+        stack = spectra[neighbours[start:start + block]]  # (block, k, dims)
+        model[start:start + len(stack)] = np.partition(stack, k // 2, axis=1)[:, k // 2]
+    return model
 
 
 @methods.register("repet-sim", family="classical", stems=("vocals", "accompaniment"),
@@ -364,9 +398,9 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
 
     Taught in: 03_repet_sim
     """
-    # Only one channel's magnitude and model are ever held (the similarity uses their sum,
-    # built channel by channel), the STFT a block of frames at a time, and the mask is made in
-    # place of the model: a 10-minute stereo song fits in 2 GiB.
+    # Only one channel's magnitude is ever held (the similarity uses their sum, built channel
+    # by channel), the STFT a block of frames at a time, and the mask is made in place of the
+    # magnitude, a few bins at a time: a 10-minute stereo song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
     features = channel_sum_magnitude(mixture, n_fft, hop)
     neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block)
@@ -377,17 +411,12 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
     def masks_of(c, frames, V_block):  # (freqs, frames of the block), from the channel's mask
         if c not in masks:
             masks.clear()  # one channel's mask at a time
-            V = magnitude(mixture[c], n_fft, hop)
-            W = similarity_model(V, neighbours)
-            mask = np.divide(W, V, out=W, where=V > EPS)  # background_mask, in place of W
-            mask[V <= EPS] = 0.0
-            mask[:highpass, :] = 1.0
-            masks[c] = np.clip(mask, 0.0, 1.0, out=mask)
-            del V, W
+            masks[c] = _similarity_mask(magnitude(mixture[c], n_fft, hop), neighbours, highpass)
         return {"accompaniment": masks[c][:, frames]}
 
-    estimates = masks_in_blocks(mixture, masks_of, "vocals", n_fft, hop)
-    return {"vocals": estimates["vocals"], "accompaniment": estimates["accompaniment"]}
+    accompaniment = masks_in_blocks(mixture, masks_of, None, n_fft, hop)["accompaniment"]
+    masks.clear()  # the last channel's mask: not held while the vocals are made
+    return {"vocals": mixture - accompaniment, "accompaniment": accompaniment}
 
 
 def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background=2.0,
