@@ -290,7 +290,7 @@ def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_c
     train.train_model("conv1d", size="quick", out=tmp_path / "b", root=tiny_root, progress=False, seconds=0.25,
                       stft_weight=0.5, weights={"vocals": 2.0})
     assert seen == [{"stft_weight": 0.0}, {"stft_weight": 0.5, "vocals": 2.0}]  # the caller's knobs win
-    assert train.plan("demucs-lite", "lab")["loss"] == {"stft_weight": 0.0}
+    assert train.plan("demucs-lite", "lab")["loss"] == {"stft_weight": 0.0, "kind": "sdr"}
     with pytest.raises(ValueError, match="kind=, stft_weight=, spec_augment="):  # knobs by name, not in weights
         train.train_model("conv1d", size="quick", out=tmp_path / "c", root=tiny_root, weights={"kind": "l1"})
 
