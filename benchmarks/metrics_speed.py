@@ -3,7 +3,9 @@
 Times seplib's torch BSSEval v4 (:func:`seplib.metrics.bss_eval_v4`), ``museval`` v4 (the
 MUSDB18 reference) and ``mir_eval.separation.bss_eval_sources`` (BSSEval v3, whole track,
 best permutation: another protocol, shown for scale), and prints JSON with the seconds each
-took and how far seplib's scores are from museval's.
+took (wall clock and CPU seconds of this process) and how far seplib's scores are from
+museval's; also the seconds to score a second method on the same track when its references'
+Gram matrix is already factored (:class:`seplib.metrics.References`, as a leaderboard does).
 
 A second, shorter check uses the same signals kept in float precision (no 16-bit rounding):
 their band-limited spectra leave the least-squares filters of BSSEval badly conditioned,
@@ -17,15 +19,17 @@ the reasons for missing scores, the medians over frames), and only that is timed
 
 Usage: python benchmarks/metrics_speed.py [--seconds 30] [--skip-mir-eval]
        SEPLIB_SIZE=lab python benchmarks/metrics_speed.py --leaderboard [--methods mixture unet ...]
-           [--estimates FOLDER]
+           [--estimates FOLDER] [--songs N] [--one-at-a-time]
 """
 import argparse
+import contextlib
 import json
 import time
 import warnings
 
 import numpy as np
 import scipy.signal
+import torch
 
 from seplib import config, metrics
 
@@ -55,9 +59,11 @@ def sources(seconds, n_sources=4, rate=RATE, seed=0, pcm16=True):
 
 
 def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+    """``fn``'s result, its wall-clock seconds and the CPU seconds of this process meanwhile
+    (the CPU seconds are disturbed less by other jobs on a shared machine)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
-    return out, round(time.perf_counter() - start, 2)
+    return out, round(time.perf_counter() - start, 2), round(time.process_time() - start_cpu, 2)
 
 
 def differences(a, b):
@@ -67,8 +73,11 @@ def differences(a, b):
             for m in ("SDR", "ISR", "SIR", "SAR")}
 
 
-def leaderboard(names=None, estimates_dir=None):
+def leaderboard(names=None, estimates_dir=None, share=True, songs=None):
     """Seconds spent scoring notebook 08's methods on the test split (separation not timed).
+
+    The estimates are scored inside :func:`seplib.metrics.shared_references`, as
+    :func:`seplib.metrics.score_missing` scores them (``share=False``: one at a time).
 
     Args:
         names (list of str): methods (default: every registered method but the pretrained
@@ -76,11 +85,32 @@ def leaderboard(names=None, estimates_dir=None):
         estimates_dir (str or Path): keep each song's estimates there (``.npz``, float32) and
             read them back on the next run, so that two versions of the scoring code can be
             timed on the same estimates without separating again
+        share (bool): reuse each song's reference statistics across the methods
+        songs (int): the first ``songs`` test songs only (default: all)
 
     Returns:
         result (dict): seconds per method and in all (wall clock, and the CPU time of this
         process, which other jobs on a shared machine disturb less), with the size and the songs
     """
+    from seplib import data, methods
+
+    if names is None:
+        names = [m for f in methods.FAMILIES if f != "reference" for m in methods.names(f)]
+    test = data.open_dataset("test")[:songs]
+    wall, cpu = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
+    sharing = getattr(metrics, "shared_references", None) if share else None   # absent before it existed
+    context = sharing() if sharing else contextlib.nullcontext()
+    with context:
+        _score_songs(test, names, estimates_dir, wall, cpu)
+    return {"size": config.run_size(), "songs": len(test), "shared_references": sharing is not None,
+            "song_seconds": round(sum(t.duration for t in test), 1),
+            "scoring_seconds": {m: round(s, 2) for m, s in wall.items()},
+            "scoring_seconds_total": round(sum(wall.values()), 1),
+            "scoring_cpu_seconds_total": round(sum(cpu.values()), 1)}
+
+
+def _score_songs(test, names, estimates_dir, wall, cpu):
+    """Separate (or read back) and score every song with every method; add the seconds."""
     from pathlib import Path
 
     from tqdm.auto import tqdm
@@ -90,11 +120,7 @@ def leaderboard(names=None, estimates_dir=None):
     from seplib.metrics.evaluation import _track_medians
     from seplib.metrics.protocol import missing_reasons
 
-    if names is None:
-        names = [m for f in methods.FAMILIES if f != "reference" for m in methods.names(f)]
-    test = data.open_dataset("test")
     kwargs = None
-    wall, cpu = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
     for track in tqdm(test, desc="songs"):
         mixture, refs = data.track_mixture(track), data.track_stems(track)
         for name in names:
@@ -115,11 +141,6 @@ def leaderboard(names=None, estimates_dir=None):
             _track_medians(scores)
             wall[name] += time.perf_counter() - start
             cpu[name] += time.process_time() - start_cpu
-    return {"size": config.run_size(), "songs": len(test),
-            "song_seconds": round(sum(t.duration for t in test), 1),
-            "scoring_seconds": {m: round(s, 2) for m, s in wall.items()},
-            "scoring_seconds_total": round(sum(wall.values()), 1),
-            "scoring_cpu_seconds_total": round(sum(cpu.values()), 1)}
 
 
 def main():
@@ -131,21 +152,39 @@ def main():
     parser.add_argument("--methods", nargs="+", help="with --leaderboard: these methods only")
     parser.add_argument("--estimates", help="with --leaderboard: keep the estimates in this folder "
                         "and reuse them on the next run")
+    parser.add_argument("--songs", type=int, help="with --leaderboard: the first SONGS test songs only")
+    parser.add_argument("--one-at-a-time", action="store_true",
+                        help="with --leaderboard: no reference statistics shared across methods")
     args = parser.parse_args()
     if args.leaderboard:
-        print(json.dumps(leaderboard(args.methods, args.estimates), indent=1))
+        print(json.dumps(leaderboard(args.methods, args.estimates, not args.one_at_a_time, args.songs),
+                         indent=1))
         return
 
     refs, ests = sources(args.seconds)
     metrics.bss_eval_v4(refs[:, :, :RATE], ests[:, :, :RATE], RATE)        # warm up (and a GPU)
-    fast, fast_s = timed(metrics.bss_eval_v4, refs, ests, RATE)
-    ref, museval_s = timed(metrics.museval_v4, refs, ests, RATE)
+    fast, fast_s, fast_cpu = timed(metrics.bss_eval_v4, refs, ests, RATE)
+    ref, museval_s, museval_cpu = timed(metrics.museval_v4, refs, ests, RATE)
+    # a second method on the same track, its references' Gram matrix already factored
+    shared = metrics.References(refs)
+    shared.score(ests, RATE)
+    other = (0.9 * ests + 0.05 * refs[[1, 2, 3, 0]]).astype(np.float32)
+    again, again_s, again_cpu = timed(shared.score, other, RATE)
     result = {
         "track": {"seconds": args.seconds, "sources": 4, "channels": 2, "rate": RATE, "pcm16": True},
         "device": str(config.device()),
-        "seconds": {"seplib_fast_v4": fast_s, "museval_v4": museval_s},
+        "threads": torch.get_num_threads(),
+        "gpu": ("not measured here: no GPU" if config.device().type == "cpu"
+                else "the seconds below are on this GPU"),
+        "seconds": {"seplib_fast_v4": fast_s, "museval_v4": museval_s,
+                    "seplib_fast_v4_another_method_same_references": again_s},
+        "cpu_seconds": {"seplib_fast_v4": fast_cpu, "museval_v4": museval_cpu,
+                        "seplib_fast_v4_another_method_same_references": again_cpu},
         "speedup_vs_museval": round(museval_s / fast_s, 1),
+        "speedup_vs_museval_cpu_seconds": round(museval_cpu / fast_cpu, 1),
+        "speedup_vs_museval_same_references": round(museval_s / again_s, 1),
         "fast_vs_museval_dB": differences(fast, ref),
+        "another_method_shared_vs_alone_dB": differences(again, metrics.bss_eval_v4(refs, other, RATE)),
         "median_SDR_museval": np.round(np.nanmedian(ref["SDR"], 1), 3).tolist(),
     }
     if not args.skip_mir_eval:
@@ -154,7 +193,7 @@ def main():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # bss_eval_sources takes mono (sources, samples): the two channels one after the other
-            (sdr, _, _, _), mir_s = timed(mir_eval.separation.bss_eval_sources,
+            (sdr, _, _, _), mir_s, _ = timed(mir_eval.separation.bss_eval_sources,
                                           refs.reshape(4, -1), ests.reshape(4, -1))
         result["seconds"]["mir_eval_bss_eval_sources"] = mir_s
         result["mir_eval_sources_SDR_minus_museval_median_SDR_dB"] = {

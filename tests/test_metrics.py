@@ -190,8 +190,8 @@ def test_sounding_excerpt_skips_a_silent_start():
 
 
 def test_shared_references_give_the_same_scores_as_one_at_a_time():
-    refs, ests = sources(3.0, n_sources=3, seed=3)
-    other = (0.7 * ests + 0.2 * refs[[1, 2, 0]]).astype(np.float32)     # a second "method"
+    refs, ests = sources(2.0, n_sources=2, seed=3)
+    other = (0.7 * ests + 0.2 * refs[[1, 0]]).astype(np.float32)        # a second "method"
     alone = [metrics.bss_eval_v4(refs, e, RATE, device="cpu") for e in (ests, other)]
     # one References, two estimates: G is factored on the first and reused on the second
     shared = metrics.References(refs, device="cpu")
@@ -204,7 +204,7 @@ def test_shared_references_give_the_same_scores_as_one_at_a_time():
         assert np.allclose(again[m], alone[0][m], atol=1e-9, rtol=0), m
     assert not np.allclose(alone[0]["SIR"], alone[1]["SIR"], atol=0.1)   # really two methods
     # inside shared_references, track_scores keeps the track's References and reuses them
-    stems = ("drums", "bass", "other")
+    stems = ("drums", "bass")
     references = dict(zip(stems, refs))
     from seplib.metrics import bsseval
     with metrics.shared_references():

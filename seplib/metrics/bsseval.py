@@ -302,7 +302,15 @@ class References:
             return {m: np.full((S, count), np.nan) for m in ("SDR", "ISR", "SIR", "SAR")}
         e = torch.from_numpy(ests).to(self.device)
         C_all, C_own = self.distortion_filters(e)
-        energies = _frame_energies(self.x, e, C_all, C_own, size, hop_n, count, frames_per_batch)
+        frames = torch.arange(count)
+        energies = _frame_energies(self.x, e, C_all, C_own, size, hop_n, frames, frames_per_batch)
+        # float32 spectra give each energy to about 1e-7 of the frame's: where a ratio is above
+        # PRECISE_DB (a near-perfect part, e.g. the mixture's SAR), that frame again in float64
+        num, den = energies[0::2], energies[1::2]
+        redo = (den * 10 ** (PRECISE_DB / 10) < num).any(0).any(0).cpu() & ~torch.from_numpy(silent)
+        if redo.any():
+            energies[:, :, redo] = _frame_energies(self.x, e, C_all, C_own, size, hop_n, frames[redo],
+                                                   frames_per_batch, dtype=torch.float64)
         num, den = energies.cpu().numpy().reshape(4, 2, S, count).transpose(1, 0, 2, 3)
         with np.errstate(divide="ignore"):
             db = np.where(den == 0, np.inf, 10 * np.log10(num / np.where(den == 0, 1, den)))
@@ -310,7 +318,17 @@ class References:
         return dict(zip(("SDR", "ISR", "SIR", "SAR"), db))
 
 
-def _frame_energies(r, e, C_all, C_own, size, hop, count, frames_per_batch=16):
+PRECISE_DB = 60.0
+"""Frames are filtered in float32 (the filters themselves are solved in float64); a frame in
+which any ratio is above this (dB) is filtered again in float64, so that every score stays
+within 0.01 dB of ``museval``'s."""
+
+
+def _complex(dtype):
+    return torch.complex64 if dtype == torch.float32 else torch.complex128
+
+
+def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, dtype=torch.float32):
     r"""The energies of BSSEval's ratios in every frame, the filters applied to the frame alone.
 
     In each frame the references are filtered (a full convolution: the frame and an
@@ -319,24 +337,27 @@ def _frame_energies(r, e, C_all, C_own, size, hop, count, frames_per_batch=16):
     channels) and :math:`W(f)` the filters' spectra,
     :math:`s + e^{spat} + e^{interf} = R W_{all}` and :math:`s + e^{spat} = R W_{own}`
     (:math:`W_{own}` block diagonal: each estimate from its own reference only). One product
-    gives the four signals whose energies the ratios need:
+    gives the two error signals that need the filters,
 
-    .. math:: [e^{spat},\; s + e^{spat},\; e^{interf},\; s + e^{spat} + e^{interf}]
-              = R\, [W_{own} - I,\; W_{own},\; W_{all} - W_{own},\; W_{all}]
+    .. math:: [e^{spat},\; e^{interf}] = R\, [W_{own} - I,\; W_{all} - W_{own}],
 
-    and :math:`e^{artif} = \hat S - R W_{all}`. Nothing goes back to the time domain: the FFT
-    is long enough that nothing wraps around, so by Parseval
+    and the rest are sums: :math:`s + e^{spat}`, then :math:`+ e^{interf}`, and
+    :math:`e^{artif} = \hat s - (s + e^{spat} + e^{interf})`. Nothing goes back to the time
+    domain: the FFT is long enough that nothing wraps around, so by Parseval
     :math:`\sum_n p(n)^2 = \frac1N \sum_f w_f |P(f)|^2` (:math:`w_f = 2` for the bins that
     stand for two in a real signal's spectrum, else 1).
 
     Args:
         r, e: references and estimates, ``(sources, channels, samples)`` tensors
         C_all, C_own: the filters from :meth:`References.distortion_filters`
-        size, hop, count: frames in samples (:func:`_frames`)
+        size, hop: frame length and hop in samples (:func:`_frames`)
+        frames: ``(n,)`` tensor, the indices of the frames to score
         frames_per_batch (int): frames transformed at once (memory vs speed)
+        dtype: ``torch.float32`` or ``torch.float64``, the precision of the filtering (the
+            SDR, which needs no filter, is always computed in float64)
 
     Returns:
-        energies: ``(8, sources, frames)`` float64, the numerator and denominator of SDR, ISR,
+        energies: ``(8, sources, n)`` float64, the numerator and denominator of SDR, ISR,
         SIR and SAR in turn
     """
     S, C, _ = r.shape
@@ -349,36 +370,41 @@ def _frame_energies(r, e, C_all, C_own, size, hop, count, frames_per_batch=16):
     for j in range(S):
         W_own[:, j * C:(j + 1) * C, j * C:(j + 1) * C] = own[:, j]
     eye = torch.eye(K, dtype=W_all.dtype, device=W_all.device)
-    M = torch.cat([W_own - eye, W_own, W_all - W_own, W_all], dim=2)                  # (F, K, 4K)
-    # Parseval's weights, applied to the spectra as their square roots
-    root_w = torch.full((n_fft // 2 + 1, 1, 1, 1), 2.0 / n_fft, dtype=torch.float64, device=r.device)
-    root_w[0] = root_w[-1 if n_fft % 2 == 0 else 0] = 1.0 / n_fft
-    root_w = root_w.sqrt()
+    M = torch.cat([W_own - eye, W_all - W_own], dim=2).to(_complex(dtype))            # (F, K, 2K)
+    # Parseval's weights
+    weight = torch.full((n_fft // 2 + 1,), 2.0 / n_fft, dtype=dtype, device=r.device)
+    weight[0] = weight[-1 if n_fft % 2 == 0 else 0] = 1.0 / n_fft
 
-    def spectra(x):              # frames (S, C, t, size) -> weighted spectra (F, t, S*C), contiguous
-        X = torch.fft.rfft(x.double(), n_fft)
-        return (X.permute(3, 2, 0, 1) * root_w).reshape(X.shape[-1], x.shape[2], K)
+    def spectra(x):              # frames (S, C, t, size) -> spectra (F, t, S*C), contiguous
+        return torch.fft.rfft(x, n_fft).permute(3, 2, 0, 1).reshape(-1, x.shape[2], K)
 
     def energy(X):               # spectra (F, t, n * K) -> (n, S, t): over frequencies and channels
         v = torch.view_as_real(X).reshape(X.shape[0], -1)
-        return (v * v).sum(0).reshape(X.shape[1], -1, S, 2 * C).sum(-1).permute(1, 2, 0)
+        return (weight @ (v * v)).reshape(X.shape[1], -1, S, 2 * C).sum(-1).permute(1, 2, 0)
 
     def energy_t(x):             # samples (S, C, t, size) -> (S, t): over channels and samples
         return (x * x).sum((1, 3))
 
+    count = int(frames.max()) + 1
     r_frames, e_frames = _framed(r, size, hop, count), _framed(e, size, hop, count)  # (S, C, T, size)
     parts = []
-    for t0 in range(0, count, frames_per_batch):
-        s = r_frames[:, :, t0:t0 + frames_per_batch].double()
-        est = e_frames[:, :, t0:t0 + frames_per_batch].double()
-        R, E = spectra(s), spectra(est)                                               # (F, t, K)
-        spat, image, interf, proj_all = energy(torch.bmm(R, M)).unbind(0)
-        E -= torch.bmm(R, W_all)                                                      # e_artif
+    for batch in frames.to(r.device).split(frames_per_batch):
+        s, est = r_frames[:, :, batch], e_frames[:, :, batch]                        # (S, C, t, size)
+        R, E = spectra(s.to(dtype)), spectra(est.to(dtype))                           # (F, t, K)
+        errors = torch.bmm(R, M)                                                      # (F, t, 2K)
+        spat, interf = energy(errors).unbind(0)
+        R += errors[:, :, :K]                                  # s + e_spat
+        image = energy(R)[0]
+        R += errors[:, :, K:]                                  # s + e_spat + e_interf
+        proj_all = energy(R)[0]
+        E -= R                                                 # e_artif
+        s, est = s.double(), est.double()
+        true = energy_t(s)
         parts.append(torch.stack([
-            energy_t(s), energy_t(est - s),          # SDR (the frame's plain SNR)
-            energy_t(s), spat,                       # ISR
-            image, interf,                           # SIR
-            proj_all, energy(E)[0],                  # SAR
+            true, energy_t(est - s),                 # SDR (the frame's plain SNR)
+            true, spat.double(),                     # ISR
+            image.double(), interf.double(),         # SIR
+            proj_all.double(), energy(E)[0].double(),  # SAR
         ]))
     return torch.cat(parts, dim=2)
 
