@@ -309,7 +309,7 @@ class References:
         num, den = energies[0::2], energies[1::2]
         redo = (den * 10 ** (PRECISE_DB / 10) < num).any(0).any(0).cpu() & ~torch.from_numpy(silent)
         if redo.any():
-            energies[:, :, redo] = _frame_energies(self.x, e, C_all, C_own, size, hop_n, frames[redo],
+            energies[:, :, redo.to(energies.device)] = _frame_energies(self.x, e, C_all, C_own, size, hop_n, frames[redo],
                                                    frames_per_batch, dtype=torch.float64)
         num, den = energies.cpu().numpy().reshape(4, 2, S, count).transpose(1, 0, 2, 3)
         with np.errstate(divide="ignore"):
