@@ -1,7 +1,18 @@
 r"""BSSEval v4 (the MUSDB18 protocol's SDR, ISR, SIR, SAR per one-second frame), in torch.
 
-:func:`bss_eval_v4` computes exactly what ``museval`` computes for MUSDB18
-(``museval.evaluate(..., mode="v4")``), about ten times faster on a CPU and more on a GPU.
+:func:`bss_eval_v4` computes what ``museval`` computes for MUSDB18
+(``museval.evaluate(..., mode="v4")``, to within 0.01 dB) several times faster on one CPU
+thread (``benchmarks/metrics_speed.py`` measures it). The work, in order:
+
+1. the cross-correlations of the references (and of the estimate with them) over the lags
+   :math:`|\tau| < L` (:func:`_lagged_correlations`, FFTs of blocks);
+2. the Gram matrix :math:`G` of the references delayed by :math:`0 .. L-1` samples, built
+   from those correlations and factored once (:class:`References`): the most expensive step,
+   which a leaderboard scoring many methods on one song does once (:func:`shared_references`);
+3. the distortion filters, the solutions of :math:`G c = d` (float64);
+4. in each one-second frame, the references filtered and the energies of the error signals
+   (:func:`_frame_energies`, in the frequency domain, float32 where that is exact enough).
+
 :func:`museval_v4` and :func:`mir_eval_images` call the reference packages with the same
 inputs and outputs, so any number can be checked against them.
 
