@@ -7,8 +7,9 @@ process's ``getrusage`` peak), Python, torch, the song and its estimates include
 ``before_gib`` is what the process held before the method started. ``nmf-supervised`` uses the quick dictionaries; the learned models are untrained
 quick models (their cost, not their quality); the oracles get the song's four true stems
 (also tiled, so they hold four more song-sized arrays). Prints JSON, one row per (method,
-length), then a table: seconds and peak GiB per length, and the time ratios of successive
-lengths (linear time: the ratio of the lengths).
+length), then a table: peak GiB, seconds and CPU seconds per length, and the CPU-time ratios
+of successive lengths (linear time: the ratio of the lengths). On a shared machine the CPU
+seconds (of the child process) are the steadier measure; the wall seconds grow with the load.
 
     python benchmarks/long_song.py --minutes 1 5 10
     python benchmarks/long_song.py --minutes 10 --methods hpss repet-sim
@@ -85,14 +86,14 @@ def child(method, minutes):
         mixture = long_song(minutes)
     before = rss_gib("VmRSS")  # Python, torch, the inputs
     reset = reset_peak()  # the peak of making the song is not the method's
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with torch.no_grad():
         estimates = separate(method, mixture, RATE, **kwargs)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert all(e.shape == mixture.shape for e in estimates.values())
     peak = rss_gib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(json.dumps({"method": method, "minutes": minutes, "seconds": round(seconds, 1),
-                      "peak_gib": round(peak, 3), "before_gib": round(before, 3)}))
+                      "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3), "before_gib": round(before, 3)}))
 
 
 def rss_gib(field):
@@ -145,16 +146,19 @@ def table(rows, minutes):
     cells = {(r["method"], r["minutes"]): r for r in rows}
     names = list(dict.fromkeys(r["method"] for r in rows))
     pairs = list(zip(minutes, minutes[1:]))
-    head = ([f"{m:g} min GiB / s" for m in minutes] + [f"time {b:g}/{a:g} (length x{b / a:g})" for a, b in pairs])
+    head = ([f"{m:g} min: GiB / s / CPU s" for m in minutes]
+            + [f"CPU {b:g}/{a:g} (length x{b / a:g})" for a, b in pairs])
     lines = ["| method | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(head)]
     for name in names:
         row = []
         for m in minutes:
             r = cells.get((name, m), {})
-            row.append(f"{r['peak_gib']:.2f} / {r['seconds']:.1f}" if "seconds" in r else r.get("error", "-")[:40])
+            row.append(f"{r['peak_gib']:.2f} / {r['seconds']:.1f} / {r['cpu_seconds']:.1f}" if "seconds" in r
+                       else r.get("error", "-")[:40])
         for a, b in pairs:
             ra, rb = cells.get((name, a), {}), cells.get((name, b), {})
-            row.append(f"{rb['seconds'] / ra['seconds']:.1f}" if ra.get("seconds") and "seconds" in rb else "-")
+            row.append(f"{rb['cpu_seconds'] / ra['cpu_seconds']:.1f}" if ra.get("cpu_seconds") and "cpu_seconds" in rb
+                       else "-")
         lines.append(f"| {name} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
