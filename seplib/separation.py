@@ -210,7 +210,8 @@ def separate_chunked(fn, mixture, chunk, overlap, progress=False):
             piece = np.pad(piece, ((0, 0), (0, chunk - n)))
         w = window[:n]  # always > 0, so dividing by the summed weights below is safe
         for stem, est in fn(piece).items():
-            out.setdefault(stem, np.zeros((channels, length), dtype=np.float32))
+            if stem not in out:  # (not setdefault: that would make a song-sized array each chunk)
+                out[stem] = np.zeros((channels, length), dtype=np.float32)
             out[stem][:, start:start + n] += np.asarray(est)[:, :n] * w
         weight[start:start + n] += w
     np.maximum(weight, 1e-8, out=weight)
@@ -313,5 +314,7 @@ def separate_in_frame_blocks(fn, mixture, references, n_fft=N_FFT, hop=HOP, bloc
         keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
         pieces = {stem: np.asarray(r)[..., chunk] for stem, r in references.items()}
         for stem, est in fn(mixture[:, chunk], pieces).items():
-            out.setdefault(stem, np.empty(mixture.shape, dtype=np.float32))[:, samples] = np.asarray(est)[..., keep]
+            if stem not in out:
+                out[stem] = np.empty(mixture.shape, dtype=np.float32)
+            out[stem][:, samples] = np.asarray(est)[..., keep]
     return out

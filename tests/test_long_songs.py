@@ -173,3 +173,35 @@ def test_lowpass_in_blocks_matches_whole(monkeypatch):
     monkeypatch.setattr(pipelines, "LOWPASS_BLOCK_SECONDS", 0.3)  # 17 blocks
     np.testing.assert_allclose(pipelines.lowpass(x, RATE, 150.0), whole, atol=1e-6)
     np.testing.assert_allclose(pipelines.lowpass(x, RATE, 40.0), whole_40, atol=1e-6)
+
+
+@pytest.mark.parametrize("method, most", [("hpss", 3.0), ("repet", 3.0), ("repet-sim", 3.0), ("nmf", 4.5),
+                                          ("classical-nmf", 4.5), ("classical-repet", 5.0)])
+def test_memory_grows_by_a_few_songs_per_song(song, method, most, monkeypatch):
+    """Peak numpy memory (tracemalloc) on a 12 s and a 36 s song, with small blocks so that a
+    block's share is small: the growth, in song-sized arrays per song, is what a long song costs
+    (the estimates themselves are one per stem). Whole-song processing held 5 to 17.
+    (Only numpy's arrays are traced: the STFT blocks and NMF's work buffers, in torch, are
+    bounded by the block and checked by ``benchmarks/long_song.py``.)"""
+    import tracemalloc
+
+    from seplib import separate, separation
+    from seplib.classical import hpss, nmf, pipelines, repet
+
+    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    monkeypatch.setattr(nmf, "NMF_FRAMES", 32)
+    monkeypatch.setattr(repet, "MEDIAN_FRAMES", 16)
+    monkeypatch.setattr(pipelines, "LOWPASS_BLOCK_SECONDS", 2.0)
+    monkeypatch.setattr(hpss.separate_hpss, "__defaults__", hpss.separate_hpss.__defaults__[:-2] + (4.0, 1.0))
+    kwargs = {"n_iter": 2} if "nmf" in method else {"block": 32} if method == "repet-sim" else {}
+    peaks, sizes = [], []
+    for repeats in (1, 3):
+        mixture = np.concatenate([song[0]] * repeats, axis=1)
+        tracemalloc.start()
+        separate(method, mixture, RATE, **kwargs)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        sizes.append(mixture.nbytes)
+    growth = (peaks[1] - peaks[0]) / (sizes[1] - sizes[0])
+    print(f"{method}: {growth:.2f} song-sized arrays per song")
+    assert growth < most, f"{method} holds {growth:.2f} song-sized arrays per song of input (at most {most})"

@@ -188,7 +188,9 @@ def masks_in_blocks(mixture, masks_of, rest=None, n_fft=N_FFT, hop=HOP, block_fr
             keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
             for name, mask in masks_of(c, slice(first, first + X.shape[-1]), X.abs()).items():
                 y = istft(X * torch.as_tensor(mask).to(X.device), chunk.stop - chunk.start, n_fft, hop)
-                out.setdefault(name, np.empty_like(mixture))[c, samples] = y[keep].cpu().numpy()
+                if name not in out:
+                    out[name] = np.empty_like(mixture)
+                out[name][c, samples] = y[keep].cpu().numpy()
             del X, mask, y  # (a mask may be a view of the caller's whole-channel mask: not kept here)
     if rest is not None:
         if rest in out:

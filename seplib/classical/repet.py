@@ -38,6 +38,8 @@ from . import (channel_sum_magnitude, magnitude, masks_in_blocks, masks_to_estim
 EPS = 1e-10
 ROWS = 64
 """Spectrogram rows (bins) whose autocorrelation :func:`beat_spectrum` computes at a time."""
+MEDIAN_FRAMES = 1024
+"""Frames whose neighbours' ``ROWS`` bins REPET-SIM stacks at a time to take their median (10 MB)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +303,10 @@ def similar_frames(features, k, min_frames, block=256):
     features = np.asarray(features, dtype=np.float32)
     n = features.shape[0]
     k = int(min(k, n))
-    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), EPS)
+    norms = np.empty((n, 1), dtype=np.float32)
+    for start in range(0, n, block):  # a block of rows at a time: no squared copy of the features
+        norms[start:start + block] = np.linalg.norm(features[start:start + block], axis=1, keepdims=True)
+    unit = features / np.maximum(norms, EPS)
     neighbours = np.empty((n, k), dtype=np.int64)
     columns = np.arange(n)
     for start in range(0, n, block):
@@ -356,7 +361,7 @@ def _similarity_mask(V, neighbours, highpass_bins=0, rows=ROWS):
     """
     for start in range(0, len(V), rows):
         spectra = np.ascontiguousarray(V[start:start + rows].T)  # (frames, rows)
-        W = _median_of_neighbours(spectra, neighbours, block=1024)
+        W = _median_of_neighbours(spectra, neighbours, block=MEDIAN_FRAMES)
         np.minimum(W, spectra, out=W)
         mask = np.divide(W, spectra, out=W, where=spectra > EPS)  # background_mask, in place of W
         mask[spectra <= EPS] = 0.0
