@@ -175,8 +175,10 @@ def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, mo
     monkeypatch.delenv("MUSDB_PATH", raising=False)
     monkeypatch.setenv("SEPLIB_SIZE", "quick")
     mixture = np.random.default_rng(0).standard_normal((2, 20000)).astype(np.float32) * 0.1
-    with pytest.raises(FileNotFoundError, match="seplib train unet"):
+    with pytest.warns(UserWarning, match="using the shipped unet"):  # none trained: the package's own
         seplib.separate("unet", mixture, RATE)
+    with pytest.raises(FileNotFoundError, match="seplib train dprnn"):  # no shipped dprnn: how to train
+        seplib.separate("dprnn", mixture, RATE)
     model = quick("unet").eval()
     path = models.default_checkpoint("unet")
     assert path == tmp_path / "synth-quick" / "unet" / "best.pt"
@@ -193,8 +195,8 @@ def test_separate_checks_rate_and_channels():
     with pytest.warns(UserWarning, match="conv1d works at 44100 Hz: resampling the 16000 Hz"):  # issue 13
         est = seplib.separate("conv1d", np.zeros((2, 16000), np.float32), 16000, model=model)
     assert all(x.shape == (2, 16000) for x in est.values())
-    with pytest.raises(ValueError, match="2 audio channels"):
-        seplib.separate("conv1d", np.zeros((1, 16000), np.float32), RATE, model=model)
+    mono = seplib.separate("conv1d", np.zeros((1, 16000), np.float32), RATE, model=model)  # channel by channel
+    assert all(x.shape == (1, 16000) for x in mono.values())
 
 
 # --- chunked separation ----------------------------------------------------------------------
