@@ -136,6 +136,9 @@ def nmf(V, n_components=None, beta="kl", n_iter=100, W=None, H=None, update_temp
     ``W`` / ``H`` are given. With ``update_templates=False`` only ``H`` is fitted (the
     supervised case). After each iteration the columns of ``W`` are scaled to unit sum and
     the rows of ``H`` inversely (``WH`` and the cost do not change), so templates compare.
+    The products are formed :data:`NMF_FRAMES` frames at a time in two reused buffers (the same
+    updates as :func:`update_h` and :func:`update_w`): memory beyond ``V`` stays small and the
+    time grows linearly with the number of frames.
 
     Args:
         V (np.ndarray or torch.Tensor): ``(freqs, frames)`` non-negative
