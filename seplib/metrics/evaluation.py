@@ -12,7 +12,8 @@ from .. import methods
 from ..data.musdb import dataset_of
 from .bsseval import shared_references
 from .protocol import _track_medians, missing_reasons, track_scores
-from .store import _checkpoint_of, save_scores, why_rescore
+from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path, read_partial, save_scores,
+                    scores_path, why_rescore)
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
@@ -26,6 +27,10 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     The scores are stored as one run: this method, its checkpoint (path and content hash) and
     these tracks' data set (resolved root and size). Another checkpoint or another tree adds
     a run; the same run again replaces its own.
+
+    Each track's scores are kept as soon as it is done (a hidden ``.<run>.partial.jsonl`` beside
+    the scores file), so an evaluation stopped half-way (Ctrl-C, a lost Colab runtime) continues
+    where it stopped when called again the same way; one song's audio is held at a time.
 
     Args:
         method (str): a registered method name (``seplib.methods.names()``)
@@ -60,15 +65,39 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         raise ValueError("tracks is empty: nothing to evaluate")
     if results_dir is None and run is not None:
         results_dir = run.results_dir
+    dataset = dataset or dataset_of(tracks)
+    checkpoint = _checkpoint_of(method, kwargs, run)
+    # each finished track is kept at once beside the scores file: an interrupted evaluation of
+    # the same run (method, checkpoint, data set, backend, arguments) continues where it stopped
+    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks) if store else None
+    header = {"method": method, "dataset": dataset, "backend": backend,
+              "checkpoint": checkpoint_id(checkpoint), "tracks": [t.name for t in tracks],
+              "kwargs": {k: repr(v) for k, v in sorted(kwargs.items())}}
+    done = read_partial(path, header) if store else {}
+    if done:
+        print(f"evaluate {method}: continuing an interrupted evaluation, "
+              f"{len(done)} of {len(tracks)} tracks already scored")
     results, reasons = [], {}
-    for track in tqdm(tracks, desc=f"evaluate {method}", disable=not progress):
-        mixture, refs = track_mixture(track), track_stems(track)
-        extra = {"references": refs} if record.needs_references else {}
-        estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
-        scores = track_scores(refs, estimates, track.rate, backend=backend)
-        for stem, why in missing_reasons(refs, estimates, scores).items():
+    bar = tqdm(tracks, desc=f"evaluate {method}", disable=not progress)
+    for track in bar:
+        bar.set_postfix_str(track.name, refresh=False)  # which song is being separated
+        if track.name in done:
+            rows, missing = done[track.name]["rows"], done[track.name]["missing"]
+            medians = pd.DataFrame(rows, columns=["stem", "metric", "value"]).astype({"value": float})
+        else:
+            mixture, refs = track_mixture(track), track_stems(track)
+            extra = {"references": refs} if record.needs_references else {}
+            estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
+            scores = track_scores(refs, estimates, track.rate, backend=backend)
+            missing = missing_reasons(refs, estimates, scores)
+            del mixture, refs, estimates  # a long song: hold one track's audio at a time
+            medians = _track_medians(scores)
+            if store:
+                append_partial(path, header, track.name,
+                               medians[["stem", "metric", "value"]].itertuples(index=False), missing)
+        for stem, why in missing.items():
             reasons.setdefault(stem, {}).setdefault(why, []).append(track.name)
-        results.append(_track_medians(scores).assign(track=track.name))
+        results.append(medians.assign(track=track.name))
     per_track = pd.concat(results)[["track", "stem", "metric", "value"]].reset_index(drop=True)
     # a stem without a score on every track: say why (museval's reason), not just NaN
     per_track.attrs["missing"] = {
@@ -77,9 +106,10 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         for stem, by_why in reasons.items()
         if sum(len(names) for names in by_why.values()) == len(tracks)}
     if store:
-        save_scores(method, dataset or dataset_of(tracks), per_track, results_dir,
+        save_scores(method, dataset, per_track, results_dir,
                     split="test" if tracks[0].subset == "test" else tracks[0].subset,
-                    checkpoint=_checkpoint_of(method, kwargs, run), tracks=tracks)
+                    checkpoint=checkpoint, tracks=tracks)
+        partial_path(path).unlink(missing_ok=True)
     return per_track
 
 

@@ -143,6 +143,75 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
     return path
 
 
+# --------------------------------------------------------------------------------------------
+# An evaluation in progress: one line per finished track, so an interrupted one continues
+# --------------------------------------------------------------------------------------------
+def partial_path(path):
+    """Where an evaluation in progress keeps its finished tracks: a hidden ``.<name>.partial.jsonl``
+    beside the scores file ``path`` it will become (see :func:`scores_path`)."""
+    path = Path(path)
+    return path.with_name(f".{path.stem}.partial.jsonl")
+
+
+def read_partial(path, header):
+    """The finished tracks of an interrupted evaluation of the same run (``{}`` if none).
+
+    Args:
+        path (Path): the scores file the evaluation will write (see :func:`scores_path`)
+        header (dict): what the evaluation is (method, data set, backend, ...): a partial
+            file with another header is of another evaluation and is not reused
+
+    Returns:
+        done (dict): ``{track name: {"rows": [[stem, metric, value], ...], "missing": {stem: why}}}``;
+        a line cut short by the interruption is dropped (that track is scored again)
+    """
+    part = partial_path(path)
+    if not part.is_file():
+        return {}
+    if _header_of(part) != json.loads(json.dumps(header)):
+        return {}
+    lines = part.read_text().splitlines()
+    done = {}
+    for line in lines[1:]:
+        try:
+            entry = json.loads(line)
+            done[entry["track"]] = {"rows": entry["rows"], "missing": entry.get("missing", {})}
+        except (ValueError, KeyError, TypeError):
+            break  # the last line, half written when the run stopped
+    return done
+
+
+def append_partial(path, header, track, rows, missing):
+    """Add one finished track to the evaluation in progress (a new partial file starts with ``header``).
+
+    Args:
+        path (Path): the scores file the evaluation will write
+        header (dict): as in :func:`read_partial`
+        track (str): the track's name
+        rows (list): ``[stem, metric, value]`` medians of that track
+        missing (dict): ``{stem: why}`` for the stems without a score on that track
+    """
+    part = partial_path(path)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    fresh = _header_of(part) != json.loads(json.dumps(header))  # none yet, or another evaluation's
+    with open(part, "w" if fresh else "a") as handle:
+        if fresh:
+            handle.write(json.dumps(header) + "\n")
+        handle.write(json.dumps({"track": track, "rows": [[s, m, _json_number(v)] for s, m, v in rows],
+                                 "missing": missing}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _header_of(part):
+    """The first line of a partial file (``None`` if there is none or it cannot be read)."""
+    try:
+        with open(part) as handle:
+            return json.loads(handle.readline())
+    except (OSError, ValueError):
+        return None
+
+
 def _short_checkpoint(ckpt):
     if not ckpt:
         return ""
@@ -327,8 +396,9 @@ def scores_path(method, dataset, results_dir=None, checkpoint=None, tracks=None)
 
 
 def _checkpoint_of(method, kwargs, run=None):
-    """The checkpoint a method separates with: ``kwargs["checkpoint"]``, else a trained model's
-    default one (the run's), else ``None`` (a method without one, or a name not registered)."""
+    """The checkpoint a method separates with: ``kwargs["checkpoint"]``, else the one a trained
+    model loads by default (the run's own, else the shipped one), else ``None`` (a method
+    without one, or a name not registered)."""
     if kwargs.get("checkpoint") is not None:
         return Path(kwargs["checkpoint"])
     try:
@@ -336,9 +406,9 @@ def _checkpoint_of(method, kwargs, run=None):
             return None
     except ValueError:  # stored scores of a method not registered in this session
         return None
-    from ..models import default_checkpoint
+    from ..models import checkpoint_to_use
 
-    return default_checkpoint(method) if run is None else default_checkpoint(method, run=run)
+    return checkpoint_to_use(method, run)[0]  # the run's own model, else the shipped one
 
 
 def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None, run=None):
