@@ -101,3 +101,13 @@ def test_separation_speed_times_a_method_in_its_own_process(tmp_path):
     assert unet["uses"] == "shipped checkpoint" and unet["audio_seconds"] == 2.0
     assert unet["seconds"] > 0 and unet["cpu_rtf"] == round(unet["cpu_seconds"] / 2.0, 4)
     assert "| unet | cpu |" in speed.table([unet]) and speed.bars([unet])[0].startswith("unet: real-time factor")
+
+
+def test_evaluate_long_scores_a_whole_song_in_its_own_process(tmp_path):
+    long = load("evaluate_long")
+    root = long.write_tree(0.2, tmp_path / "tree")
+    assert long.write_tree(0.2, tmp_path / "tree") == root            # written once, then reused
+    row = long.measure("oracle-irm", root)
+    assert row["peak_gib"] > row["before_gib"] > 0 and row["seconds"] > 0
+    assert row["sdr"]["vocals"] > 5                                   # the oracle separates the tiled song
+    assert not list(root.rglob("*.partial"))
