@@ -505,10 +505,10 @@ assert change > -1.0
 #   synthetic-trained model reaches is the number to watch: how much of it is left on real songs
 #   is the **domain gap**. Timbre, reverb, mastering and bleed (section 3) all widen it; none of
 #   them is in the synthetic generator, so the model could not learn them.
-# * Fine-tuning on real songs closes part of the gap with few steps, because most of what the
+# * Fine-tuning on real songs can close part of the gap with few steps, because much of what the
 #   U-Net knows (a voice has harmonics and vibrato, a drum hit is broadband and short) carries
-#   over. At `quick` it takes four steps, too few to tell a change from noise; at `lab` and
-#   `full`, with real music, compare the two tables above.
+#   over. Whether it did here, the two tables above say: at `quick` it takes four steps, too few
+#   to tell a change from noise; at `lab` and `full`, with real music, compare them stem by stem.
 # * Excerpts are a shortcut: a model fine-tuned on 8 to 30 seconds of each song has seen a
 #   sliver of MUSDB18. For the real thing, train on whole songs from disk:
 #   `seplib data decode --root MUSDB18 --out MUSDB18-wav` once (if you have the `.stem.mp4`
