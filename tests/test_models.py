@@ -354,7 +354,7 @@ def test_demucs_rescale_moves_each_convolution_halfway_to_the_reference_and_only
              if isinstance(a, (nn.Conv1d, nn.ConvTranspose1d))]
     assert len(pairs) == 4 * models.hparams("demucs-lite", "quick")["depth"]
     for a, b in pairs:
-        before, after = float(a.weight.std()), float(b.weight.std())
+        before, after = float(a.weight.detach().std()), float(b.weight.detach().std())
         assert after == pytest.approx((before * 0.1) ** 0.5, rel=1e-4)  # the geometric mean of the two
     # a checkpoint saved before the knob existed (no "rescale" in its hparams) loads as it was
     clone = models.build("demucs-lite", **{k: v for k, v in plain.hparams.items() if k != "rescale"})
