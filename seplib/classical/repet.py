@@ -67,12 +67,15 @@ def beat_spectrum(V):
 
 def _autocorrelation_sum(rows):
     """The sum over ``rows`` (``(rows, frames)``) of each row's power autocorrelation, ``(frames,)`` float64."""
+    from scipy.fft import next_fast_len
+
     T = rows.shape[-1]
+    n = next_fast_len(2 * T)  # any length >= 2T - 1 gives the linear autocorrelation; a fast one
     total = np.zeros(T)
     for start in range(0, len(rows), ROWS):  # a few rows at a time: bounded memory on long songs
         P = rows[start:start + ROWS].astype(np.float64) ** 2
-        spectrum = np.fft.rfft(P, n=2 * T, axis=-1)
-        total += np.fft.irfft(np.abs(spectrum) ** 2, n=2 * T, axis=-1)[:, :T].sum(axis=0)
+        spectrum = np.fft.rfft(P, n=n, axis=-1)
+        total += np.fft.irfft(np.abs(spectrum) ** 2, n=n, axis=-1)[:, :T].sum(axis=0)
         del P, spectrum
     return total
 
