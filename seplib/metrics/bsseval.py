@@ -135,7 +135,7 @@ def _fft_size(n):
     return scipy.fft.next_fast_len(int(n), real=True)
 
 
-def _lagged_correlations(x, y, L, n_fft=2 ** 15):
+def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=16):
     r"""Cross-correlations :math:`r_{ab}(\tau) = \sum_n x_a(n)\, y_b(n + \tau)` for
     :math:`|\tau| < L`, in float64, summed block by block so memory stays small on long tracks.
 
@@ -144,23 +144,30 @@ def _lagged_correlations(x, y, L, n_fft=2 ** 15):
     :math:`\overline{X_a} Y_b` is one small matrix product, and one inverse FFT gives every lag.
 
     Args:
-        x: ``(a, samples)`` tensor;  y: ``(b, samples)``
+        x: ``(a, samples)`` tensor
+        ys: a ``(b, samples)`` tensor, or a tuple of them (their rows in turn: never joined
+            into one song-sized copy)
+        group (int): blocks transformed at once (``group`` x about 0.7 s of audio; memory vs speed)
 
     Returns:
         r: ``(a, b, 2L - 1)`` float64, lag :math:`\tau` at index :math:`\tau + L - 1`
     """
+    ys = ys if isinstance(ys, (tuple, list)) else (ys,)
     n = x.shape[-1]
     block = n_fft - 2 * (L - 1)                 # room for a block and its halos: no wrap-around
     acc = 0
-    for start in range(0, n, 64 * block):       # 64 blocks (about 45 s) at a time
-        stop = min(n, start + 64 * block)
+    for start in range(0, n, group * block):
+        stop = min(n, start + group * block)
         nb = -(-(stop - start) // block)
         xb = x.new_zeros(x.shape[0], nb * block, dtype=torch.float64)
         xb[:, : stop - start] = x[:, start:stop]
         # y with L - 1 samples of context on both sides of each block (zeros beyond the ends)
         lo, hi = max(0, start - L + 1), min(n, start + nb * block + L - 1)
-        yb = y.new_zeros(y.shape[0], nb * block + 2 * (L - 1), dtype=torch.float64)
-        yb[:, lo - (start - L + 1): hi - (start - L + 1)] = y[:, lo:hi]
+        yb = x.new_zeros(sum(y.shape[0] for y in ys), nb * block + 2 * (L - 1), dtype=torch.float64)
+        row = 0
+        for y in ys:
+            yb[row:row + y.shape[0], lo - (start - L + 1): hi - (start - L + 1)] = y[:, lo:hi]
+            row += y.shape[0]
         X = torch.fft.rfft(xb.reshape(x.shape[0], nb, block), n_fft)
         Y = torch.fft.rfft(yb.unfold(-1, n_fft, block), n_fft)
         # sum over blocks of conj(X_a) Y_b, one small matrix product per frequency
@@ -278,7 +285,7 @@ class References:
         if self.factor_all is None:
             # the first estimate: the references' own correlations in the same pass (the
             # references' spectra serve both), then G is built and factored
-            r = _lagged_correlations(x, torch.cat([x, e.to(x.dtype)]), L)
+            r = _lagged_correlations(x, (x, e), L)
             self._factor(r[:, :K])
             r = r[:, K:]
         else:
