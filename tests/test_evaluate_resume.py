@@ -69,3 +69,26 @@ def test_another_evaluation_does_not_reuse_the_partial_scores(test_split, tmp_pa
     with open(store.partial_path(path), "a") as handle:
         handle.write('{"track": "half')
     assert list(store.read_partial(path, header)) == [test_split[0].name]
+
+
+def test_stems_kept_as_rows_of_one_array_are_scored_without_a_copy():
+    import numpy as np
+
+    from seplib.metrics.evaluation import as_rows
+    from seplib.metrics.protocol import stacked, track_scores
+
+    rng = np.random.default_rng(0)
+    stems = {s: (0.1 * rng.standard_normal((2, 44100))).astype(np.float32) for s in ("vocals", "drums", "bass", "other")}
+    want = {s: x.copy() for s, x in stems.items()}
+    rows = as_rows(stems)
+    assert list(rows) == ["drums", "bass", "other", "vocals"]           # seplib's order
+    assert all(np.array_equal(rows[s], want[s]) for s in want)
+    one = stacked([rows[s] for s in rows])
+    assert one is rows["drums"].base                                      # no copy
+    swapped = stacked([rows["bass"], rows["drums"]])                      # not the rows in order: a copy
+    assert swapped.base is None and np.array_equal(swapped[0], want["bass"])
+    # the scores do not depend on how the stems are held
+    est = {s: x + 0.05 * rng.standard_normal(x.shape).astype(np.float32) for s, x in want.items()}
+    a = track_scores(want, est, 44100)
+    b = track_scores(rows, as_rows(dict(est)), 44100)
+    assert np.allclose(a.value.to_numpy(), b.value.to_numpy(), equal_nan=True)

@@ -256,7 +256,11 @@ class References:
         K, L = S * C, FILTERS_LEN
         # G[(k1, a), (k2, b)] = r_k1k2(a - b): a Toeplitz block per pair of signals
         lag = torch.arange(L, device=r.device)
-        G = r[:, :, lag[:, None] - lag[None, :] + L - 1].permute(0, 2, 1, 3).reshape(K * L, K * L)
+        toeplitz = lag[:, None] - lag[None, :] + L - 1                   # (L, L): a - b + L - 1
+        G = r.new_empty(K * L, K * L)
+        for k1 in range(K):      # block by block: no second K L x K L array while building it
+            for k2 in range(K):
+                G[k1 * L:(k1 + 1) * L, k2 * L:(k2 + 1) * L] = r[k1, k2][toeplitz]
         G.diagonal().add_(np.finfo(np.float64).eps)                        # as museval does
         # own reference only: the diagonal blocks of G, one per source
         G_own = torch.stack([G[j * C * L:(j + 1) * C * L, j * C * L:(j + 1) * C * L] for j in range(S)])

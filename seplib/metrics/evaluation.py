@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import methods
 from ..data.musdb import dataset_of
 from .bsseval import shared_references
-from .protocol import _track_medians, missing_reasons, track_scores
+from .protocol import _sorted_stems, _track_medians, missing_reasons, track_scores
 from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path, read_partial, save_scores,
                     scores_path, why_rescore)
 
@@ -85,12 +85,14 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
             rows, missing = done[track.name]["rows"], done[track.name]["missing"]
             medians = pd.DataFrame(rows, columns=["stem", "metric", "value"]).astype({"value": float})
         else:
-            mixture, refs = track_mixture(track), track_stems(track)
+            mixture, refs = track_mixture(track), as_rows(track_stems(track))
             extra = {"references": refs} if record.needs_references else {}
             estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
+            del mixture, extra
+            estimates = as_rows(estimates)
             scores = track_scores(refs, estimates, track.rate, backend=backend)
             missing = missing_reasons(refs, estimates, scores)
-            del mixture, refs, estimates  # a long song: hold one track's audio at a time
+            del refs, estimates  # a long song: hold one track's audio at a time
             medians = _track_medians(scores)
             if store:
                 append_partial(path, header, track.name,
@@ -111,6 +113,28 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
                     checkpoint=checkpoint, tracks=tracks)
         partial_path(path).unlink(missing_ok=True)
     return per_track
+
+
+def as_rows(stems):
+    """``{stem: audio}`` with the audio moved into the rows of one array (in seplib's stem order),
+    so that scoring (:func:`~seplib.metrics.protocol.stacked`) needs no second copy of a long song.
+
+    Args:
+        stems (dict): ``{stem: (channels, samples)}`` arrays of one shape
+
+    Returns:
+        stems (dict): the same, each a row (a view) of one ``(stems, channels, samples)`` array
+    """
+    import numpy as np
+
+    names = _sorted_stems(stems)
+    shapes = {np.shape(stems[s]) for s in names}
+    if len(shapes) != 1:  # stems of different lengths: scored as they are
+        return stems
+    rows = np.empty((len(names), *shapes.pop()), dtype=np.result_type(*[np.asarray(stems[s]).dtype for s in names]))
+    for i, name in enumerate(names):
+        rows[i] = stems.pop(name)   # the old array is freed as soon as nothing else holds it
+    return {name: rows[i] for i, name in enumerate(names)}
 
 
 @shared_references()  # every method meets the same true stems: their Gram matrices are factored once

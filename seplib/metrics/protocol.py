@@ -24,6 +24,28 @@ def _json_number(x):
     return None if x is None or not np.isfinite(x) else round(float(x), 4)
 
 
+def stacked(arrays):
+    """``np.stack(arrays)``, without a copy when they already are the rows of one array, in order.
+
+    :func:`seplib.metrics.evaluate` keeps a song's stems as the rows of one array, so that
+    scoring a long song does not hold every stem twice.
+
+    Args:
+        arrays (list of np.ndarray): of one shape
+
+    Returns:
+        array (np.ndarray): ``(len(arrays), *shape)``
+    """
+    base = getattr(arrays[0], "base", None) if arrays else None
+    if (isinstance(base, np.ndarray) and base.shape == (len(arrays), *np.shape(arrays[0]))
+            and base.dtype == arrays[0].dtype
+            and all(isinstance(a, np.ndarray) and a.base is base
+                    and a.__array_interface__["data"] == base[i].__array_interface__["data"]
+                    and a.strides == base[i].strides for i, a in enumerate(arrays))):
+        return base
+    return np.stack(arrays)
+
+
 def _sorted_stems(names):
     """Stems in seplib's order (drums, bass, other, vocals, accompaniment), others after."""
     order = tuple(STEMS) + ("accompaniment",)
@@ -80,7 +102,7 @@ def track_scores(references, estimates, rate, backend="fast", window=1.0, hop=1.
             mix = np.sum([np.asarray(v) for k, v in references.items() if k != "accompaniment"], 0)
             refs.append(mix - refs[0])
             ests.append(mix - ests[0])
-        ref_arr, est_arr = np.stack(refs), np.stack(ests)
+        ref_arr, est_arr = stacked(refs), stacked(ests)
         if backend == "fast":
             res = bss_eval_v4(ref_arr, est_arr, rate, window, hop, device=device)
         else:
