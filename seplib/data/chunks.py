@@ -191,28 +191,38 @@ def open_songs(tracks, stems=STEMS, load="auto", progress=False):
     if load not in LOADS:
         raise ValueError(f"load must be one of {LOADS}, got {load!r}")
     tracks = list(tracks)
-    if load == "memory" or not tracks:
-        return SongsInMemory(load_stems(tracks, stems, progress))
+    on_disk = _songs_on_disk(tracks, stems, load) if load != "memory" and tracks else None
+    return on_disk if on_disk is not None else SongsInMemory(load_stems(tracks, stems, progress))
+
+
+def _float32_bytes(samples, stems):
+    """Bytes of ``samples`` samples of every stem, stereo float32."""
+    return samples * 2 * len(stems) * 4
+
+
+def _songs_on_disk(tracks, stems, load):
+    """:class:`SongsOnDisk` when the songs stay on disk, ``None`` when they are read into memory
+    (see :func:`open_songs`); raises where ``load`` asks for what these tracks cannot do."""
     files = _stem_files(tracks, stems)
     if files is not None:  # WAV files: their headers say how big they are
         frames = [_wav_frames(track, f) for track, f in zip(tracks, files)]
-        if load == "disk" or sum(frames) * 2 * len(stems) * 4 > IN_MEMORY_BYTES:
+        if load == "disk" or _float32_bytes(sum(frames), stems) > IN_MEMORY_BYTES:
             return SongsOnDisk(files, frames)
-        return SongsInMemory(load_stems(tracks, stems, progress))
+        return None
     stem_files = [t for t in tracks if str(getattr(t, "path", "")).lower().endswith(".mp4")]
     if stem_files:  # MUSDB18: compressed, decoded by ffmpeg at every read
-        size = sum(int(getattr(t, "samples", 0) or 0) for t in stem_files) * 2 * len(stems) * 4
+        size = _float32_bytes(sum(int(getattr(t, "samples", 0) or 0) for t in stem_files), stems)
         if load == "disk" or size > IN_MEMORY_BYTES:
             root = _stem_track_root(stem_files[0])
             out = root.with_name(f"{root.name}-wav")
             raise ValueError(f"{root}: the songs are MUSDB18 .stem.mp4 files ({size / 2**30:.1f} GiB as float32 "
                              f"stems, too many for memory); decode them once: `seplib data decode --root {root} "
                              f"--out {out}`, then train with `--root {out}`")
-        return SongsInMemory(load_stems(tracks, stems, progress))
+        return None
     if load == "disk":
         raise ValueError("load='disk' reads chunks from WAV files (the tracks of a MUSDB18-HQ-layout tree); "
                          "these tracks are arrays already in memory: use load='memory' or 'auto'")
-    return SongsInMemory(load_stems(tracks, stems, progress))
+    return None
 
 
 class RandomChunks(torch.utils.data.Dataset):
