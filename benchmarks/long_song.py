@@ -6,7 +6,8 @@ own: the peak while the method runs (Linux ``VmHWM``, reset after the song is ma
 process's ``getrusage`` peak), Python, torch, the song and its estimates included;
 ``before_gib`` is what the process held before the method started. ``nmf-supervised`` uses the quick dictionaries; the learned models are untrained
 quick models (their cost, not their quality); the oracles get the song's four true stems
-(also tiled, so they hold four more song-sized arrays). Prints JSON, one row per (method,
+(also tiled) as a MUSDB18-HQ track of float WAV files, from which they read one block at a
+time, or, with ``--references memory``, as four more song-sized arrays in memory. Prints JSON, one row per (method,
 length), then a table: peak GiB, seconds and CPU seconds per length, and the CPU-time ratios
 of successive lengths (linear time: the ratio of the lengths). On a shared machine the CPU
 seconds (of the child process) are the steadier measure; the wall seconds grow with the load.
@@ -72,16 +73,37 @@ def method_kwargs(method):
     return {}
 
 
-def child(method, minutes):
+def wav_track(mixture, stems, folder):
+    """The song as a one-track MUSDB18-HQ tree under ``folder`` (float WAV files), opened with musdb."""
+    import soundfile as sf
+
+    from seplib.data import open_dataset
+
+    song = os.path.join(folder, "test", "Long song")
+    os.makedirs(song)
+    for name, audio in {"mixture": mixture, **stems}.items():
+        sf.write(os.path.join(song, f"{name}.wav"), audio.T, RATE, subtype="FLOAT")
+    return open_dataset("test", root=folder)[0]
+
+
+def child(method, minutes, references="files"):
     """Run one method once on one length, in this process; print one JSON row."""
+    import tempfile
+
     import torch
 
     from seplib import methods, separate
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     kwargs = method_kwargs(method)
+    folder = tempfile.TemporaryDirectory(prefix="seplib-long-song-")
     if methods.get(method).needs_references:
-        mixture, kwargs["references"] = long_song(minutes, stems=True)
+        mixture, stems = long_song(minutes, stems=True)
+        if references == "files":  # a MUSDB18-HQ track: the oracle reads each block of the stems
+            kwargs["references"] = wav_track(mixture, stems, folder.name)
+            del stems
+        else:
+            kwargs["references"] = stems
     else:
         mixture = long_song(minutes)
     before = rss_gib("VmRSS")  # Python, torch, the inputs
@@ -92,8 +114,12 @@ def child(method, minutes):
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert all(e.shape == mixture.shape for e in estimates.values())
     peak = rss_gib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
-    print(json.dumps({"method": method, "minutes": minutes, "seconds": round(seconds, 1),
-                      "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3), "before_gib": round(before, 3)}))
+    folder.cleanup()
+    row = {"method": method, "minutes": minutes, "seconds": round(seconds, 1),
+           "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3), "before_gib": round(before, 3)}
+    if methods.get(method).needs_references:
+        row["references"] = references
+    print(json.dumps(row))
 
 
 def rss_gib(field):
@@ -116,9 +142,9 @@ def reset_peak():
         return False
 
 
-def measure(method, minutes):
+def measure(method, minutes, references="files"):
     """One fresh subprocess for (method, minutes); its row, with the child's peak RSS."""
-    proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes)],
+    proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes), "--references", references],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return {"method": method, "minutes": minutes, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
@@ -129,14 +155,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 10])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--references", default="files", choices=("files", "memory"),
+                        help="the oracles' true stems: a MUSDB18-HQ track's WAV files (read a block at a "
+                             "time) or four arrays in memory")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "MINUTES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.child[0], float(args.child[1]))
+        return child(args.child[0], float(args.child[1]), args.references)
     rows = []
     for method in args.methods:
         for minutes in args.minutes:
-            rows.append(measure(method, minutes))
+            rows.append(measure(method, minutes, args.references))
             print(json.dumps(rows[-1]), flush=True)
     print(table(rows, args.minutes))
 

@@ -33,7 +33,8 @@ def separate(method, mixture, rate, run=None, **kwargs):
         rate (int): sample rate in Hz
         run (seplib.run.Run): the run context, passed on to a method whose function has a
             ``run`` parameter (a trained model finds its checkpoint by it); others ignore it
-        **kwargs: passed to the method (``references={stem: array}`` for the oracles,
+        **kwargs: passed to the method (``references={stem: array}`` or a musdb track for the
+            oracles: a MUSDB18-HQ track's stems are then read a block at a time,
             ``checkpoint=PATH`` for the trained models, a method's own parameters)
 
     Returns:
@@ -143,8 +144,16 @@ def _oracle(kind, description):
     def fn(mixture, rate, references=None, **kwargs):
         if references is None:
             raise ValueError(f"oracle-{kind} needs the true stems: separate(..., references={{stem: array}})")
-        if not isinstance(references, dict):  # a musdb track: its stems are read whole
-            return oracle(references, kind, mixture=mixture, **kwargs)
+        if not isinstance(references, dict):  # a musdb track
+            from .data.chunks import wav_songs
+
+            on_disk = wav_songs([references])
+            if on_disk is None:  # a .stem.mp4 track: its stems are decoded whole
+                return oracle(references, kind, mixture=mixture, **kwargs)
+            if on_disk.frames(0) != np.shape(mixture)[-1]:
+                raise ValueError(f"track {getattr(references, 'name', '?')!r}: its stems hold {on_disk.frames(0)} "
+                                 f"samples, the mixture {np.shape(mixture)[-1]}")
+            references = on_disk  # WAV files: each block reads its own samples of the true stems
         # a frame's oracle mask depends on that frame alone: exact in blocks (long songs); small
         # blocks, as every stem's spectrogram is made for each
         return separate_in_frame_blocks(
@@ -299,7 +308,9 @@ def separate_in_frame_blocks(fn, mixture, references, n_fft=N_FFT, hop=HOP, bloc
     Args:
         fn (callable): ``fn(mixture_piece, references_piece) -> {stem: (channels, piece)}``
         mixture (np.ndarray): ``(channels, samples)``
-        references (dict): ``{stem: (channels, samples)}``, cut like the mixture
+        references (dict or SongsOnDisk): ``{stem: (channels, samples)}``, cut like the
+            mixture; or one song of :data:`seplib.STEMS` left on disk
+            (:class:`seplib.data.chunks.SongsOnDisk`), of which each block reads its own samples
         n_fft (int), hop (int): the method's STFT frame length and hop
         block_frames (int): frames per block (default :data:`BLOCK_FRAMES`)
 
@@ -312,7 +323,11 @@ def separate_in_frame_blocks(fn, mixture, references, n_fft=N_FFT, hop=HOP, bloc
     out = {}
     for _, samples, chunk in frame_blocks(mixture.shape[-1], n_fft, hop, block_frames):
         keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
-        pieces = {stem: np.asarray(r)[..., chunk] for stem, r in references.items()}
+        if isinstance(references, dict):
+            pieces = {stem: np.asarray(r)[..., chunk] for stem, r in references.items()}
+        else:  # on disk: read this block's samples, and only them
+            pieces = {stem: references.cut(0, j, chunk.start, chunk.stop - chunk.start)
+                      for j, stem in enumerate(STEMS)}
         for stem, est in fn(mixture[:, chunk], pieces).items():
             if stem not in out:
                 out[stem] = np.empty(mixture.shape, dtype=np.float32)

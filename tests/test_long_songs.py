@@ -205,3 +205,29 @@ def test_memory_grows_by_a_few_songs_per_song(song, method, most, monkeypatch):
     growth = (peaks[1] - peaks[0]) / (sizes[1] - sizes[0])
     print(f"{method}: {growth:.2f} song-sized arrays per song")
     assert growth < most, f"{method} holds {growth:.2f} song-sized arrays per song of input (at most {most})"
+
+
+@pytest.mark.parametrize("kind", ["irm", "wiener"])
+def test_an_oracle_reads_a_wav_tracks_stems_a_block_at_a_time(tiny_root, kind, small_blocks, monkeypatch):
+    # given a MUSDB18-HQ track, an oracle reads each block's samples of the true stems from
+    # their files (a 10-minute song's four stems are never all in memory), with the result of
+    # the stems given in memory
+    import seplib.data
+    import seplib.data.musdb
+    from seplib import separate
+    from seplib.data import open_dataset, track_mixture, track_stems
+
+    track = open_dataset("test", root=tiny_root)[0]
+    mixture = track_mixture(track)
+    in_memory = separate(f"oracle-{kind}", mixture, track.rate, references=track_stems(track))
+
+    def read_whole(*args, **kwargs):
+        raise AssertionError("the stems were read whole")
+
+    monkeypatch.setattr(seplib.data, "track_stems", read_whole)
+    monkeypatch.setattr(seplib.data.musdb, "track_stems", read_whole)
+    from_disk = separate(f"oracle-{kind}", mixture, track.rate, references=track)
+    for stem in in_memory:
+        np.testing.assert_allclose(from_disk[stem], in_memory[stem], atol=1e-6)
+    with pytest.raises(ValueError, match=rf"{track.name}.*stems hold {mixture.shape[1]} samples, the mixture"):
+        separate(f"oracle-{kind}", mixture[:, :-100], track.rate, references=track)

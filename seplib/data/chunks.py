@@ -200,14 +200,35 @@ def _float32_bytes(samples, stems):
     return samples * 2 * len(stems) * 4
 
 
+def wav_songs(tracks, stems=STEMS):
+    """The tracks as :class:`SongsOnDisk` if each stem of each is a WAV file, else ``None``.
+
+    Args:
+        tracks (list): musdb tracks (a MUSDB18-HQ-layout tree: one WAV file per stem)
+        stems (tuple): which stems, in this order
+
+    Returns:
+        songs (SongsOnDisk or None): ``None`` for ``.stem.mp4`` tracks and arrays in memory
+
+    Raises:
+        ValueError: a track's stem files differ in length (naming them)
+
+    Taught in: 05_unet
+    """
+    files = _stem_files(tracks, stems)
+    if files is None:
+        return None
+    return SongsOnDisk(files, [_wav_frames(track, f) for track, f in zip(tracks, files)])
+
+
 def _songs_on_disk(tracks, stems, load):
     """:class:`SongsOnDisk` when the songs stay on disk, ``None`` when they are read into memory
     (see :func:`open_songs`); raises where ``load`` asks for what these tracks cannot do."""
-    files = _stem_files(tracks, stems)
-    if files is not None:  # WAV files: their headers say how big they are
-        frames = [_wav_frames(track, f) for track, f in zip(tracks, files)]
-        if load == "disk" or _float32_bytes(sum(frames), stems) > IN_MEMORY_BYTES:
-            return SongsOnDisk(files, frames)
+    songs = wav_songs(tracks, stems)
+    if songs is not None:  # WAV files: their headers say how big they are
+        total = sum(songs.frames(t) for t in range(len(songs)))
+        if load == "disk" or _float32_bytes(total, stems) > IN_MEMORY_BYTES:
+            return songs
         return None
     stem_files = [t for t in tracks if str(getattr(t, "path", "")).lower().endswith(".mp4")]
     if stem_files:  # MUSDB18: compressed, decoded by ffmpeg at every read
