@@ -363,3 +363,37 @@ def test_classical_repet_finds_the_drums(clicks_and_tone):
     mixture, refs = clicks_and_tone
     est = separate_classical_repet(mixture, RATE, k=5, min_seconds=0.5, n_fft=N_FFT, hop=HOP)
     assert sdr(est["drums"], refs["drums"]) > sdr(mixture, refs["drums"]) + 6
+
+
+def test_similar_frames_within_reach_agree_with_dense():
+    # max_frames: only frames at most that far are compared; where fewer than k qualify, the
+    # frame itself fills the rest (as for frames of negative similarity)
+    rng = np.random.default_rng(1)
+    features = rng.random((200, 12)).astype(np.float32)
+    t = np.arange(200)
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    for reach, k in [(30, 6), (8, 6), (250, 6)]:  # 8 - 3 + 1 = 6 frames on each side at most
+        windowed = similar_frames(features, k=k, min_frames=3, block=16, max_frames=reach)
+        dense = unit @ unit.T
+        distance = np.abs(t[:, None] - t[None])
+        dense[(distance < 3) | (distance > reach)] = -np.inf
+        order = np.argsort(-dense, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(dense, order, axis=1)
+        expected = np.where(best >= 0, order, t[:, None])
+        np.testing.assert_array_equal(np.sort(windowed, axis=1), np.sort(expected, axis=1), err_msg=f"reach {reach}")
+        chosen = windowed != t[:, None]
+        assert np.all(np.abs(windowed - t[:, None])[chosen] <= reach)
+        assert np.all(np.abs(windowed - t[:, None])[chosen] >= 3)
+    whole = similar_frames(features, k=6, min_frames=3, block=16)
+    np.testing.assert_array_equal(similar_frames(features, k=6, min_frames=3, block=16, max_frames=200), whole)
+
+
+def test_repet_sim_within_reach_of_the_whole_song_is_the_whole_song_result(loop_and_melody):
+    mixture = loop_and_melody[0].astype(np.float32)
+    seconds = mixture.shape[1] / RATE
+    whole = separate_repet_sim(mixture, RATE, max_seconds=None, n_fft=N_FFT, hop=HOP)
+    reach = separate_repet_sim(mixture, RATE, max_seconds=seconds + 1, n_fft=N_FFT, hop=HOP)
+    near = separate_repet_sim(mixture, RATE, max_seconds=seconds / 4, n_fft=N_FFT, hop=HOP)
+    for stem in whole:
+        np.testing.assert_array_equal(reach[stem], whole[stem])
+    assert not np.array_equal(near["vocals"], whole["vocals"])  # a shorter reach is another model

@@ -18,7 +18,9 @@ the background model for that frame:
           \cos(t, t') = \frac{\langle V_{:,t}, V_{:,t'} \rangle}{\|V_{:,t}\|\,\|V_{:,t'}\|}
 
 The similarity is computed a block of frames at a time, so memory grows as
-``block * frames``, never ``frames * frames``: a 6-minute song fits in far less than 1 GiB.
+``block * frames``, never ``frames * frames``; and a frame is compared only with the frames
+within :data:`MAX_SECONDS` of it (two minutes), so the time grows with the song's length, not
+its square.
 
 :func:`librosa_vocal_separation` runs librosa's own recipe (``nn_filter`` with a median) on
 the same STFT, for comparison.
@@ -38,6 +40,10 @@ from . import (channel_sum_magnitude, magnitude, masks_in_blocks, masks_to_estim
 EPS = 1e-10
 ROWS = 64
 """Spectrogram rows (bins) whose autocorrelation :func:`beat_spectrum` computes at a time."""
+MAX_SECONDS = 120.0
+"""REPET-SIM looks for a frame's similar frames at most this many seconds away from it
+(:func:`similar_frames`): a song no longer than this is compared whole, and a longer one
+costs time in proportion to its length, not its square."""
 MEDIAN_FRAMES = 1024
 """Frames whose neighbours' ``ROWS`` bins REPET-SIM stacks at a time to take their median (10 MB)."""
 
@@ -284,12 +290,18 @@ def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz
 # --------------------------------------------------------------------------------------------
 # REPET-SIM: similar frames instead of one period
 # --------------------------------------------------------------------------------------------
-def similar_frames(features, k, min_frames, block=256):
+def similar_frames(features, k, min_frames, block=256, max_frames=None):
     r"""For each frame, the ``k`` most cosine-similar frames at least ``min_frames`` away.
 
     Frames are compared a block at a time: memory is ``block * frames`` similarities, never a
     ``frames * frames`` matrix. Frames with negative similarity are never chosen (the frame
     itself stands in for them).
+
+    With ``max_frames``, a frame is compared only with the frames at most ``max_frames`` away
+    (as in the online REPET-SIM of Rafii and Pardo, 2013, which looks back over a buffer):
+    the time then grows linearly with the song's length, not with its square. When the song
+    is shorter than ``max_frames``, every frame is within reach and the result is the
+    whole-song one.
 
     Args:
         features (np.ndarray): ``(frames, dims)`` non-negative, e.g. magnitudes of all
@@ -297,6 +309,8 @@ def similar_frames(features, k, min_frames, block=256):
         k (int): number of neighbours
         min_frames (int): smallest allowed distance :math:`|t - t'|` in frames
         block (int): frames per block
+        max_frames (int): largest allowed distance :math:`|t - t'|` in frames (``None``: the
+            whole song)
 
     Returns:
         neighbours (np.ndarray): ``(frames, k)`` int64 frame indices
@@ -306,19 +320,25 @@ def similar_frames(features, k, min_frames, block=256):
     features = np.asarray(features, dtype=np.float32)
     n = features.shape[0]
     k = int(min(k, n))
+    reach = n if max_frames is None else int(max_frames)
     norms = np.empty((n, 1), dtype=np.float32)
     for start in range(0, n, block):  # a block of rows at a time: no squared copy of the features
         norms[start:start + block] = np.linalg.norm(features[start:start + block], axis=1, keepdims=True)
     unit = features / np.maximum(norms, EPS)
     neighbours = np.empty((n, k), dtype=np.int64)
-    columns = np.arange(n)
     for start in range(0, n, block):
         rows = np.arange(start, min(start + block, n))
-        sim = unit[rows] @ unit.T  # (block, frames): the only similarity ever held
-        sim[np.abs(rows[:, None] - columns[None, :]) < min_frames] = -np.inf
-        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < n else np.argsort(-sim, axis=1)
+        lo, hi = max(0, start - reach), min(n, rows[-1] + reach + 1)  # the frames within reach
+        columns = np.arange(lo, hi)
+        sim = unit[rows] @ unit[lo:hi].T  # (block, columns): the only similarity ever held
+        distance = np.abs(rows[:, None] - columns[None, :])
+        sim[(distance < min_frames) | (distance > reach)] = -np.inf
+        if len(columns) < k:  # fewer candidates than neighbours: the frame itself fills the rest
+            sim = np.pad(sim, ((0, 0), (0, k - len(columns))), constant_values=-np.inf)
+            columns = np.pad(columns, (0, k - len(columns)))
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k] if k < sim.shape[1] else np.argsort(-sim, axis=1)
         best = np.take_along_axis(sim, top, axis=1)
-        neighbours[rows] = np.where(best >= 0, top, rows[:, None])
+        neighbours[rows] = np.where(best >= 0, columns[top], rows[:, None])
     return neighbours
 
 
@@ -387,7 +407,7 @@ def _median_of_neighbours(spectra, neighbours, block=32):
                   notebook="03_repet_sim",
                   description="REPET-SIM: similar frames model the accompaniment, the rest is vocals")
 def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, block=256,
-                       n_fft=N_FFT, hop=HOP):
+                       n_fft=N_FFT, hop=HOP, max_seconds=MAX_SECONDS):
     """REPET-SIM: foreground ``vocals`` and self-similar background ``accompaniment``.
 
     Args:
@@ -399,6 +419,9 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
         highpass_hz (float): below this frequency everything goes to the accompaniment
         block (int): frames compared at a time in :func:`similar_frames` (memory, not results)
         n_fft (int), hop (int): STFT frame length and hop
+        max_seconds (float): similar frames are at most this far apart (default
+            :data:`MAX_SECONDS`; ``None``: anywhere in the song, whose time grows with the
+            square of its length)
 
     Returns:
         estimates (dict): ``{"vocals", "accompaniment"}`` each ``(channels, samples)``; they
@@ -411,7 +434,8 @@ def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, 
     # magnitude, a few bins at a time: a 10-minute stereo song fits in 2 GiB.
     mixture = np.asarray(mixture, dtype=np.float32)
     features = channel_sum_magnitude(mixture, n_fft, hop)
-    neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block)
+    reach = None if max_seconds is None else seconds_to_frames(max_seconds, rate, hop)
+    neighbours = similar_frames(features.T, k, seconds_to_frames(min_seconds, rate, hop), block, reach)
     del features
     highpass = _highpass_bins(highpass_hz, rate, n_fft)
     masks = {}
