@@ -111,3 +111,20 @@ def test_evaluate_long_scores_a_whole_song_in_its_own_process(tmp_path):
     assert row["peak_gib"] > row["before_gib"] > 0 and row["seconds"] > 0
     assert row["sdr"]["vocals"] > 5                                   # the oracle separates the tiled song
     assert not list(root.rglob("*.partial"))
+
+
+def test_long_song_oracles_read_their_stems_from_a_wav_track():
+    long_song = load("long_song")
+    row = long_song.measure("oracle-irm", 0.05)  # 3 s, in a fresh process, as the benchmark runs it
+    assert "error" not in row, row
+    assert row["references"] == "files" and row["peak_gib"] > 0 and row["cpu_seconds"] >= 0
+
+
+def test_repet_reach_prints_each_reach_beside_the_whole_song(capsys):
+    import json
+
+    load("repet_reach").main(["--songs", "1", "--minutes", "0.1", "--reach", "2"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert set(lines[0]) == {"song", "minutes", "whole", "2 s"}
+    assert set(lines[0]["whole"]) == {"cpu_seconds", "vocals", "accompaniment"}
+    assert "2 s" in lines[-1]["mean SDR difference from the whole song (dB)"]
