@@ -31,6 +31,18 @@ VARIANTS = {
     # 3 s chunks make 130 frames, padded to 160 (a multiple of 2**depth); 2.95 s make 128,
     # so 5 chunks of 2.95 s cost what 4 of 3 s do in the network
     "batch-5-2.95s": {"batch_size": 5, "seconds": 2.95},
+    # 64 frames each: 10 of 1.46 s cost what 4 of 3 s (160 padded frames) do, from more places
+    "batch-10-1.46s": {"batch_size": 10, "seconds": 1.46},
+    # 320 frames each: 2 of 7.4 s cost what 4 of 3 s do, with more context per chunk
+    "batch-2-7.4s": {"batch_size": 2, "seconds": 7.4},
+    "batch-1-14.8s": {"batch_size": 1, "seconds": 14.8},  # 638 frames, padded to 640
+    "batch-2-7.4s-lr-2e-3": {"batch_size": 2, "seconds": 7.4, "lr": 2e-3},
+    "lr-2e-3": {"lr": 2e-3},
+    "seed-1": {"seed": 1},                           # the spread between two seeds of one plan
+    "b5-lr2-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "seed": 1},
+    "b5-lr2-remix-0": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "augment": {"remix": 0.0}},
+    "b5-lr2-remix-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "augment": {"remix": 1.0}},
+    "batch-5-2.95s-lr-2e-3": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3},
     "steps-x3": {"steps_factor": 3},
     "steps-x4": {"steps_factor": 4},
     "depth-6-hidden-16": {"depth": 6, "hidden_channels": 16},  # the full size's depth and width

@@ -33,8 +33,9 @@ def plan(name, size=None, run=None):
     The size's plan (the ``training`` part of :data:`seplib.sizes.TABLE`) gives ``steps``,
     ``batch_size``, ``seconds`` (chunk length), ``valid_every`` and ``per_track`` (validation
     chunks per track); a model may change any of them for itself, and add ``loss`` knobs for
-    :func:`seplib.losses.loss_for` (``training=`` of :func:`seplib.models.register_model`;
-    Demucs-lite does both).
+    :func:`seplib.losses.loss_for` and ``augment`` knobs for the training chunks
+    (:class:`seplib.data.chunks.RandomChunks`) (``training=`` of
+    :func:`seplib.models.register_model`; Demucs-lite changes its steps, batch and loss).
 
     Args:
         name (str): a registered model
@@ -512,7 +513,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
                 progress=True, batch_size=None, seconds=None, lr=1e-3, kind=None, stft_weight=None,
-                spec_augment=None, weights=None, callback=None, run=None, load="auto", **hparams):
+                spec_augment=None, weights=None, callback=None, run=None, load="auto", augment=None, **hparams):
     """Train a named model on the train split, validating on the valid split: what
     ``seplib train MODEL`` and the notebooks call.
 
@@ -542,6 +543,8 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
             ``"disk"`` (each chunk read from the WAV files: memory flat in the number of songs)
             or ``"auto"`` (memory up to :data:`seplib.data.chunks.IN_MEMORY_BYTES`); the
             chunks are the same either way (:func:`seplib.data.chunks.open_songs`)
+        augment (dict): the training chunks' augmentation, over the plan's: ``gain``, ``swap``,
+            ``remix``, ``noise`` of :class:`seplib.data.chunks.RandomChunks`
         **hparams: model hyper-parameters over ``seplib.models.hparams(name, size)``
 
     The loss knobs given here win over the plan's ``loss`` knobs.
@@ -583,7 +586,8 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
         stems = tuple(getattr(model, "stems", STEMS))
         train_set = RandomChunks(open_dataset("train", run=run), todo["seconds"],
                                  samples_per_epoch=max(todo["batch_size"] * todo["valid_every"], 64),
-                                 stems=stems, seed=seed, progress=progress, load=load)
+                                 stems=stems, seed=seed, progress=progress, load=load,
+                                 **{**todo.get("augment", {}), **(augment or {})})
         valid_set = FixedChunks(open_dataset("valid", run=run), todo["seconds"],
                                 per_track=todo["per_track"], stems=stems, progress=progress, load=load)
         history = fit(model, train_set, valid_set, loss=loss_for(name, **{**todo["loss"], **knobs, **(weights or {})}),

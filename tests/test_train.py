@@ -295,6 +295,28 @@ def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_c
         train.train_model("conv1d", size="quick", out=tmp_path / "c", root=tiny_root, weights={"kind": "l1"})
 
 
+def test_train_model_passes_the_augmentation(tmp_path, tiny_root, gains_as_conv1d, monkeypatch):
+    from seplib import models
+    from seplib.data import chunks
+
+    seen = []
+
+    class Recorded(chunks.RandomChunks):
+        def __init__(self, *args, **kwargs):
+            seen.append({k: kwargs[k] for k in ("gain", "swap", "remix", "noise") if k in kwargs})
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "RandomChunks", Recorded)
+    monkeypatch.setitem(models.spec("conv1d").training, "quick", {"steps": 2, "augment": {"swap": 0.0}})
+    _, history = train.train_model("conv1d", size="quick", out=tmp_path / "a", root=tiny_root, progress=False,
+                                   seconds=0.25, augment={"remix": 0.0, "noise": 0.01})
+    assert seen == [{"swap": 0.0, "remix": 0.0, "noise": 0.01}]  # the plan's, then the caller's
+    assert history["step"] == [2]
+    with pytest.raises(TypeError, match="mix"):  # a knob RandomChunks does not have
+        train.train_model("conv1d", size="quick", out=tmp_path / "b", root=tiny_root, progress=False,
+                          seconds=0.25, augment={"mix": 0.5})
+
+
 def test_plan_is_the_sizes_plan_changed_by_the_models_file():
     from seplib import sizes
 
