@@ -94,7 +94,10 @@ class SpectrogramFrontEnd(nn.Module):
     def apply(self, X, masks, length):
         """Masks ``(batch, stems, channels, freqs, frames)`` times mixture ``X``
         ``(batch, channels, freqs, frames)`` -> waveforms ``(batch, stems, channels, samples)``."""
-        return istft(masks.float() * X[:, None], length, self.n_fft, self.hop)
+        # a real mask scales the real and imaginary parts alike: multiplying them as real numbers
+        # gives the complex product exactly, without first making the masks complex (a copy)
+        masked = torch.view_as_complex(torch.view_as_real(X)[:, None] * masks.float()[..., None])
+        return istft(masked, length, self.n_fft, self.hop)
 
 
 class MaskingModel(nn.Module):
