@@ -86,7 +86,23 @@ def wav_track(mixture, stems, folder):
     return open_dataset("test", root=folder)[0]
 
 
-def child(method, minutes, references="files"):
+def warm_up(gib):
+    """Touch ``gib`` GiB of fresh memory, then free it.
+
+    On a virtual machine whose memory the host hands over page by page, the first touch of a
+    fresh page can cost far more than the work done on it (12 CPU-seconds per GiB on the machine
+    of benchmarks/README.md, 0.2 s the second time): the song-sized arrays a method allocates
+    then make its time grow with the memory it touches for the first time, not with its work.
+    Touched once here, the pages come back cheaply. The peak memory is reset afterwards.
+    """
+    import numpy as np
+
+    if gib > 0:
+        block = np.ones(int(gib * 2 ** 28), dtype=np.float32)
+        del block
+
+
+def child(method, minutes, references="files", warm_gib=0.0):
     """Run one method once on one length, in this process; print one JSON row."""
     import tempfile
 
@@ -106,6 +122,7 @@ def child(method, minutes, references="files"):
             kwargs["references"] = stems
     else:
         mixture = long_song(minutes)
+    warm_up(warm_gib)
     before = rss_gib("VmRSS")  # Python, torch, the inputs
     reset = reset_peak()  # the peak of making the song is not the method's
     start, cpu = time.perf_counter(), time.process_time()
@@ -142,10 +159,10 @@ def reset_peak():
         return False
 
 
-def measure(method, minutes, references="files"):
+def measure(method, minutes, references="files", warm_gib=0.0):
     """One fresh subprocess for (method, minutes); its row, with the child's peak RSS."""
-    proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes), "--references", references],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes), "--references", references,
+                           "--warm-gib", str(warm_gib)], capture_output=True, text=True)
     if proc.returncode != 0:
         return {"method": method, "minutes": minutes, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -158,14 +175,17 @@ def main(argv=None):
     parser.add_argument("--references", default="files", choices=("files", "memory"),
                         help="the oracles' true stems: a MUSDB18-HQ track's WAV files (read a block at a "
                              "time) or four arrays in memory")
+    parser.add_argument("--warm-gib", type=float, default=2.0,
+                        help="GiB of fresh memory each child touches and frees before the method runs "
+                             "(see warm_up; 0: none)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "MINUTES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.child[0], float(args.child[1]), args.references)
+        return child(args.child[0], float(args.child[1]), args.references, args.warm_gib)
     rows = []
     for method in args.methods:
         for minutes in args.minutes:
-            rows.append(measure(method, minutes, args.references))
+            rows.append(measure(method, minutes, args.references, args.warm_gib))
             print(json.dumps(rows[-1]), flush=True)
     print(table(rows, args.minutes))
 
