@@ -7,7 +7,10 @@ size a plan for the GPU at hand. The counter sees convolutions and matrix produc
 recurrent kernels, so the DPRNN's and Demucs-lite's LSTMs are left out (their rows are lower
 bounds). Prints one JSON object per (size, model).
 
-Usage: ``python benchmarks/train_cost.py [--sizes lab full]``
+With ``--time-steps N``, each row also gives the CPU seconds of one optimizer step on the
+CPU (the mean of steps 3 to N, on this process's threads: ``OMP_NUM_THREADS=1`` for one core).
+
+Usage: ``python benchmarks/train_cost.py [--sizes lab full] [--time-steps 8]``
 """
 import argparse
 import json
@@ -19,13 +22,35 @@ from seplib import RATE, models, train
 from seplib.losses import loss_for
 
 
-def step_flops(name, size):
-    """Operations of one training step of ``name`` with the plan and model of ``size``."""
+def _batch(name, size):
     plan = train.plan(name, size)
-    model = models.build(name, **models.hparams(name, size))
     samples = int(plan["seconds"] * RATE)
     generator = torch.Generator().manual_seed(0)
-    stems = 0.05 * torch.randn(plan["batch_size"], 4, 2, samples, generator=generator)
+    return plan, 0.05 * torch.randn(plan["batch_size"], 4, 2, samples, generator=generator)
+
+
+def step_seconds(name, size, steps=8):
+    """Mean CPU seconds of one AdamW step (forward, loss, backward, update), steps 3 to ``steps``."""
+    import time
+
+    plan, stems = _batch(name, size)
+    torch.manual_seed(0)
+    model = models.build(name, **models.hparams(name, size))
+    loss = loss_for(name, **plan.get("loss", {}))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    times = []
+    for _ in range(steps):
+        start = time.process_time()
+        train.train_step(model, loss, optimizer, stems.sum(dim=1), stems)
+        times.append(time.process_time() - start)
+    later = times[2:] or times
+    return sum(later) / len(later)
+
+
+def step_flops(name, size):
+    """Operations of one training step of ``name`` with the plan and model of ``size``."""
+    plan, stems = _batch(name, size)
+    model = models.build(name, **models.hparams(name, size))
     loss = loss_for(name, **plan.get("loss", {}))
     with FlopCounterMode(display=False) as counter:
         loss(model, stems.sum(dim=1), stems).backward()
@@ -36,14 +61,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["lab", "full"])
     parser.add_argument("--models", nargs="+", default=models.names())
+    parser.add_argument("--time-steps", type=int, default=0, help="also time this many steps on the CPU (0: none)")
     args = parser.parse_args()
     for size in args.sizes:
         for name in args.models:
             plan, params, flops = step_flops(name, size)
-            print(json.dumps({"size": size, "model": name, "params": params,
-                              "batch": f"{plan['batch_size']} x {plan['seconds']} s", "steps": plan["steps"],
-                              "gflop_per_step": round(flops / 1e9, 1),
-                              "tflop_per_plan": round(flops * plan["steps"] / 1e12, 1)}), flush=True)
+            row = {"size": size, "model": name, "params": params,
+                   "batch": f"{plan['batch_size']} x {plan['seconds']} s", "steps": plan["steps"],
+                   "gflop_per_step": round(flops / 1e9, 1), "tflop_per_plan": round(flops * plan["steps"] / 1e12, 1)}
+            if args.time_steps:
+                row["cpu_seconds_per_step"] = round(step_seconds(name, size, args.time_steps), 3)
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def test_training_cost_grows_with_the_run_size():
     _, params_lab, lab = cost.step_flops("conv1d", "lab")
     assert plan["steps"] > 0 and 0 < params < params_lab
     assert 0 < quick < lab
+    assert cost.step_seconds("conv1d", "quick", steps=2) > 0  # one real optimizer step, timed
 
 
 def test_notebook_timer_reports_peak_memory(tmp_path):
