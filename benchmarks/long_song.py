@@ -112,10 +112,12 @@ def child(method, minutes, references="files", warm_gib=0.0):
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     kwargs = method_kwargs(method)
-    folder = tempfile.TemporaryDirectory(prefix="seplib-long-song-")
-    if methods.get(method).needs_references:
+    needs_references = methods.get(method).needs_references
+    folder = None  # the oracles' WAV track, when they read one
+    if needs_references:
         mixture, stems = long_song(minutes, stems=True)
         if references == "files":  # a MUSDB18-HQ track: the oracle reads each block of the stems
+            folder = tempfile.TemporaryDirectory(prefix="seplib-long-song-")
             kwargs["references"] = wav_track(mixture, stems, folder.name)
             del stems
         else:
@@ -131,10 +133,11 @@ def child(method, minutes, references="files", warm_gib=0.0):
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert all(e.shape == mixture.shape for e in estimates.values())
     peak = rss_gib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
-    folder.cleanup()
+    if folder is not None:
+        folder.cleanup()
     row = {"method": method, "minutes": minutes, "seconds": round(seconds, 1),
            "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3), "before_gib": round(before, 3)}
-    if methods.get(method).needs_references:
+    if needs_references:
         row["references"] = references
     print(json.dumps(row))
 
