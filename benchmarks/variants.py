@@ -1,11 +1,12 @@
-"""U-Net variants at one run size: what each knob does to the test-split scores.
+"""A model's variants at one run size: what each knob does to the test-split scores.
 
-Trains the U-Net once per variant (the run size's hyper-parameters and training plan, with
-one change each) into a folder of its own, and prints JSON: training seconds and the median
+Trains the model (the U-Net unless ``--model`` says otherwise) once per variant (the run
+size's hyper-parameters and training plan, with one change each) into a folder of its own, and prints JSON: training seconds and the median
 SDR per stem on the test split (BSSEval v4, the MUSDB protocol). Runs are seeded, so a
 variant gives the same numbers on the same machine and thread count.
 
-    OMP_NUM_THREADS=1 python benchmarks/unet_variants.py --size lab --variants default l1 n_fft-1024
+    OMP_NUM_THREADS=1 python benchmarks/variants.py --size lab --variants default l1 n_fft-1024
+    OMP_NUM_THREADS=1 python benchmarks/variants.py --model demucs-lite --size lab --variants default lr-3e-3
 
 Progress goes to stderr, the JSON to stdout.
 """
@@ -19,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-VARIANTS = {
+UNET = {
     "default": {},
     "l1": {"kind": "l1"},                            # L1 on masked magnitudes instead of the SDR loss
     "l2": {"kind": "l2"},
@@ -47,38 +48,66 @@ VARIANTS = {
     "steps-x4": {"steps_factor": 4},
     "depth-6-hidden-16": {"depth": 6, "hidden_channels": 16},  # the full size's depth and width
     "sigmoid": {"gate": "sigmoid"},
+    # hop 2048: half the frames, a step of 5 x 2.926 s (64 frames each) costs 0.48 CPU-s against
+    # the plan's 0.78, so the plan's time buys 490 steps; 8 x 2.926 s cost 0.80, as the plan's
+    "hop-2048-b5-lr2-490": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490},
+    "b5-lr3": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3},
+    "hop-2048-b5-lr2-490-seed-1": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490, "seed": 1},
+    "hop-2048-b8-lr2": {"hop": 2048, "batch_size": 8, "seconds": 2.926, "lr": 2e-3},
 }
-"""Variant name -> keyword arguments of :func:`seplib.train.train_model` (``steps_factor``
-multiplies the plan's steps)."""
+"""The U-Net's variants: name -> keyword arguments of :func:`seplib.train.train_model`
+(``steps_factor`` multiplies the plan's steps)."""
+
+DEMUCS_LITE = {
+    "default": {},
+    "lr-3e-3": {"lr": 3e-3},
+    "batch-4-1s": {"batch_size": 4, "seconds": 1.0},       # as many samples per step, from more places
+    "drums-x2": {"weights": {"drums": 2.0}},
+    "channels-24": {"channels": 24},
+    "steps-x2": {"steps_factor": 2},
+    "steps-x4": {"steps_factor": 4},
+    "seed-1": {"seed": 1},
+    "steps-half": {"steps_factor": 0.5},        # the plan before session 8 (1200 steps)
+}
+"""Demucs-lite's variants, as :data:`UNET`'s."""
+
+VARIANTS = {"unet": UNET, "demucs-lite": DEMUCS_LITE}
+"""Model -> its variants."""
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="lab", help="run size: data, model and training plan (quick, lab, full)")
-    parser.add_argument("--variants", nargs="*", default=["default", "l1"], choices=list(VARIANTS))
+    parser.add_argument("--model", default="unet", choices=list(VARIANTS))
+    parser.add_argument("--variants", nargs="*", default=["default"],
+                        help="names from this file's table of the model's variants")
     parser.add_argument("--backend", default="fast", choices=("fast", "museval"))
     parser.add_argument("--tracks", type=int, default=None, help="score only the first N test tracks")
     args = parser.parse_args(argv)
+    table = VARIANTS[args.model]
+    unknown = [v for v in args.variants if v not in table]
+    if unknown:
+        parser.error(f"unknown {args.model} variant(s) {unknown}; choose from {', '.join(table)}")
 
     from seplib.data import open_dataset
     from seplib.metrics import evaluate, summary
     from seplib.train import plan, train_model
 
     tracks = open_dataset("test", size=args.size)[: args.tracks]
-    root = Path(tempfile.mkdtemp(prefix="seplib-unet-variants-"))
-    out = {"size": args.size, "tracks": len(tracks), "backend": args.backend, "variants": {}}
+    root = Path(tempfile.mkdtemp(prefix=f"seplib-{args.model}-variants-"))
+    out = {"model": args.model, "size": args.size, "tracks": len(tracks), "backend": args.backend, "variants": {}}
     try:
         for name in args.variants:
-            kwargs = dict(VARIANTS[name])
+            kwargs = dict(table[name])
             factor = kwargs.pop("steps_factor", 1)
             if factor != 1:
-                kwargs["steps"] = factor * plan("unet", args.size)["steps"]
+                kwargs["steps"] = int(factor * plan(args.model, args.size)["steps"])
             start = time.perf_counter()
-            model, _ = train_model("unet", size=args.size, out=root / name, progress=False, **kwargs)
+            model, _ = train_model(args.model, size=args.size, out=root / name, progress=False, **kwargs)
             seconds = time.perf_counter() - start
-            per_track = evaluate("unet", tracks, backend=args.backend, store=False, progress=False, model=model)
+            per_track = evaluate(args.model, tracks, backend=args.backend, store=False, progress=False, model=model)
             sdr = {stem: m["SDR"] for stem, m in summary(per_track, "")["stems"].items()}
-            out["variants"][name] = {"changes": VARIANTS[name], "train_seconds": round(seconds, 1), "SDR": sdr}
+            out["variants"][name] = {"changes": table[name], "train_seconds": round(seconds, 1), "SDR": sdr}
             print(json.dumps({name: out["variants"][name]}), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
