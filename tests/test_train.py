@@ -322,7 +322,7 @@ def test_plan_is_the_sizes_plan_changed_by_the_models_file():
 
     assert train.plan("unet", "lab") == {**sizes.of("training", "lab"), "loss": {}}
     demucs = train.plan("demucs-lite", "lab")
-    assert demucs["steps"] == 1200 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
+    assert demucs["steps"] == 2400 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
     assert demucs["valid_every"] == sizes.of("training", "lab")["valid_every"]  # the rest: the size's
     assert train.plan("demucs-lite", "full")["steps"] == sizes.of("training", "full")["steps"]
 
