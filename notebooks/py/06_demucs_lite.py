@@ -377,7 +377,7 @@ assert torch.allclose(parts_sum, recipe)
 # fairly. With the U-Net's time, 2400 steps, it scored 4.60 / 9.09 / 3.95 / 1.38: bass above
 # even the oracle ratio mask (8.52 dB; section 6 says how a waveform model can), drums still
 # far below supervised NMF's 7.74 dB. Each doubling of the steps added about 1.5 dB on drums
-# (6.00 at 4800 steps), so matching NMF there would take about eight times the plan's steps.
+# (6.00 at 4800 steps), so matching NMF there would take about four times the plan's steps.
 # (README and `benchmarks/variants.py --model demucs-lite`; not recomputed here.)
 
 # %%
