@@ -71,7 +71,15 @@ DEMUCS_LITE = {
 }
 """Demucs-lite's variants, as :data:`UNET`'s."""
 
-VARIANTS = {"unet": UNET, "demucs-lite": DEMUCS_LITE}
+DPRNN = {
+    "default": {},
+    "steps-720": {"steps": 720},                 # about the U-Net's lab training time
+    "steps-720-seed-1": {"steps": 720, "seed": 1},
+    "seed-1": {"seed": 1},
+}
+"""The DPRNN's variants, as :data:`UNET`'s."""
+
+VARIANTS = {"unet": UNET, "demucs-lite": DEMUCS_LITE, "dprnn": DPRNN}
 """Model -> its variants."""
 
 
