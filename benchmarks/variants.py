@@ -51,6 +51,8 @@ UNET = {
     # hop 2048: half the frames, a step of 5 x 2.926 s (64 frames each) costs 0.48 CPU-s against
     # the plan's 0.78, so the plan's time buys 490 steps; 8 x 2.926 s cost 0.80, as the plan's
     "hop-2048-b5-lr2-490": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490},
+    "b5-lr3-warmup-30": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3, "warmup": 30},
+    "b5-lr3-warmup-30-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3, "warmup": 30, "seed": 1},
     "b5-lr3": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3},
     "hop-2048-b5-lr2-490-seed-1": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490, "seed": 1},
     "hop-2048-b8-lr2": {"hop": 2048, "batch_size": 8, "seconds": 2.926, "lr": 2e-3},

@@ -513,7 +513,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
 
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
                 progress=True, batch_size=None, seconds=None, lr=1e-3, kind=None, stft_weight=None,
-                spec_augment=None, weights=None, callback=None, run=None, load="auto", augment=None, **hparams):
+                spec_augment=None, weights=None, callback=None, run=None, load="auto", augment=None, warmup=0,
+                **hparams):
     """Train a named model on the train split, validating on the valid split: what
     ``seplib train MODEL`` and the notebooks call.
 
@@ -545,6 +546,7 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
             chunks are the same either way (:func:`seplib.data.chunks.open_songs`)
         augment (dict): the training chunks' augmentation, over the plan's: ``gain``, ``swap``,
             ``remix``, ``noise`` of :class:`seplib.data.chunks.RandomChunks`
+        warmup (int): steps of linear learning-rate warm-up before the cosine (:func:`learning_rate`)
         **hparams: model hyper-parameters over ``seplib.models.hparams(name, size)``
 
     The loss knobs given here win over the plan's ``loss`` knobs.
@@ -591,7 +593,7 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
         valid_set = FixedChunks(open_dataset("valid", run=run), todo["seconds"],
                                 per_track=todo["per_track"], stems=stems, progress=progress, load=load)
         history = fit(model, train_set, valid_set, loss=loss_for(name, **{**todo["loss"], **knobs, **(weights or {})}),
-                      steps=todo["steps"], batch_size=todo["batch_size"], lr=lr,
+                      steps=todo["steps"], batch_size=todo["batch_size"], lr=lr, warmup=warmup,
                       valid_every=todo["valid_every"], out_dir=out, resume=resume, seed=seed,
                       device=run.device, progress=progress, callback=callback)
     return model, history

@@ -221,6 +221,15 @@ def test_train_model_end_to_end(tmp_path, tiny_root, gains_as_conv1d):
     assert more["step"] == [8, 16]
 
 
+def test_train_model_warms_the_learning_rate_up(tmp_path, tiny_root, gains_as_conv1d):
+    runs = {warmup: train.train_model("conv1d", size="quick", steps=16, out=tmp_path / str(warmup), root=tiny_root,
+                                      progress=False, seconds=0.25, lr=1e-2, warmup=warmup)[1]
+            for warmup in (0, 16)}
+    # the eighth of 16 steps (index 7): warming up, half the peak; without, the cosine is still near it
+    assert runs[16]["lr"][0] == pytest.approx(train.learning_rate(7, 16, 1e-2, warmup=16)) == pytest.approx(0.5e-2)
+    assert runs[16]["lr"][0] < 0.6e-2 < runs[0]["lr"][0]
+
+
 @pytest.mark.parametrize("name", ["unet", "demucs-lite", "dprnn", "conv1d"])
 def test_every_model_trains_and_its_checkpoints_load(name, tmp_path):
     models = pytest.importorskip("seplib.models")
