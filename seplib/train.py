@@ -452,7 +452,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         checkpoint.save(last_path, {
             **info, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
             "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
-            "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule}})
+            "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule, "warmup": warmup}})
 
     if workers is None:
         workers = min(8, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
