@@ -432,7 +432,9 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             model.load_state_dict(saved["model_state"])
         except RuntimeError as err:
             raise ValueError(f"{last_path}: its weights do not fit this {info['model_name']!r} (other "
-                             f"hyper-parameters or size?): {checkpoint.misfit(model, saved['model_state'])}") from err
+                             f"hyper-parameters or size?): {checkpoint.misfit(model, saved['model_state'])}; "
+                             f"it is left as it is: train into another folder (out=...), or move "
+                             f"{out_dir} aside to start this model afresh") from err
         optimizer.load_state_dict(saved["optimizer_state"])
         if saved["scaler_state"]:  # empty when saved without float16 loss scaling
             scaler.load_state_dict(saved["scaler_state"])
