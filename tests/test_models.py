@@ -351,7 +351,7 @@ def test_demucs_rescale_moves_each_convolution_halfway_to_the_reference_and_only
     plain = quick("demucs-lite", rescale=0.0)
     rescaled = quick("demucs-lite", rescale=0.1)                     # same seed: same draws, then rescaled
     pairs = [(a, b) for a, b in zip(plain.modules(), rescaled.modules())
-             if isinstance(a, (nn.Conv1d, nn.ConvTranspose1d))]
+             if isinstance(a, (nn.Conv1d, nn.ConvTranspose1d)) and a is not plain.linear]  # the linear path starts at 0
     assert len(pairs) == 4 * models.hparams("demucs-lite", "quick")["depth"]
     for a, b in pairs:
         before, after = float(a.weight.detach().std()), float(b.weight.detach().std())
@@ -362,3 +362,38 @@ def test_demucs_rescale_moves_each_convolution_halfway_to_the_reference_and_only
     mixture = torch.randn(1, 2, 4096)
     with torch.no_grad():
         torch.testing.assert_close(clone.eval()(mixture), plain.eval()(mixture))
+
+
+def test_demucs_linear_path_starts_at_zero_and_adds_a_filtered_mixture_to_each_stem():
+    plain = quick("demucs-lite", linear_taps=0).eval()
+    linear = quick("demucs-lite", linear_taps=33).eval()                 # the same draws, then the path
+    assert plain.linear is None and linear.linear.weight.shape == (len(STEMS) * 2, 2, 33)
+    linear.load_state_dict({**plain.state_dict(), "linear.weight": linear.linear.weight}, strict=True)
+    mixture = torch.randn(1, 2, 8192)
+    with torch.no_grad():
+        torch.testing.assert_close(linear(mixture), plain(mixture))       # from zero: the network alone
+        drums = STEMS.index("drums")
+        for c in range(2):                                               # the drums' filter: a centred impulse
+            linear.linear.weight[2 * drums + c, c, 33 // 2] = 1.0
+        with_path, without = linear(mixture), plain(mixture)
+    torch.testing.assert_close(with_path[0, drums], without[0, drums] + mixture[0], atol=1e-5, rtol=1e-5)
+    others = [i for i in range(len(STEMS)) if i != drums]
+    torch.testing.assert_close(with_path[0, others], without[0, others])
+    with pytest.raises(ValueError, match="linear_taps must be 0 .* or odd"):
+        quick("demucs-lite", linear_taps=32)
+
+
+
+def test_a_demucs_checkpoint_saved_before_the_linear_path_loads_without_it(tmp_path):
+    from seplib.models import checkpoint
+
+    plain = quick("demucs-lite", linear_taps=0).eval()
+    old_hparams = {k: v for k, v in plain.hparams.items() if k != "linear_taps"}  # as saved then
+    path = tmp_path / "old.pt"
+    checkpoint.save(path, {"model_name": "demucs-lite", "hparams": old_hparams, "model_state": plain.state_dict()})
+    loaded = checkpoint.load(path, device="cpu")
+    assert loaded.linear is None and loaded.hparams["linear_taps"] == 0
+    mixture = torch.randn(1, 2, 4096)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(mixture), plain(mixture))
+    assert quick("demucs-lite").linear is not None                      # a new one has the path

@@ -331,7 +331,7 @@ def test_plan_is_the_sizes_plan_changed_by_the_models_file():
 
     assert train.plan("unet", "lab") == {**sizes.of("training", "lab"), "loss": {}}
     demucs = train.plan("demucs-lite", "lab")
-    assert demucs["steps"] == 2400 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
+    assert demucs["steps"] == 2100 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
     assert demucs["valid_every"] == sizes.of("training", "lab")["valid_every"]  # the rest: the size's
     assert train.plan("demucs-lite", "full")["steps"] == sizes.of("training", "full")["steps"]
 
@@ -348,3 +348,15 @@ def test_a_vocals_and_accompaniment_unet_trains_and_separates(tmp_path, tiny_roo
     estimates = separate("unet", mixture, 44100, checkpoint=tmp_path / "two" / "best.pt")
     assert list(estimates) == list(stems)
     np.testing.assert_allclose(sum(estimates.values()), mixture, atol=1e-3)  # two masks that sum to one
+
+
+def test_resuming_a_run_of_other_hyper_parameters_says_what_to_do_and_keeps_it(tmp_path, tiny_root):
+    # e.g. a Demucs-lite run saved before the linear path was part of the plan
+    out = tmp_path / "demucs-lite"
+    train.train_model("demucs-lite", size="quick", steps=2, out=out, root=tiny_root, progress=False,
+                      seconds=0.25, linear_taps=0)
+    before = (out / "last.pt").read_bytes()
+    with pytest.raises(ValueError, match=r"do not fit .*linear\.weight.*left as it is.*another folder.*aside"):
+        train.train_model("demucs-lite", size="quick", steps=4, out=out, root=tiny_root, progress=False,
+                          seconds=0.25, resume=True)
+    assert (out / "last.pt").read_bytes() == before

@@ -165,7 +165,9 @@ def load(checkpoint_path, device=None, name=None):
     if name is not None and model_name != name:
         raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}: give a {name} checkpoint, "
                          f"or the method {model_name!r}")
-    model = build(model_name, **ckpt["hparams"])
+    # a hyper-parameter added after this checkpoint was saved: the value it was trained with
+    hparams = {**getattr(MODELS[model_name].cls, "saved_before", {}), **ckpt["hparams"]}
+    model = build(model_name, **hparams)
     try:
         model.load_state_dict(ckpt["model_state"])
     except RuntimeError as err:
