@@ -61,17 +61,27 @@ UNET = {
 (``steps_factor`` multiplies the plan's steps)."""
 
 DEMUCS_LITE = {
-    "default": {},
-    "lr-3e-3": {"lr": 3e-3},
-    "batch-4-1s": {"batch_size": 4, "seconds": 1.0},       # as many samples per step, from more places
-    "drums-x2": {"weights": {"drums": 2.0}},
-    "channels-24": {"channels": 24},
-    "steps-x2": {"steps_factor": 2},
-    "steps-x4": {"steps_factor": 4},
+    "default": {},                              # the plan: the linear path (33 taps), 2100 steps
     "seed-1": {"seed": 1},
-    "steps-half": {"steps_factor": 0.5},        # the plan before session 8 (1200 steps)
+    "steps-2400": {"steps": 2400},              # as many steps as the plan without the path
+    "steps-2400-seed-1": {"steps": 2400, "seed": 1},
+    "linear-17-2400": {"linear_taps": 17, "steps": 2400},
+    "no-linear-path": {"linear_taps": 0},
+    # the plan before session 9: no linear path, 2400 steps; and changes to it
+    "old-plan": {"linear_taps": 0, "steps": 2400},
+    "old-plan-seed-1": {"linear_taps": 0, "steps": 2400, "seed": 1},
+    "old-plan-lr-3e-3": {"linear_taps": 0, "steps": 2400, "lr": 3e-3},
+    "old-plan-steps-x2": {"linear_taps": 0, "steps": 4800},
+    "old-plan-channels-24-1500": {"linear_taps": 0, "channels": 24, "steps": 1500},  # a step costs 1.6x
+    # the plan before session 8: no linear path, 1200 steps; and changes to it
+    "older-plan": {"linear_taps": 0, "steps": 1200},
+    "older-plan-linear-33": {"steps": 1200},
+    "older-plan-lr-3e-3": {"linear_taps": 0, "steps": 1200, "lr": 3e-3},
+    "older-plan-batch-4-1s": {"linear_taps": 0, "steps": 1200, "batch_size": 4, "seconds": 1.0},
+    "older-plan-drums-x2": {"linear_taps": 0, "steps": 1200, "weights": {"drums": 2.0}},
+    "older-plan-channels-24": {"linear_taps": 0, "steps": 1200, "channels": 24},
 }
-"""Demucs-lite's variants, as :data:`UNET`'s."""
+"""Demucs-lite's variants, as :data:`UNET`'s; those of its earlier plans spell that plan out."""
 
 DPRNN = {
     "default": {},
