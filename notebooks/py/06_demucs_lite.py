@@ -384,16 +384,16 @@ assert torch.allclose(parts_sum, recipe)
 # drums far below supervised NMF's 7.74 dB, and each doubling of the steps added only about
 # 1.5 dB there. Scoring its drums band by band (as section 4 does for the model you train)
 # showed where they were lost: above 6 kHz, where the hi-hats and cymbals put 28 % of the drums'
-# energy in these songs and no other instrument sounds, its drums were 0.9 dB from the truth,
-# supervised NMF's 17.2 dB; below 150 Hz, the kick, it beat NMF (9.9 against 5.6 dB). Above
+# energy in these songs and no other instrument sounds, its drums had an SNR of 0.9 dB, supervised
+# NMF's 17.2 dB; below 150 Hz, the kick, it beat NMF (9.9 against 5.6 dB). Above
 # 6 kHz the right answer is the mixture itself, but the network can pass noise on only through
 # its ReLUs and gates (16 channels for every 4 samples of stereo at the first level), and it
-# learns that slowly. A linear filter learns a high-pass in a few hundred steps: with the
-# linear path the same 2400 steps scored 8.80 / 7.98 / 4.20 / 1.56 (seed 1: 8.95 / 8.17 / 4.17 /
+# learns that slowly. A linear filter can be that high-pass, and is much easier to learn: with
+# the linear path the same 2400 steps scored 8.80 / 7.98 / 4.20 / 1.56 (seed 1: 8.95 / 8.17 / 4.17 /
 # 1.41), drums above NMF, bass 1.1 dB lower. The path makes a step 1.14 times dearer, so the plan
 # takes 2100 steps, the old plan's time: 8.13 / 7.56 / 4.14 / 1.53 (seed 1: 8.74 / 8.04 / 4.14 / 1.39).
-# (README and `benchmarks/variants.py --model demucs-lite`; not recomputed here.
-# `linear_taps=0` builds the model without the path.)
+# (benchmarks/README.md, session 9, and `benchmarks/variants.py --model demucs-lite`; not
+# recomputed here. `linear_taps=0` builds the model without the path.)
 
 # %%
 batch_mix = S.sum(dim=1)                                          # (batch, channels, samples)
@@ -497,7 +497,7 @@ gain_db = 20 * torch.log10(torch.fft.rfft(taps, n=4096).abs() + 1e-6).numpy()  #
 fig, ax = plt.subplots(figsize=(10, 3.2))
 for j, stem in enumerate(STEMS):
     ax.plot(freqs, gain_db[2 * j, 0], label=stem)
-ax.set(xlabel="frequency (Hz)", ylabel="gain (dB)", ylim=(-40, 6), xscale="symlog",
+ax.set(xlabel="frequency (Hz)", ylabel="gain (dB)", ylim=(-40, 6),
        title=f"the linear path after {history['step'][-1]} steps: left channel to each stem's left channel")
 ax.legend(ncol=4)
 plt.show()
@@ -526,13 +526,12 @@ with torch.no_grad():
 without_path = separate("demucs-lite", mixture, rate, model=no_path)
 edges = [0, 150, 500, 2000, HIGH_HZ, rate / 2 + 1]
 names = [f"{lo:g}-{hi:g} Hz" for lo, hi in zip(edges[:-2], edges[1:-1])] + [f"above {HIGH_HZ} Hz"]
-bins = np.fft.rfftfreq(4096, 1 / rate)
 
 
 def band_energies(x):
     """Energy of a (channels, samples) signal in each band (STFT, 4096 samples, hop 1024)."""
     power = spectral.stft(x, 4096, 1024).abs().double().pow(2).sum(dim=(0, 2)).numpy()  # per frequency bin
-    return np.array([power[(bins >= lo) & (bins < hi)].sum() for lo, hi in zip(edges[:-1], edges[1:])])
+    return np.array([power[(freqs >= lo) & (freqs < hi)].sum() for lo, hi in zip(edges[:-1], edges[1:])])
 
 
 ref_bands = band_energies(references["drums"])
@@ -590,9 +589,9 @@ assert seen["quick"] < 60 and seen["lab"] > 100 * seen["quick"] and seen["full"]
 # %% [markdown]
 # At the `quick` size it has heard seconds of audio. Its network has learned next to nothing:
 # with the linear path set to 0 (section 4) its stems are more than 10 dB below the references'
-# level and within 0.5 dB of silence's score. The linear path, a plain filter, learns faster:
-# the stems it gives are a filtered copy of the mixture, below the references' level and
-# within 3 dB of silence's score, above the mixture's. The `lab` and `full` plans show it
+# level and within 0.5 dB of silence's score. Its linear path, a plain filter, has moved further:
+# with the path's filtered copy of the mixture added, the stems are louder, yet below the
+# references' level, and within 3 dB of silence's score, above the mixture's. The `lab` and `full` plans show it
 # hundreds of times more (compare its row on the leaderboard after each; the README records the
 # `lab` scores: above supervised NMF on drums, above every method but the oracles on bass,
 # weakest on vocals). Its plain SDR on the test song beside silence's and the mixture's, and how
@@ -621,6 +620,7 @@ if SIZE == "quick":
     assert (plain.loc["level, its linear path set to 0 (dB)"] < -10).all()
     assert (plain.loc["its linear path set to 0"].abs() < 0.5).all()
     assert (plain.loc["Demucs-lite level vs reference (dB)"] < 0).all()
+    assert (plain.loc["Demucs-lite level vs reference (dB)"] > plain.loc["level, its linear path set to 0 (dB)"]).all()
     assert (plain.loc["Demucs-lite"].abs() < 3).all() and (plain.loc["Demucs-lite"] > plain.loc["mixture"]).all()
 
 # %% [markdown]
