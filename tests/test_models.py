@@ -397,3 +397,18 @@ def test_a_demucs_checkpoint_saved_before_the_linear_path_loads_without_it(tmp_p
     with torch.no_grad():
         torch.testing.assert_close(loaded(mixture), plain(mixture))
     assert quick("demucs-lite").linear is not None                      # a new one has the path
+
+
+@pytest.mark.parametrize("name", MASK_MODELS)
+def test_softmax_masks_give_the_last_stem_as_the_mixture_minus_the_others(name):
+    model = quick(name).eval()
+    assert model.gate == "softmax"
+    mixture = 0.1 * torch.randn(1, 2, 8192)
+    with torch.no_grad():
+        X = model.spectrogram(mixture)
+        masks = model.masks(mixture, X)
+        four = model.front.apply(X, masks, mixture.shape[-1])              # one inverse STFT per stem
+        three = model.front.apply(X, masks, mixture.shape[-1], mixture)    # the last: mixture minus the rest
+        torch.testing.assert_close(three, four, atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(model(mixture), three)                  # forward takes the short way
+        torch.testing.assert_close(three.sum(dim=1), mixture, atol=1e-6, rtol=1e-5)

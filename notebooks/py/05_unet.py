@@ -230,17 +230,22 @@ print(f"U-Net ({SIZE}): {models.parameter_count(unet):,} trainable parameters")
 noise = 0.1 * torch.randn(2, 2, rate, generator=torch.Generator().manual_seed(0))  # (batch, channels, samples)
 with torch.no_grad():
     m = unet.masks(noise)
+    each_masked = unet.front.apply(unet.spectrogram(noise), m, noise.shape[-1])  # every stem: mask, inverse STFT
     estimates = unet(noise)
 total = m.sum(dim=1)
 print("masks", tuple(m.shape), f"in [{float(m.min()):.3f}, {float(m.max()):.3f}], "
       f"sum over stems in [{float(total.min()):.6f}, {float(total.max()):.6f}]")
 assert torch.allclose(total, torch.ones_like(total), atol=1e-5)              # softmax gate
-assert torch.allclose(estimates.sum(dim=1), noise, atol=1e-4)                 # estimates add up to the input
+assert torch.allclose(each_masked.sum(dim=1), noise, atol=1e-4)               # estimates add up to the input
+assert torch.allclose(estimates, each_masked, atol=1e-5)                      # forward: three inverse STFTs, same stems
 print("estimates", tuple(estimates.shape), "= (batch, stems, channels, samples), and they sum to the mixture")
 
 # %% [markdown]
 # Even untrained, the softmax gate makes the four estimates add up to the mixture: the
-# network can only *share* the mixture among the stems, never invent or lose energy.
+# network can only *share* the mixture among the stems, never invent or lose energy. So the
+# model's `forward` needs only three inverse STFTs: the last stem is the mixture minus the other
+# three, the same waveform up to float rounding (checked above), and training and separating
+# are cheaper for it.
 #
 # **Which frequencies the network sees: `max_bin`.** An STFT of $n_{\text{fft}}$ samples has
 # $n_{\text{fft}}/2 + 1$ bins, bin $k$ at $k f_s / n_{\text{fft}}$ Hz, up to half the sample

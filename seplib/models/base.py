@@ -91,9 +91,17 @@ class SpectrogramFrontEnd(nn.Module):
         top = masks[..., -1:, :].expand(*masks.shape[:-2], missing, masks.shape[-1])
         return torch.cat([masks, top], dim=-2)
 
-    def apply(self, X, masks, length):
+    def apply(self, X, masks, length, mixture=None):
         """Masks ``(batch, stems, channels, freqs, frames)`` times mixture ``X``
-        ``(batch, channels, freqs, frames)`` -> waveforms ``(batch, stems, channels, samples)``."""
+        ``(batch, channels, freqs, frames)`` -> waveforms ``(batch, stems, channels, samples)``.
+
+        Masks that sum to one over the stems (softmax) may pass ``mixture`` ``(batch, channels,
+        samples)``, the waveform of ``X``: the last stem is then the mixture minus the others,
+        one inverse STFT fewer and the same waveform up to float rounding (the inverse STFT is
+        linear and gives the mixture back)."""
+        if mixture is not None:
+            others = self.apply(X, masks[:, :-1], length)           # (batch, stems - 1, channels, samples)
+            return torch.cat([others, mixture[:, None] - others.sum(dim=1, keepdim=True)], dim=1)
         # a real mask scales the real and imaginary parts alike: multiplying them as real numbers
         # gives the complex product exactly, without first making the masks complex (a copy)
         masked = torch.view_as_complex(torch.view_as_real(X)[:, None] * masks.float()[..., None])
@@ -163,7 +171,8 @@ class MaskingModel(nn.Module):
         return self.front.extend(gate_masks(logits, self.gate))
 
     def forward(self, mixture):
-        """Separate: masks times the mixture's STFT, back to waveforms with the mixture's phase.
+        """Separate: masks times the mixture's STFT, back to waveforms with the mixture's phase
+        (with softmax masks, the last stem is the mixture minus the others: one inverse STFT fewer).
 
         Args:
             mixture (torch.Tensor): ``(batch, channels, samples)``
@@ -174,7 +183,9 @@ class MaskingModel(nn.Module):
         Taught in: 05_unet
         """
         X = self.spectrogram(mixture)                      # (batch, channels, freqs, frames)
-        return self.front.apply(X, self.masks(mixture, X), mixture.shape[-1])
+        # softmax masks sum to one: the last stem is the mixture minus the others
+        whole = mixture if self.gate == "softmax" else None
+        return self.front.apply(X, self.masks(mixture, X), mixture.shape[-1], whole)
 
 
 # ------------------------------------------------------------------ waveform models
