@@ -339,8 +339,7 @@ def loss_for(model_name, kind=None, stft_weight=1.0, spec_augment=None, **stem_w
             else:
                 masks = model.masks(mixture, X)  # (batch, stems, channels, freqs, frames)
             if kind == "sdr":  # masks -> waveforms (batch, stems, channels, samples)
-                whole = mixture if model.gate == "softmax" else None  # masks summing to one: 3 inverse STFTs, not 4
-                return sdr_loss(model.front.apply(X, masks, mixture.shape[-1], whole), stems, weights, names)
+                return sdr_loss(model.waveforms(X, masks, mixture), stems, weights, names)
             mix_mag = X.abs().unsqueeze(1)  # (batch, 1, channels, freqs, frames)
             target = _stem_spectrogram(model, stems).abs()
             return magnitude_loss(masks.float() * mix_mag, target, kind, weights, names)

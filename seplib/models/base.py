@@ -183,9 +183,24 @@ class MaskingModel(nn.Module):
         Taught in: 05_unet
         """
         X = self.spectrogram(mixture)                      # (batch, channels, freqs, frames)
-        # softmax masks sum to one: the last stem is the mixture minus the others
+        return self.waveforms(X, self.masks(mixture, X), mixture)
+
+    def waveforms(self, X, masks, mixture):
+        """Masks times the mixture's STFT, back to waveforms (what ``forward`` and the SDR loss use).
+
+        Args:
+            X (torch.Tensor): the mixture's STFT, complex ``(batch, channels, freqs, frames)``
+            masks (torch.Tensor): ``(batch, stems, channels, freqs, frames)``
+            mixture (torch.Tensor): its waveform ``(batch, channels, samples)``
+
+        Returns:
+            estimates (torch.Tensor): ``(batch, stems, channels, samples)``; with softmax masks,
+            which sum to one, the last stem is the mixture minus the others (one inverse STFT fewer)
+
+        Taught in: 05_unet
+        """
         whole = mixture if self.gate == "softmax" else None
-        return self.front.apply(X, self.masks(mixture, X), mixture.shape[-1], whole)
+        return self.front.apply(X, masks, mixture.shape[-1], whole)
 
 
 # ------------------------------------------------------------------ waveform models
