@@ -56,6 +56,13 @@ UNET = {
     "b5-lr3": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3},
     "hop-2048-b5-lr2-490-seed-1": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490, "seed": 1},
     "hop-2048-b8-lr2": {"hop": 2048, "batch_size": 8, "seconds": 2.926, "lr": 2e-3},
+    # session 10
+    "batch-2-2.95s-600": {"batch_size": 2, "seconds": 2.95, "steps": 600},  # more, smaller steps
+    "depth-6": {"depth": 6},                         # twice the context of depth 5, at the lab width
+    "kernel-3-400": {"kernel_size": 3, "steps": 400},  # cheaper layers, more steps
+    "l1-650": {"kind": "l1", "steps": 650},
+    "batch-5-2.95s-lr-2e-3-260": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 260},  # the plan's CPU time
+    "b5-lr2-260-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 260, "seed": 1},
 }
 """The U-Net's variants: name -> keyword arguments of :func:`seplib.train.train_model`
 (``steps_factor`` multiplies the plan's steps)."""

@@ -29,7 +29,7 @@ HPARAMS = {
     "quick": dict(n_fft=1024, hop=512, max_bin=128, depth=3, hidden_channels=8, kernel_size=5,
                   gate="softmax", dropout=0.0),
     # lab: 4096/1024/512 bins costs what 2048/512/256 did per step (as many TF points) and
-    # scored higher on every stem of the lab test songs, vocals 4.18 -> 4.83 dB (README)
+    # scored higher on every stem of the lab test songs, vocals 4.18 -> 4.83 dB (benchmarks/README.md)
     "lab": dict(n_fft=4096, hop=1024, max_bin=512, depth=5, hidden_channels=12, kernel_size=5,
                 gate="softmax", dropout=0.0),
     "full": dict(n_fft=4096, hop=1024, max_bin=1024, depth=6, hidden_channels=16, kernel_size=5,
