@@ -117,7 +117,8 @@ class DemucsLite(WaveformModel):
                  stride=4, lstm_layers=2, rescale=0.1, linear_taps=33):
         super().__init__(stems, audio_channels)
         if linear_taps < 0 or (linear_taps and linear_taps % 2 == 0):
-            raise ValueError(f"linear_taps must be 0 (no linear path) or odd (centred on each sample), got {linear_taps}")
+            raise ValueError(f"linear_taps must be 0 (no linear path) or odd (centred on each sample), "
+                             f"got {linear_taps}")
         self.depth, self.kernel_size, self.stride = depth, kernel_size, stride
         self.hparams = dict(stems=self.stems, audio_channels=audio_channels, depth=depth, channels=channels,
                             growth=growth, kernel_size=kernel_size, stride=stride, lstm_layers=lstm_layers,
