@@ -347,8 +347,9 @@ assert np.allclose(floor.iloc[:, 0], floor.iloc[:, 1], atol=0.01)
 # * The **plain SDR** compares $g\hat s$ with $s$ sample by sample: for a *perfect* estimate the
 #   error is $(g-1)s$, so its SDR is $-20\log_{10}\lvert g-1\rvert$, however good the estimate.
 # * **BSSEval v4's SDR** (the MUSDB protocol) is the same number frame by frame (section 5): a
-#   gain error is *not* absorbed into the target, so the SDR drops. So does the **ISR**: the
-#   filter of the true stem rebuilds $g$ times the stem, and ISR compares that with $s_j$.
+#   gain error is *not* absorbed into the target, so the SDR moves with $g$. So does the
+#   **ISR**: the filter of the true stem rebuilds $g$ times the stem's part of the estimate,
+#   and ISR compares that with $s_j$.
 # * **SIR** and **SAR** are ratios between parts of the estimate itself, all of which scale
 #   with $g$: they do not move.
 # * **SI-SDR** rescales the reference optimally ($\alpha$ above), so it is exactly
@@ -390,18 +391,20 @@ for gain in (0.5, 2.0):
     assert abs(perfect - formula) < 0.01
 for col in ("SI-SDR", "v4 SIR", "v4 SAR", "v3 sources SDR"):      # gain-invariant
     assert scale_table[col].max() - scale_table[col].min() < 1e-3, col
-for col in ("SDR", "v4 SDR", "v4 ISR"):                            # not: best near x1, clearly worse off it
-    assert scale_table.loc["estimate x 1.0", col] > scale_table.loc[["estimate x 0.5", "estimate x 2.0"], col].max() + 2, col
+for col in ("SDR", "v4 SDR", "v4 ISR"):                            # not: they move by more than 1 dB
+    assert scale_table[col].max() - scale_table[col].min() > 1, col
 # the same on museval itself, at half gain
 mus = metrics.museval_v4(np.stack([ref, rest]), np.stack([0.5 * est, mixture[:, short] - 0.5 * est]), rate)
 assert all(abs(np.nanmedian(mus[m][0]) - scale_table.loc["estimate x 0.5", f"v4 {m}"]) < 0.01 for m in mus)
 
 # %% [markdown]
-# Read the table: the plain SDR, v4's SDR and v4's ISR are highest at x1 and fall by several
-# dB at x0.5 and x2, while SI-SDR, v4's SIR and SAR and the v3 source SDR are the same in every
-# row. `museval` gives the same v4 numbers at half gain (asserted). So a separator with the
-# right shape but the wrong loudness loses MUSDB SDR that its SI-SDR would not show: compare
-# only numbers of the same metric, and say which one a table reports.
+# Read the table: the plain SDR, v4's SDR and v4's ISR move by more than 1 dB between the rows
+# (a *perfect* estimate scores best at x1, by the formula above; an imperfect one scores best
+# at the gain that matches how much of the stem it holds), while SI-SDR, v4's SIR and SAR and
+# the v3 source SDR are the same in every row. `museval` gives the same v4 numbers at half
+# gain (asserted). So a separator with the right shape but the wrong loudness loses MUSDB SDR
+# that its SI-SDR would not show: compare only numbers of the same metric, and say which one a
+# table reports.
 #
 # **A silent reference.** A stem that is silent in a frame has no SDR there: the ratio is
 # $0/\text{something}$. `museval` marks such frames NaN and the median ignores them; a

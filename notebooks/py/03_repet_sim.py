@@ -411,20 +411,39 @@ display(listen.listening_room(test, ["mixture", "repet", "repet-sim", "oracle-ir
 # REPET's only evidence is repetition. A voice that repeats exactly with the loop (a sampled
 # vocal hook, a backing choir on every bar) is, to REPET, accompaniment. Build such a song:
 # loop the loudest one-period phrase of section 4 over the whole track (now it is in *every*
-# segment), add the real accompaniment, and separate again. Beside the SDR, the energy of the
-# vocal estimate over that of the true voice says how much of the voice REPET kept (above 1:
-# accompaniment leaked in as well).
+# segment), add the real accompaniment, and separate again. Beside the SDR, how much of the
+# true voice $s$ each estimate $\hat s$ holds, $\langle \hat s, s\rangle / \|s\|^2$ (1: all of
+# it, 0: none; REPET's two estimates add up to the mixture, so the two shares add up to about
+# 1), and the energy of the vocal estimate over the voice's (above 1: accompaniment leaked in
+# as well). With the looped voice, the vocal estimate holds less of it than it held of the
+# original voice, and the accompaniment holds more of it than the vocals do.
 
 # %%
 looped_vocals = np.tile(phrase, (1, n_periods + 1))[:, : mixture.shape[1]]
 looped_mix = accompaniment + looped_vocals
 looped = separate("repet", looped_mix, rate)
-rows = {"original song": {"vocals SDR": metrics.sdr(seplib_repet["vocals"], stems["vocals"]),
-                          "estimate / voice energy": float(np.sum(seplib_repet["vocals"] ** 2) / np.sum(stems["vocals"] ** 2))},
-        "looped vocal": {"vocals SDR": metrics.sdr(looped["vocals"], looped_vocals),
-                         "estimate / voice energy": float(np.sum(looped["vocals"] ** 2) / np.sum(looped_vocals ** 2))}}
+
+
+def share(estimate, voice):
+    """How much of the voice an estimate holds: <estimate, voice> / ||voice||^2."""
+    return float(np.sum(estimate.astype(np.float64) * voice) / np.sum(voice.astype(np.float64) ** 2))
+
+
+def voice_rows(est, voice):
+    return {"vocals SDR": metrics.sdr(est["vocals"], voice),
+            "voice in the vocal estimate": share(est["vocals"], voice),
+            "voice in the accompaniment estimate": share(est["accompaniment"], voice),
+            "estimate / voice energy": float(np.sum(est["vocals"] ** 2) / np.sum(voice ** 2))}
+
+
+rows = {"original song": voice_rows(seplib_repet, stems["vocals"]), "looped vocal": voice_rows(looped, looped_vocals)}
 display(pd.DataFrame(rows).T.round(2))
-assert rows["looped vocal"]["vocals SDR"] < rows["original song"]["vocals SDR"]  # the repeating voice is lost
+kept = {song: row["voice in the vocal estimate"] for song, row in rows.items()}
+assert np.allclose(looped["vocals"] + looped["accompaniment"], looped_mix, atol=1e-4)  # they add up
+assert all(abs(row["voice in the vocal estimate"] + row["voice in the accompaniment estimate"] - 1) < 0.2
+           for row in rows.values())
+assert kept["looped vocal"] < kept["original song"]  # the repeating voice is lost to the vocals ...
+assert rows["looped vocal"]["voice in the accompaniment estimate"] > kept["looped vocal"]  # ... and found in the accompaniment
 assert rows["looped vocal"]["estimate / voice energy"] < rows["original song"]["estimate / voice energy"]
 
 # %%

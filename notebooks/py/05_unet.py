@@ -298,17 +298,19 @@ display(cost.round(2))
 share = cost["energy above max_bin (%)"] / 100
 assert share.idxmax() == "drums" and share["drums"] > 0.05           # cymbals and hi-hats live up there
 assert share["bass"] < 0.01                                           # the bass has next to nothing
-if dataset.startswith("synth"):                                        # on these synthetic songs, nor do voice and keys
-    assert share[["other", "vocals"]].max() < 0.01
 lost_db = cost["oracle SDR lost by the held mask (dB)"]
-assert lost_db.min() > -0.05 and lost_db.max() < 1.0
+assert lost_db.min() > -0.05 and lost_db.max() < 3.0
+if dataset.startswith("synth"):                                        # on these synthetic songs, nor does the voice
+    assert share["vocals"] < 0.01 and lost_db[["bass", "vocals"]].max() < 0.5
 
 # %% [markdown]
-# On these synthetic songs only the drums have much energy above the cut (cymbals, hi-hats,
-# the snare's rattle), more than 5 % of theirs; bass, other and vocals have under 1 %. So
-# holding one bin's mask costs little: the oracle loses under 1 dB on every stem, most on the
-# drums. On real recordings a voice's "s" and "t" and the brightness of guitars and synths
-# live up there too, and they are shared in the same proportions as the hi-hat above them:
+# On these synthetic songs the drums have the most energy above the cut (cymbals, hi-hats,
+# the snare's rattle), more than 5 % of theirs; the bass and the voices under 1 %, and `other`
+# usually too (a bright pluck or piano can put a few % there: see the table). So holding one
+# bin's mask costs little: the oracle loses under 3 dB on every stem, and under 0.5 dB on the
+# bass and the vocals, which have next to nothing up there. On real recordings a voice's "s"
+# and "t" and the brightness of guitars and synths live up there too, and they are shared in
+# the same proportions as the hi-hat above them:
 # a larger `max_bin` (the `full` size's, or Open-Unmix's 16 kHz) is the cure, at a cost in
 # computation.
 #
@@ -518,9 +520,10 @@ display(audio.play(line, rate, title="input: a lead synth (an 'other' instrument
 display(audio.play(heard["vocals"], rate, title="...called vocals by the U-Net"))
 
 # %% [markdown]
-# In the synthetic set about half the songs have such a lead line in their `other` stem
-# (`seplib.json` records each song's arrangement). Split the U-Net's vocal scores on the test
-# songs by it, and read the SIR (interference from the other stems) beside the SDR:
+# In the synthetic set each song gets such a lead line in its `other` stem with probability
+# one half (`seplib.json` records each song's arrangement; how many of this set's songs got
+# one is printed below). Split the U-Net's vocal scores on the test songs by it, and read the
+# SIR (interference from the other stems) beside the SDR:
 
 # %%
 info_file = data.resolve_root() / "seplib.json"
@@ -528,9 +531,10 @@ if info_file.is_file():
     import json
 
     song_info = json.loads(info_file.read_text())["song_info"]
-    with_lead = np.mean([info["lead"] for info in song_info.values()])
-    print(f"songs with a lead synth in 'other': {100 * with_lead:.0f} % of {len(song_info)}")
-    assert 0.3 < with_lead < 0.7                                       # about half
+    leads = [info["lead"] for info in song_info.values()]
+    print(f"songs with a lead synth in 'other': {sum(leads)} of {len(leads)} "
+          f"(each song with probability {synth.LEAD_PROBABILITY})")
+    assert synth.LEAD_PROBABILITY == 0.5 and all(isinstance(v, bool) for v in leads)
     unet_scores = metrics.load_scores(dataset, "unet")
     vocal_scores = (unet_scores[unet_scores.stem == "vocals"]
                     .pivot_table(index="track", columns="metric", values="value")[["SDR", "SIR", "SAR"]])

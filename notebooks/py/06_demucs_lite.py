@@ -511,13 +511,14 @@ display(high_gain.round(1).to_frame().T)
 # Why would a model need this? Score the drums of the test song band by band: the SNR of
 # the estimate in each frequency band, $10\log_{10}$ of the reference's energy in the band over
 # the error's, for the trained model and for the same model with its linear path set to zero.
-# In these synthetic songs only the drums (hi-hats, cymbals) sound above 6 kHz (every other
-# stem has under 1 % of its energy there), and over a tenth of the drums' energy lies there
-# (the first row). After the `lab` or `full` plan the linear path has learned to send the
-# mixture above 6 kHz to the drums (its gain there is the largest above), and with the path set
-# to 0 the drums score at least 3 dB less in that band: the network has left that noise to the
-# path (asserted below at those sizes; at the `quick` size the path has had 16 steps). Listen
-# to the drums with and without the path, and to the path's part alone (their difference).
+# In these synthetic songs the drums (hi-hats, cymbals) have the largest share of their energy
+# above 6 kHz, over a tenth (the first row); the bass and the voices under 1 %, and `other`
+# usually too (a bright pluck or piano can reach a few %). After the `lab` or `full` plan the
+# linear path has learned to send the mixture above 6 kHz to the drums (its gain there is the
+# largest above), and with the path set to 0 the drums score at least 3 dB less in that band:
+# the network has left that noise to the path (asserted below at those sizes; at the `quick`
+# size the path has had 16 steps). Listen to the drums with and without the path, and to the
+# path's part alone (their difference).
 
 # %%
 no_path = models.build("demucs-lite", **model.hparams).to(dev).eval()
@@ -544,7 +545,9 @@ display(bands.round(2))
 stem_bands = {stem: ref_bands if stem == "drums" else band_energies(references[stem]) for stem in STEMS}
 high_share = {stem: e[-1] / e.sum() for stem, e in stem_bands.items()}
 print(f"share of each stem's energy above {HIGH_HZ} Hz:", {k: f"{v:.2%}" for k, v in high_share.items()})
-assert high_share["drums"] > 0.1 and all(v < 0.01 for k, v in high_share.items() if k != "drums")
+assert high_share["drums"] > 0.1 and max(high_share, key=high_share.get) == "drums"
+if dataset.startswith("synth"):
+    assert high_share["bass"] < 0.01 and high_share["vocals"] < 0.01
 display(audio.play(estimates["drums"][:, excerpt], rate, title="Demucs-lite: drums"))
 display(audio.play(without_path["drums"][:, excerpt], rate, title="Demucs-lite, its linear path set to 0: drums"))
 path_alone = estimates["drums"] - without_path["drums"]             # the output is the network's plus the path's
@@ -576,11 +579,12 @@ assert board.loc["oracle-irm", "mean"] > board.loc["mixture", "mean"]
 
 # %% [markdown]
 # Careful with a score near 0 dB: an estimate of pure **silence** has a plain SDR of exactly
-# 0 dB, $10\log_{10}(\|s\|^2 / \|s - 0\|^2)$. The mixture scores below 0 dB for every stem
-# quieter than the rest of the mix ($\|s\|^2 < \|x - s\|^2$), as each stem of this song is,
-# so here silence already beats the mixture's floor: a model that has learned only to be
-# quiet lands at 0 dB. How much audio each run size's plan shows Demucs-lite (steps × batch
-# × seconds per chunk):
+# 0 dB, $10\log_{10}(\|s\|^2 / \|s - 0\|^2)$. The mixture's plain SDR is the stem's level
+# against the rest of the mix, $10\log_{10}(\|s\|^2 / \|x - s\|^2)$: below 0 dB for every stem
+# quieter than the other three together (the table below shows both for this song). On those
+# stems silence already beats the mixture's floor: a model that has learned only to be quiet
+# lands at 0 dB. How much audio each run size's plan shows Demucs-lite (steps × batch ×
+# seconds per chunk):
 
 # %%
 plans = pd.DataFrame({size: train.plan("demucs-lite", size)
@@ -595,14 +599,15 @@ assert seen["quick"] < 60 and seen["lab"] > 100 * seen["quick"] and seen["full"]
 # with the linear path set to 0 (section 4) its stems are more than 10 dB below the references'
 # level and within 0.5 dB of silence's score. Its linear path, a plain filter, has moved further:
 # with the path's filtered copy of the mixture added, the stems are louder, yet below the
-# references' level, and within 3 dB of silence's score, above the mixture's. The `lab` and `full` plans show it
+# references' level, and within 3 dB of silence's score. The `lab` and `full` plans show it
 # hundreds of times more (compare its row on the leaderboard after each; the README records the
 # `lab` scores: above supervised NMF on drums, above every method but the oracles on bass,
 # weakest on vocals). Its plain SDR on the test song beside silence's and the mixture's, and how
 # loud its stems are against the references. The network and its linear path were trained
-# together, so with the path set to 0 every stem scores lower, at any size: the network leans on
-# the path, and that row is not what a network trained without a path would score (section 3
-# gives that).
+# together, so after the `lab` or `full` plan every stem scores lower with the path set to 0:
+# the network leans on the path, and that row is not what a network trained without a path
+# would score (section 3 gives that). After 16 `quick` steps the path is a rough filter that
+# can as well cost a stem a little.
 
 # %%
 def level_db(est, ref):
@@ -614,18 +619,21 @@ plain = pd.DataFrame({stem: {"Demucs-lite": float(metrics.sdr(estimates[stem], r
                              "its linear path set to 0": float(metrics.sdr(without_path[stem], references[stem])),
                              "silence": float(metrics.sdr(np.zeros_like(references[stem]), references[stem])),
                              "mixture": float(metrics.sdr(mixture, references[stem])),
+                             "stem vs the rest of the mix (dB)": level_db(references[stem], mixture - references[stem]),
                              "Demucs-lite level vs reference (dB)": level_db(estimates[stem], references[stem]),
                              "level, its linear path set to 0 (dB)": level_db(without_path[stem], references[stem])}
                       for stem in STEMS})
 display(plain.round(2))
-assert (plain.loc["silence"].abs() < 1e-6).all() and (plain.loc["mixture"] < 0).all()
-assert (plain.loc["Demucs-lite"] > plain.loc["its linear path set to 0"]).all()
+assert (plain.loc["silence"].abs() < 1e-6).all()
+assert np.allclose(plain.loc["mixture"], plain.loc["stem vs the rest of the mix (dB)"], atol=1e-3)
+if trained_long:
+    assert (plain.loc["Demucs-lite"] > plain.loc["its linear path set to 0"]).all()
 if SIZE == "quick":
     assert (plain.loc["level, its linear path set to 0 (dB)"] < -10).all()
     assert (plain.loc["its linear path set to 0"].abs() < 0.5).all()
     assert (plain.loc["Demucs-lite level vs reference (dB)"] < 0).all()
     assert (plain.loc["Demucs-lite level vs reference (dB)"] > plain.loc["level, its linear path set to 0 (dB)"]).all()
-    assert (plain.loc["Demucs-lite"].abs() < 3).all() and (plain.loc["Demucs-lite"] > plain.loc["mixture"]).all()
+    assert (plain.loc["Demucs-lite"].abs() < 3).all()
 
 # %% [markdown]
 # ## 6. 1-D or 2-D: what the waveform buys, and what it costs

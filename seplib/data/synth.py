@@ -25,6 +25,10 @@ from scipy import fft, signal
 from .. import STEMS, sizes  # ("drums", "bass", "other", "vocals")
 
 VERSION = 1
+
+LEAD_PROBABILITY = 0.5
+"""The chance that a song's ``other`` stem carries a lead synth in the vocal range."""
+
 MAJOR, MINOR = (0, 2, 4, 5, 7, 9, 11), (0, 2, 3, 5, 7, 8, 10)
 LOOPS = {  # chord loops as scale degrees (0 = tonic); one chord per bar
     "major": [(0, 4, 5, 3), (5, 3, 0, 4), (0, 5, 3, 4), (0, 3, 4, 3), (1, 4, 0, 5), (3, 0, 4, 5)],
@@ -487,7 +491,7 @@ def _song_plan(rng, seconds):
         "chorus": sorted(rng.choice(others, int(rng.integers(2, 4)), replace=False).tolist()),
         "intro": sorted(rng.choice(others, 1).tolist())}
     plan["arrangement"]["solo"] = plan["arrangement"]["chorus"]
-    plan["lead"] = bool(rng.random() < 0.5)  # a lead line in the vocal range, in "other"
+    plan["lead"] = bool(rng.random() < LEAD_PROBABILITY)  # a lead line in the vocal range, in "other"
     plan["bass_timbre"] = str(rng.choice(["pluck", "synth"]))
     plan["voice"] = str(rng.choice(["low", "high"]))
     return plan
