@@ -390,9 +390,12 @@ print(sorted(p.name for p in out_dir.glob("*.pt")))
 display(pd.DataFrame(history).round(4))
 
 # %% [markdown]
-# Did it learn? Compare with its untrained self (the same seed gives the same initial
-# weights) on the validation chunks, by loss and by SDR (`train.evaluate_sdr`: the plain SDR
-# of notebook 01 on each chunk, averaged over the chunks).
+# Did it learn? Its training loss fell (the history above, asserted below). Compare it with
+# its untrained self (the same seed gives the same initial weights) on the validation chunks,
+# songs it never trained on, by loss and by SDR (`train.evaluate_sdr`: the plain SDR of
+# notebook 01 on each chunk, averaged over the chunks). From the `lab` size on it beats its
+# untrained self there (asserted); after the `quick` size's 32 steps on a few seconds of audio
+# it may not, depending on the songs.
 
 # %%
 valid_set = FixedChunks(valid_tracks, seconds=PLAN["seconds"], per_track=PLAN["per_track"])
@@ -402,14 +405,16 @@ compare = pd.DataFrame({name: {"valid loss": train.mean_loss(m, losses.loss_for(
                                **train.evaluate_sdr(m, valid_set)} for name, m in [("untrained", untrained),
                                                                           ("trained", model)]}).T
 display(compare.round(3))
-assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
+assert history["train_loss"][-1] < history["train_loss"][0]
+if SIZE != "quick":
+    assert compare.loc["trained", "valid loss"] < compare.loc["untrained", "valid loss"]
 
 # %% [markdown]
 # Note that the *untrained* U-Net's SDRs are not terrible: its four softmax masks average
 # $1/4$, and a quarter of the mixture is a better guess of a stem than the whole mixture:
 # on the same validation chunks, by several dB on average over the stems (SDR is plain here,
 # so the scale of the guess counts). Training has to beat that, not zero; the table above
-# shows by how much at this run size.
+# shows whether it did at this run size.
 
 # %%
 guesses = {"the whole mixture": 1.0, "a quarter of the mixture": 0.25}
