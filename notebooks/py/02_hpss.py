@@ -221,13 +221,13 @@ for name in ("p = 1", "p = ∞ (hard)"):
 #
 # With $\beta > 1$ the undecided bins (noisy, neither clearly horizontal nor vertical) go to
 # a third part, the **residual**, which grows with $\beta$. The harmonic and percussive parts
-# get *cleaner*: a larger share of what the percussive mask keeps is drums, and of what the
-# harmonic mask keeps is not drums (measured with the true stems' power spectrograms $S_j$,
-# cross terms between stems neglected). But they also get *smaller*: the residual takes drum
-# energy too. $M_P$ falls in every bin as $\beta$ grows, so the share of the drums' energy that
-# the percussive mask keeps falls with it. Whether the percussive part's drums SDR rises (less
-# leakage) or falls (less drum) depends on the song: the margin is for clean parts, and a
-# better drum estimate is not what it promises.
+# get *cleaner* than with no margin ($\beta = 1$): a larger share of what the percussive mask
+# keeps is drums, and of what the harmonic mask keeps is not drums (measured with the true
+# stems' power spectrograms $S_j$, cross terms between stems neglected). But they also get
+# *smaller*: the residual takes drum energy too. $M_P$ falls in every bin as $\beta$ grows, so
+# the share of the drums' energy that the percussive mask keeps falls with it. Whether the
+# percussive part's drums SDR rises (less leakage) or falls (less drum) depends on the song:
+# the margin is for clean parts, and a better drum estimate is not what it promises.
 
 # %%
 S = {s: spectral.stft(stems[s][:, excerpt]).abs().numpy() ** 2 for s in STEMS}   # (channels, freqs, frames)
@@ -250,8 +250,8 @@ for beta in (1.0, 2.0, 4.0):
 margins = pd.DataFrame(rows).set_index("margin")
 display(margins.round(3))
 assert margins["residual energy"].is_monotonic_increasing and margins["residual energy"].iloc[-1] > 0.1
-assert margins["drums share of percussive"].is_monotonic_increasing        # cleaner...
-assert margins["non-drums share of harmonic"].is_monotonic_increasing
+for col in ("drums share of percussive", "non-drums share of harmonic"):  # cleaner...
+    assert (margins[col].iloc[1:] > margins[col].iloc[0]).all(), col
 assert margins["drums energy kept by percussive"].is_monotonic_decreasing  # ...but smaller
 
 # %%
