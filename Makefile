@@ -39,8 +39,9 @@ lab: $(VENV)/.installed-lab ffmpeg data
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 # Two pytest workers, one thread each; a notebook runs whole on one worker (loadfile).
+PYTEST := OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env -q
 test: $(VENV)/.installed ffmpeg
-	OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 SEPLIB_SIZE=$(TEST_SIZE) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env -q
+	SEPLIB_SIZE=$(TEST_SIZE) $(PYTEST)
 
 # The same notebooks on other songs: a synthetic set of another seed, read as a MUSDB folder,
 # with its models and scores under build/seed-SEED/ (data/ is not touched). Their prose claims
@@ -49,7 +50,7 @@ SEED ?= 23
 test-seed: $(VENV)/.installed ffmpeg
 	$(BIN)/seplib data --size quick --seed $(SEED) --root build/seed-$(SEED)/synth-quick
 	MUSDB_PATH=$(CURDIR)/build/seed-$(SEED)/synth-quick SEPLIB_DATA=$(CURDIR)/build/seed-$(SEED)/work \
-	OMP_NUM_THREADS=1 SEPLIB_OFFLINE=1 SEPLIB_SIZE=quick $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env -q notebooks/
+	SEPLIB_SIZE=quick $(PYTEST) notebooks/
 
 $(VENV)/.installed-book: $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[dev,book]"
