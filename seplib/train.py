@@ -459,8 +459,12 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     if workers is None:
         workers = min(8, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
     data = batches(train_set, state["step"], steps, batch_size, seed, workers)
+    # The bar is redrawn at most once a second (and the loss beside it only then): in a notebook
+    # each redraw is a message to the browser, and a run of thousands of steps that redrew after
+    # every one would send thousands (a test runner that reads the messages only after the cell
+    # has finished then loses the cell's end among them).
     bar = tqdm(total=steps, initial=state["step"], desc=f"training {info['model_name']}",
-               disable=not progress)
+               disable=not progress, mininterval=1.0)
     saved_step = state["step"] if last_path and last_path.exists() else None
     try:
         while state["step"] < steps and not state["stopped"]:
@@ -473,8 +477,11 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
                 raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
             state["interval_losses"].append(value)
             state["step"] = step = step + 1
+            shown = {"loss": f"{np.mean(state['interval_losses'][-20:]):.4g}"}
+            if state["history"]["valid_loss"] and math.isfinite(state["history"]["valid_loss"][-1]):
+                shown["valid"] = f"{state['history']['valid_loss'][-1]:.4g}"  # the last validation's
+            bar.set_postfix(shown, refresh=False)
             bar.update(1)
-            bar.set_postfix(loss=f"{np.mean(state['interval_losses'][-20:]):.4g}")
 
             if step % valid_every == 0 or step == steps:  # one history row
                 valid = math.nan
@@ -496,7 +503,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
                 for column, v in zip(COLUMNS, row):
                     state["history"][column].append(v)
                 state["interval_losses"] = []
-                bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}")
+                bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}", refresh=False)
                 if callback is not None:
                     callback({c: list(v) for c, v in state["history"].items()})
             if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):

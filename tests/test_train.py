@@ -264,6 +264,19 @@ def test_fit_calls_back_after_each_validation(capsys):
     assert live.figure.axes[0].get_lines()  # the curve was drawn
 
 
+def test_training_bar_is_redrawn_at_most_about_once_a_second(capfd):
+    # In a notebook every redraw of the bar is a message to the browser; nbval reads a cell's
+    # messages only after the cell ends and lost the cell's end among thousands (a lab run).
+    import time
+
+    start = time.perf_counter()
+    history = train.fit(Gains(), *data(), steps=400, batch_size=2, valid_every=100, device="cpu", progress=True)
+    seconds = time.perf_counter() - start
+    assert history["step"][-1] == 400
+    redraws = capfd.readouterr().err.count("\r")
+    assert 1 <= redraws <= seconds + 4, (redraws, seconds)  # at most one a second, plus the first and last
+
+
 def test_loss_plot_axis_suits_the_loss():
     from seplib import plots
 
