@@ -606,7 +606,7 @@ assert seen["quick"] < 60 and seen["lab"] > 100 * seen["quick"] and seen["full"]
 # loud its stems are against the references. The network and its linear path were trained
 # together, so after the `lab` or `full` plan the network leans on the path: with the path set
 # to 0 every stem comes out quieter, and every stem on which Demucs-lite beats silence scores
-# lower. (A stem on which it does not, often a quiet voice, can score higher without the path:
+# lower. (A stem on which it does not, such as a quiet voice, can score higher without the path:
 # the network alone is then close to silence, and silence's 0 dB is the better score.) That row
 # is not what a network trained without a path would score (section 3 gives that). After 16
 # `quick` steps the path is a rough filter that can as well cost a stem a little.
