@@ -20,6 +20,10 @@ SIZES = ("quick", "lab", "full")
 """Run sizes: ``quick`` (CI, a minute per notebook), ``lab`` (a CPU class lab),
 ``full`` (a GPU: the whole lesson)."""
 
+MODELS_FROM = ("train", "shipped")
+"""Where a lesson's networks come from: ``train`` (trained in the notebook, resuming a stopped run)
+or ``shipped`` (the trained models that ship inside the package: nothing is trained)."""
+
 REPO_URL = "https://github.com/seplib/seplib-workbook"
 """The one place the repository address is written (README badges and Colab cells use it)."""
 
@@ -64,7 +68,22 @@ def run_size():
     return "full" if device().type == "cuda" else "lab"
 
 
-def setup_run(size=None, keep_on_drive=False):
+def models_from():
+    """Where the lessons' networks come from: ``$SEPLIB_MODELS_FROM`` (a notebook sets it with
+    :func:`setup_run`), else ``train``.
+
+    Returns:
+        choice (str): ``"train"`` (train here) or ``"shipped"`` (use the models shipped with seplib)
+
+    Taught in: 05_unet
+    """
+    choice = os.environ.get("SEPLIB_MODELS_FROM", "train").strip().lower() or "train"
+    if choice not in MODELS_FROM:
+        raise ValueError(f"SEPLIB_MODELS_FROM={choice!r} is not one of {MODELS_FROM}")
+    return choice
+
+
+def setup_run(size=None, keep_on_drive=False, models=None, data=None):
     """Choose this notebook's run size (and, on Colab, where its work is kept); say what was chosen.
 
     Every notebook calls this near its top, so the run size is picked in the notebook itself
@@ -75,6 +94,14 @@ def setup_run(size=None, keep_on_drive=False):
             else the default of :func:`run_size`
         keep_on_drive (bool): on Colab, keep data, models and scores in Google Drive
             (:func:`seplib.colab.keep_work_on_drive`), so a recycled runtime resumes from there
+        models (str or None): ``"train"`` (the lessons train their networks) or ``"shipped"``
+            (they use the trained models that ship with seplib); ``None`` keeps
+            ``$SEPLIB_MODELS_FROM``, else ``train`` (:func:`models_from`)
+        data (str or None): the songs the lessons train and score on: ``None`` keeps
+            ``$MUSDB_PATH`` (else the synthetic set); ``"synthetic"`` the synthetic set;
+            ``"previews"`` musdb's 7-second excerpts of MUSDB18 (real music, downloaded once:
+            needs the internet); or a MUSDB18 / MUSDB18-HQ folder. The real song that ships with
+            musdb is played and scored in every lesson whichever is chosen.
 
     Returns:
         size (str): the run size in force
@@ -86,6 +113,21 @@ def setup_run(size=None, keep_on_drive=False):
         if size not in SIZES:
             raise ValueError(f"run size {size!r} is not one of {SIZES}")
         os.environ["SEPLIB_SIZE"] = size
+    if models is not None:
+        models = str(models).strip().lower()
+        if models not in MODELS_FROM:
+            raise ValueError(f"models {models!r} is not one of {MODELS_FROM}")
+        os.environ["SEPLIB_MODELS_FROM"] = models
+    if data is not None:
+        data = str(data).strip()
+        if data.lower() == "synthetic":
+            os.environ.pop("MUSDB_PATH", None)
+        elif data.lower() == "previews":
+            os.environ["MUSDB_PATH"] = "previews"
+        elif not Path(data).expanduser().is_dir():
+            raise ValueError(f"data={data!r}: not 'synthetic', 'previews', nor a MUSDB18 folder that exists")
+        else:
+            os.environ["MUSDB_PATH"] = str(Path(data).expanduser().resolve())
     if keep_on_drive:
         from .colab import keep_work_on_drive
 
@@ -95,7 +137,9 @@ def setup_run(size=None, keep_on_drive=False):
     root = repo_root()
     if root is not None and where.resolve().is_relative_to(root.resolve()):
         where = where.resolve().relative_to(root.resolve())  # "data", not this machine's full path
-    print(f"device: {device()}, run size: {size}, work kept in: {where}")
+    trained = {"train": "trained here", "shipped": "the ones shipped with seplib"}[models_from()]
+    songs = os.environ.get("MUSDB_PATH") or "synthetic"
+    print(f"device: {device()}, run size: {size}, songs: {songs}, networks: {trained}, work kept in: {where}")
     return size
 
 

@@ -606,3 +606,42 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
                       valid_every=todo["valid_every"], out_dir=out, resume=resume, seed=seed,
                       device=run.device, progress=progress, callback=callback)
     return model, history
+
+
+def lesson_model(name, run=None, **train_kwargs):
+    """The trained network a lesson uses: trained here, or the one shipped with seplib.
+
+    The run cell's switch (:func:`seplib.config.setup_run`'s ``models``, read by
+    :func:`seplib.config.models_from`) decides. With ``"train"`` this is
+    ``train_model(name, resume=True, **train_kwargs)``: a stopped run carries on, a finished one
+    returns at once. With ``"shipped"`` nothing is trained: the model shipped inside the package
+    (:func:`seplib.models.shipped_checkpoint`) is loaded, with the training curve its record keeps.
+    Either way it says which it used.
+
+    Args:
+        name (str): ``unet``, ``demucs-lite``, ``dprnn`` or ``conv1d``
+        run (:class:`seplib.run.Run`): the run context (default :func:`seplib.run.current`)
+        **train_kwargs: passed to :func:`train_model` when training here (``out=``, ``callback=``, ...)
+
+    Returns:
+        (model, history, checkpoint): the model (on the run's device), the training history
+        (a list of dicts, as :func:`fit` returns; the shipped record's when shipped) and the
+        checkpoint file the model was loaded from
+
+    Taught in: 05_unet
+    """
+    from . import models
+    from .run import current
+
+    run = run or current()
+    if config.models_from() == "shipped":
+        path = models.shipped_checkpoint(name)
+        record = models.shipped_record(name)
+        model = models.load(path, device=run.device)
+        print(f"{name}: the model shipped with seplib ({path.name}, trained with "
+              f"`{record.get('command', 'seplib train')}`); nothing was trained here")
+        return model, list(record.get("history", [])), path
+    model, history = train_model(name, resume=True, run=run, **train_kwargs)
+    out = Path(train_kwargs["out"]) if train_kwargs.get("out") is not None else run.models_dir / name
+    print(f"{name}: trained here ({out / 'best.pt'})")
+    return model, history, out / "best.pt"

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -49,8 +49,10 @@ if "google.colab" in sys.modules:  # Colab: fetch the workbook, install seplib (
 from seplib import config
 
 RUN_SIZE = None        # "quick", "lab" or "full"; None: $SEPLIB_SIZE, else lab (a CPU, Colab) or full (another GPU)
+DATA = None            # "synthetic", "previews" (MUSDB18's 7-second excerpts, online) or a MUSDB18 folder; None: $MUSDB_PATH, else synthetic
+MODELS = None          # "train" (the networks train here) or "shipped" (the trained ones in seplib); None: $SEPLIB_MODELS_FROM, else train
 KEEP_ON_DRIVE = False  # on Colab, True keeps data, models and scores on Google Drive
-SIZE = config.setup_run(RUN_SIZE, keep_on_drive=KEEP_ON_DRIVE)
+SIZE = config.setup_run(RUN_SIZE, data=DATA, models=MODELS, keep_on_drive=KEEP_ON_DRIVE)
 
 # %%
 import time

@@ -1,5 +1,5 @@
 """Data: the synthetic default set (:mod:`seplib.data.synth`), one way to open any MUSDB18-style
-set (:mod:`seplib.data.musdb`), MUSDB18 decoded once into WAV files (:mod:`seplib.data.decode`),
+set (:mod:`seplib.data.musdb`), the real MUSDB18 song that ships with musdb (:mod:`seplib.data.example`), MUSDB18 decoded once into WAV files (:mod:`seplib.data.decode`),
 and training chunks, from memory or from disk (:mod:`seplib.data.chunks`).
 
 Taught in: 00_getting_started
@@ -8,3 +8,4 @@ from .musdb import (PREVIEWS, SPLITS, check_track_folder, dataset_name, dataset_
                     ensure_default, models_dir_of, online, open_dataset, resolve_root, root_and_size,
                     track_mixture, track_stems)
 from .decode import decode_tree  # noqa: F401
+from .example import EXAMPLE, ensure_example, real_song  # noqa: F401

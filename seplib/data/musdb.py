@@ -16,6 +16,7 @@ import soundfile as sf
 
 from .. import RATE, STEMS, config
 from ..audio import as_stereo, check_complete
+from .example import EXAMPLE, ensure_example
 
 SPLITS = ("train", "valid", "test")
 FILES = ("mixture.wav",) + tuple(f"{s}.wav" for s in STEMS)
@@ -97,6 +98,8 @@ def resolve_root(root=None, size=None, run=None):
         return ensure_default(size)
     if str(root) == PREVIEWS:
         return PREVIEWS
+    if str(root) == EXAMPLE:
+        return ensure_example()
     return Path(root).expanduser()
 
 
@@ -180,8 +183,9 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
 
     Args:
         split (str): ``"train"``, ``"valid"`` (part of MUSDB's train folder) or ``"test"``
-        root (str or Path): a MUSDB18-HQ or MUSDB18 folder, or ``"previews"``; default
-            ``$MUSDB_PATH``, else the synthetic set of this run size (written if missing)
+        root (str or Path): a MUSDB18-HQ or MUSDB18 folder, ``"previews"``, or ``"example"``
+            (:data:`seplib.data.EXAMPLE`: the real song that ships with musdb, a test split of
+            one); default ``$MUSDB_PATH``, else the synthetic set of this run size (written if missing)
         size (str): run size of the synthetic default (``quick``, ``lab``, ``full``)
         check (bool): check every track folder first (files present, same rate and length)
         run (:class:`seplib.run.Run`): the run context: its ``root`` and ``size`` stand in for
@@ -197,6 +201,8 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if str(root) == EXAMPLE and split != "test":
+        raise ValueError(f"root={EXAMPLE!r} holds one real song, in the 'test' split only (asked for {split!r})")
     root = resolve_root(root, size, run)
     subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
     if root == PREVIEWS:
@@ -228,7 +234,9 @@ def dataset_name(root=None, size=None):
     if root is None and not os.environ.get("MUSDB_PATH"):
         return f"synth-{size or config.run_size()}"
     root = root or os.environ["MUSDB_PATH"]
-    return PREVIEWS if str(root) == PREVIEWS else Path(root).expanduser().resolve().name
+    if str(root) in (PREVIEWS, EXAMPLE):
+        return str(root)
+    return Path(root).expanduser().resolve().name
 
 
 def models_dir_of(dataset):

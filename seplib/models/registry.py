@@ -203,7 +203,8 @@ def default_checkpoint(name, run=None):
 
 def checkpoint_to_use(name, run=None):
     """The checkpoint :func:`separate_with_model` loads when none is given: the run's own trained
-    model if there is one, else the one shipped with the package (:func:`seplib.models.shipped_checkpoint`).
+    model if there is one, else the one shipped with the package (:func:`seplib.models.shipped_checkpoint`);
+    the shipped one in any case when the run cell chose ``models="shipped"`` (:func:`seplib.config.models_from`).
 
     Args:
         name (str): model name
@@ -218,10 +219,12 @@ def checkpoint_to_use(name, run=None):
     """
     from .shipped import SHIPPED, shipped_checkpoint
 
+    from .. import config
+
     own = default_checkpoint(name, run)
-    if own.is_file() or name not in SHIPPED:
-        return own, False
-    return shipped_checkpoint(name), True
+    if name in SHIPPED and (config.models_from() == "shipped" or not own.is_file()):
+        return shipped_checkpoint(name), True
+    return own, False
 
 
 def _round_up(n, multiple):
