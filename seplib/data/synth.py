@@ -509,42 +509,67 @@ def _bars(plan):
 def _drums(rng, plan, rate, n):
     kit = dict(kick=kick(rate, rng, rng.uniform(45, 65), rng.uniform(0.2, 0.4)),
                snare=snare(rate, rng, rng.uniform(160, 230), rng.uniform(0.08, 0.18)),
-               hats=[hihat(rate, rng) for _ in range(3)], open=hihat(rate, rng, True),
+               **{f"hat{i}": hihat(rate, rng) for i in range(3)}, open=hihat(rate, rng, True),
                crash=cymbal(rate, rng, 1.2), ride=0.5 * cymbal(rate, rng, 0.5),
-               toms=[tom(rate, rng, p * rng.uniform(0.9, 1.1)) for p in (180, 130, 95)])
-    kicks = [(0, 8), (0, 6, 8), (0, 3, 8, 10), (0, 7, 8, 14), (0, 10)]
-    k_verse, k_chorus = rng.choice(len(kicks), 2)
-    out, step = np.zeros((2, n), np.float32), 15.0 / plan["tempo"]
-    for sec, k, t0, _, _ in _bars(plan):
-        name, events = sec["name"], []
-        if name != "intro" or plan["tempo"] > 110:
-            events += [(kit["kick"], s, 1.0, 0.0) for s in kicks[k_chorus if name in ("chorus", "solo") else k_verse]]
-        if name != "intro":
-            events += [(kit["snare"], s, 0.9, 0.05) for s in (4, 12)] + [(kit["snare"], 14, 0.25, 0.05)] * (k % 2)
-        busy = name in ("chorus", "solo")
-        for s in range(0, 16, 1 if busy else 2):
-            events.append((kit["ride"] if busy and k % 2 else kit["hats"][s % 3], s,
-                           (1.0 if s % 4 == 0 else 0.6 if s % 2 == 0 else 0.4), 0.35))
-        if busy and k == 0:
-            events.append((kit["crash"], 0, 0.8, -0.4))
-        if k % 4 == 3 and not busy:
-            events.append((kit["open"], 14, 0.6, 0.35))
-        if k == sec["bars"] - 1 and name != "intro" and rng.random() < 0.6:  # a fill ends the section
-            events = [e for e in events if e[1] < 8] + [
-                (kit["toms"][min((s - 8) // 3, 2)] if s % 3 else kit["snare"], s, 0.5 + 0.05 * (s - 8),
-                 (-0.5, 0.0, 0.5)[min((s - 8) // 3, 2)]) for s in range(8, 16)]
-        for sound, s, vel, pan in events:
-            start = seconds_to_samples(t0 + s * step + rng.normal(0, 0.002), rate)
-            _place(out, sound, start, vel * rng.uniform(0.85, 1.05), pan)
+               **{f"tom{i}": tom(rate, rng, p * rng.uniform(0.9, 1.1)) for i, p in enumerate((180, 130, 95))})
+    out = np.zeros((2, n), np.float32)
+    for sound, start_s, gain, pan in _drum_hits(rng, plan):
+        _place(out, kit[sound], seconds_to_samples(start_s, rate), gain, pan)
     return out
 
 
+def _drum_hits(rng, plan):
+    """The drum part: ``(sound, start_s, gain, pan)`` per hit, in time order within each bar.
+
+    ``sound`` is one of kick, snare, hat0-hat2, open, crash, ride, tom0-tom2 (high to low).
+    """
+    kicks = [(0, 8), (0, 6, 8), (0, 3, 8, 10), (0, 7, 8, 14), (0, 10)]
+    k_verse, k_chorus = rng.choice(len(kicks), 2)
+    step = 15.0 / plan["tempo"]
+    for sec, k, t0, _, _ in _bars(plan):
+        name, events = sec["name"], []
+        if name != "intro" or plan["tempo"] > 110:
+            events += [("kick", s, 1.0, 0.0) for s in kicks[k_chorus if name in ("chorus", "solo") else k_verse]]
+        if name != "intro":
+            events += [("snare", s, 0.9, 0.05) for s in (4, 12)] + [("snare", 14, 0.25, 0.05)] * (k % 2)
+        busy = name in ("chorus", "solo")
+        for s in range(0, 16, 1 if busy else 2):
+            events.append(("ride" if busy and k % 2 else f"hat{s % 3}", s,
+                           (1.0 if s % 4 == 0 else 0.6 if s % 2 == 0 else 0.4), 0.35))
+        if busy and k == 0:
+            events.append(("crash", 0, 0.8, -0.4))
+        if k % 4 == 3 and not busy:
+            events.append(("open", 14, 0.6, 0.35))
+        if k == sec["bars"] - 1 and name != "intro" and rng.random() < 0.6:  # a fill ends the section
+            events = [e for e in events if e[1] < 8] + [
+                (f"tom{min((s - 8) // 3, 2)}" if s % 3 else "snare", s, 0.5 + 0.05 * (s - 8),
+                 (-0.5, 0.0, 0.5)[min((s - 8) // 3, 2)]) for s in range(8, 16)]
+        for sound, s, vel, pan in events:
+            yield sound, t0 + s * step + rng.normal(0, 0.002), vel * rng.uniform(0.85, 1.05), pan
+
+
 def _bass(rng, plan, rate, n):
+    out, cache = np.zeros((2, n), np.float32), {}
+    for start_s, seconds, midi in _bass_notes(rng, plan):
+        key = (midi, seconds)
+        if key not in cache:
+            seconds = seconds * 0.92
+            if plan["bass_timbre"] == "pluck":  # a round, thumb-plucked string: little above 1 kHz
+                note = karplus_strong(midi_to_hz(midi), seconds, rate, rng, 1.5, 0.04)
+                cache[key] = signal.sosfilt(signal.butter(4, 700, fs=rate, output="sos"), note).astype(np.float32)
+            else:
+                cache[key] = 0.5 * synth_bass(midi_to_hz(midi), seconds, rate)
+        _place(out, cache[key], seconds_to_samples(start_s, rate), rng.uniform(0.85, 1.0))
+    return out
+
+
+def _bass_notes(rng, plan):
+    """The bass line: ``(start_s, seconds, midi)`` per note; records ``plan["bass_styles"]``."""
     styles = ["roots", "eighths", "octaves", "walking"]
     style = {"verse": str(rng.choice(styles[:3])), "chorus": str(rng.choice(styles[1:]))}
     style["solo"], style["intro"] = style["chorus"], "roots"
     plan["bass_styles"] = style
-    out, beat, cache = np.zeros((2, n), np.float32), 60.0 / plan["tempo"], {}
+    beat = 60.0 / plan["tempo"]
     for sec, k, t0, degree, following in _bars(plan):
         root = _voicing(plan, _chord(plan, degree)[:1], 33)[0]
         chord = _voicing(plan, _chord(plan, degree), root)
@@ -555,16 +580,7 @@ def _bass(rng, plan, rate, n):
                  "walking": [(0, 1, root), (1, 1, chord[1]), (2, 1, chord[2]),
                              (3, 1, nxt + (1 if nxt < root + 3 else -1))]}[style[sec["name"]]]
         for b, dur, midi in notes:
-            key = (midi, dur)
-            if key not in cache:
-                seconds = dur * beat * 0.92
-                if plan["bass_timbre"] == "pluck":  # a round, thumb-plucked string: little above 1 kHz
-                    note = karplus_strong(midi_to_hz(midi), seconds, rate, rng, 1.5, 0.04)
-                    cache[key] = signal.sosfilt(signal.butter(4, 700, fs=rate, output="sos"), note).astype(np.float32)
-                else:
-                    cache[key] = 0.5 * synth_bass(midi_to_hz(midi), seconds, rate)
-            _place(out, cache[key], seconds_to_samples(t0 + b * beat, rate), rng.uniform(0.85, 1.0))
-    return out
+            yield t0 + b * beat, dur * beat, midi
 
 
 def _melody(rng, plan, start_s, bars, low, high, degrees):
@@ -601,8 +617,21 @@ def _sing(rng, rate, out, notes, scale, pan):
 def _vocals_and_lead(rng, plan, rate, n):
     low, high, scale = (51, 67, 0.92) if plan["voice"] == "low" else (58, 76, 1.1)
     plan["vocal_range_hz"] = [round(float(midi_to_hz(low)), 1), round(float(midi_to_hz(high)), 1)]
-    vocals, lead_out, bar = np.zeros((2, n), np.float32), np.zeros((2, n), np.float32), 240.0 / plan["tempo"]
-    chorus_tunes, pan = {}, rng.uniform(-0.1, 0.1)
+    vocals, lead_out = np.zeros((2, n), np.float32), np.zeros((2, n), np.float32)
+    pan = rng.uniform(-0.1, 0.1)
+    for part, notes in _phrases(rng, plan, low, high):
+        if part == "vocals":
+            _sing(rng, rate, vocals, notes, scale, pan)
+        else:
+            _place(lead_out, lead([(s - notes[0][0], d, m) for s, d, m in notes], rate),
+                   seconds_to_samples(notes[0][0], rate), 0.35, rng.uniform(-0.3, 0.3))
+    return vocals, lead_out
+
+
+def _phrases(rng, plan, low, high):
+    """The sung phrases and the lead's lines, in song order: ``("vocals" | "lead", notes)``, with
+    ``notes`` a list of ``(start_s, seconds, midi)`` (song time) as from :func:`_melody`."""
+    bar, chorus_tunes = 240.0 / plan["tempo"], {}
     for sec in plan["sections"]:
         loop = plan["loops"]["verse" if sec["name"] in ("verse", "intro") else "chorus"]
         for k in range(0, sec["bars"], 2):
@@ -614,17 +643,41 @@ def _vocals_and_lead(rng, plan, rate, n):
                     notes = [(s + start, d, m) for s, d, m in tune]
                 else:
                     notes = _melody(rng, plan, start, 2, low, high, degrees)
-                _sing(rng, rate, vocals, notes, scale, pan)
+                yield "vocals", notes
             if plan["lead"] and (sec["name"] in ("intro", "solo") or sec["name"] == "chorus" and k == 2):
-                notes = _melody(rng, plan, start + (bar / 2 if sec["name"] == "chorus" else 0), 2,
-                                low + 3, high + 3, degrees)
-                _place(lead_out, lead([(s - notes[0][0], d, m) for s, d, m in notes], rate),
-                       seconds_to_samples(notes[0][0], rate), 0.35, rng.uniform(-0.3, 0.3))
-    return vocals, lead_out
+                yield "lead", _melody(rng, plan, start + (bar / 2 if sec["name"] == "chorus" else 0), 2,
+                                      low + 3, high + 3, degrees)
 
 
 def _other(rng, plan, rate, n):
-    out, beat, cache = np.zeros((2, n), np.float32), 60.0 / plan["tempo"], {}
+    out, cache = np.zeros((2, n), np.float32), {}
+    for inst, start_s, seconds, notes, pan in _other_parts(rng, plan):
+        if inst == "pad":
+            key = ("pad", *notes)
+            if key not in cache:
+                cache[key] = pad(midi_to_hz(notes), seconds + 0.3, rate)
+            _place(out, cache[key], seconds_to_samples(start_s, rate), 0.5)
+        elif inst == "pluck":
+            key = ("pluck", notes[0])
+            if key not in cache:
+                cache[key] = karplus_strong(midi_to_hz(notes[0] + 12), 0.9, rate, rng, 0.6, 0.35)
+            _place(out, cache[key], seconds_to_samples(start_s + rng.normal(0, 0.003), rate),
+                   0.5 * rng.uniform(0.8, 1.0), pan)
+        else:
+            for m in notes:
+                key = (inst, m, seconds)
+                sound = piano if inst == "piano" else organ
+                if key not in cache:
+                    cache[key] = sound(midi_to_hz(m), seconds, rate)
+                _place(out, cache[key], seconds_to_samples(start_s, rate),
+                       (0.3 if inst == "piano" else 0.15) * rng.uniform(0.9, 1.0), pan)
+    return out
+
+
+def _other_parts(rng, plan):
+    """The accompaniment of ``other``: ``(instrument, start_s, seconds, midi notes, pan)`` per chord
+    or note, with ``instrument`` one of pad, pluck (an arpeggio an octave up), piano, organ."""
+    beat = 60.0 / plan["tempo"]
     pans = dict(pluck=rng.uniform(-0.6, 0.6), piano=rng.uniform(-0.3, 0.3), organ=rng.uniform(-0.3, 0.3))
     comp = [(0, 1.5), (1.5, 1.0), (2.5, 1.5)] if rng.random() < 0.5 else [(0, 1), (1, 1), (2, 1), (3, 1)]
     arp = [0, 1, 2, 3, 2, 1, 2, 3] if rng.random() < 0.5 else [0, 2, 1, 3, 0, 2, 1, 3]
@@ -632,28 +685,14 @@ def _other(rng, plan, rate, n):
         for inst in plan["arrangement"][sec["name"]]:
             chord = _voicing(plan, _chord(plan, degree, seventh=inst == "pad"), 55)
             if inst == "pad":
-                key = ("pad", degree)
-                if key not in cache:
-                    cache[key] = pad(midi_to_hz(chord), 4 * beat + 0.3, rate)
-                _place(out, cache[key], seconds_to_samples(t0, rate), 0.5)
+                yield inst, t0, 4 * beat, chord, 0.0
             elif inst == "pluck":
                 tones = chord + [chord[0] + 12]
                 for i, j in enumerate(arp):
-                    key = ("pluck", tones[j])
-                    if key not in cache:
-                        cache[key] = karplus_strong(midi_to_hz(tones[j] + 12), 0.9, rate, rng, 0.6, 0.35)
-                    _place(out, cache[key], seconds_to_samples(t0 + i * beat / 2 + rng.normal(0, 0.003), rate),
-                           0.5 * rng.uniform(0.8, 1.0), pans["pluck"])
+                    yield inst, t0 + i * beat / 2, beat / 2, [tones[j]], pans[inst]
             else:
                 for b, dur in (comp if inst == "piano" else [(0, 4)]):
-                    for m in chord:
-                        key = (inst, m, dur)
-                        sound = piano if inst == "piano" else organ
-                        if key not in cache:
-                            cache[key] = sound(midi_to_hz(m), dur * beat, rate)
-                        _place(out, cache[key], seconds_to_samples(t0 + b * beat, rate),
-                               (0.3 if inst == "piano" else 0.15) * rng.uniform(0.9, 1.0), pans[inst])
-    return out
+                    yield inst, t0 + b * beat, dur * beat, chord, pans[inst]
 
 
 def _active_rms(x, rate):
