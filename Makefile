@@ -57,12 +57,13 @@ $(VENV)/.installed-book: $(VENV)/.installed
 	touch $@
 
 # The notebooks as a static site under build/book/ (open build/book/index.html): each executed
-# in a fresh kernel at SEPLIB_SIZE (default quick), copies under build/book-src/, rendered with
+# in a fresh kernel at SEPLIB_SIZE (default lab) with the shipped networks (nothing is trained),
+# two side by side, copies under build/book-src/, rendered with
 # Sphinx + MyST-NB: an index with the lessons, a page per notebook with previous/next links,
 # math, figures and every audio player (the listening rooms' too; counts in players.json).
 # A failing notebook is named, its page built up to the error, the others built; exit status 1.
 book: $(VENV)/.installed-book ffmpeg
-	SEPLIB_SIZE=$${SEPLIB_SIZE:-quick} $(BIN)/python book/build.py
+	SEPLIB_SIZE=$${SEPLIB_SIZE:-lab} $(BIN)/python book/build.py
 
 # After editing a notebook's .py (or .ipynb), bring its pair up to date.
 sync: $(VENV)/.installed

@@ -3,7 +3,9 @@
 Steps (``make book`` runs them all):
 
 1. Execute each notebook of ``notebooks/`` in a fresh kernel, with ``notebooks/`` as the
-   working directory, at the run size ``$SEPLIB_SIZE`` (default ``quick``). The executed
+   working directory, at the run size ``$SEPLIB_SIZE`` (default ``lab``), with the networks that
+   ship with seplib (``$SEPLIB_MODELS_FROM``, default ``shipped``: the build trains nothing and
+   the reader sees trained models), two notebooks side by side (``--jobs``). The executed
    copies go to ``build/book-src/``; nothing in ``notebooks/`` is written.
 2. Write the index page (``book/index.md`` with the curriculum table filled in).
 3. Render the site with Sphinx (``book/conf.py``: MyST-NB, sphinx-book-theme) into
@@ -18,7 +20,8 @@ and the command exits with status 1 at the end.
 
 Usage::
 
-    SEPLIB_SIZE=quick python book/build.py            # every notebook
+    python book/build.py                              # every notebook, lab size, shipped models
+    SEPLIB_SIZE=quick python book/build.py --jobs 1   # the quick size, one at a time
     python book/build.py 00 02 --reuse                # two notebooks; keep executed copies
 """
 from __future__ import annotations
@@ -115,6 +118,7 @@ def execute(path, dest, size, cell_timeout=None):
     # The run size for setup_run(None); no MPLBACKEND, so the kernel draws figures inline
     # (an inherited "Agg", as pytest sets, would show none).
     env = {**os.environ, "SEPLIB_SIZE": size}
+    env.setdefault("SEPLIB_MODELS_FROM", "shipped")  # the book shows trained models and trains none
     env.pop("MPLBACKEND", None)
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
@@ -211,7 +215,7 @@ def players_on_pages(out, executed):
 
 
 def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
-          src=ROOT / "build" / "book-src", size=None, reuse=False, cell_timeout=None, log=print):
+          src=ROOT / "build" / "book-src", size=None, reuse=False, cell_timeout=None, log=print, jobs=2):
     """Execute the notebooks and render the site; see the module docstring.
 
     Returns:
@@ -220,7 +224,9 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
     """
     import nbformat
 
-    size = size or os.environ.get("SEPLIB_SIZE") or "quick"
+    import concurrent.futures
+
+    size = size or os.environ.get("SEPLIB_SIZE") or "lab"
     out, src, started = Path(out), Path(src), time.perf_counter()
     paths = config.notebooks(names, folder=notebooks)
     if not paths:
@@ -229,20 +235,28 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
         for old in src.glob("*.ipynb"):
             if not reuse or old.stem not in {p.stem for p in paths}:
                 old.unlink()
-    records, executed = [], []
-    for path in paths:
+    if size != "quick":  # the data sets first, once, before notebooks side by side need them
+        from seplib.data import EXAMPLE, ensure_default, resolve_root
+
+        ensure_default(size, progress=False)
+        resolve_root(EXAMPLE)
+
+    def run_one(path):
         dest = src / path.name
         if reuse and fresh(path, dest, size):
-            record = {"notebook": path.stem, "seconds": 0.0, "error": None, "reused": True}
-        else:
-            log(f"executing {path.name} at the {size} size ...")
-            record = execute(path, dest, size, cell_timeout)
-        records.append(record)
+            return {"notebook": path.stem, "seconds": 0.0, "error": None, "reused": True}
+        log(f"executing {path.name} at the {size} size ...")
+        return execute(path, dest, size, cell_timeout)
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        records = list(pool.map(run_one, paths))  # each notebook in a kernel process of its own
+    executed = []
+    for path, record in zip(paths, records):
         log(f"  {path.stem}: " + (f"FAILED after {record['seconds']:.0f} s, {record['error']}"
                                   if record["error"] else
                                   "kept from the last build" if record.get("reused") else
                                   f"{record['seconds']:.0f} s"))
-        executed.append((dest, nbformat.read(dest, as_version=4)))
+        executed.append((src / path.name, nbformat.read(src / path.name, as_version=4)))
     write_index(src, executed, size)
     log(f"rendering {len(executed)} pages into {out} ...")
     shutil.rmtree(out / "_audio", ignore_errors=True)
@@ -266,7 +280,8 @@ def build(names=(), notebooks=ROOT / "notebooks", out=ROOT / "build" / "book",
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", help="notebooks to build (number or stem); default all")
-    parser.add_argument("--size", help="run size (default $SEPLIB_SIZE, else quick)")
+    parser.add_argument("--size", help="run size (default $SEPLIB_SIZE, else lab)")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed side by side (default 2)")
     parser.add_argument("--out", default=str(ROOT / "build" / "book"), help="the site")
     parser.add_argument("--src", default=str(ROOT / "build" / "book-src"), help="executed copies")
     parser.add_argument("--notebooks", default=str(ROOT / "notebooks"), help="notebooks folder")
@@ -275,7 +290,7 @@ def main(argv=None):
     parser.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default none)")
     args = parser.parse_args(argv)
     report = build(args.names, Path(args.notebooks), Path(args.out), Path(args.src), args.size,
-                   args.reuse, args.cell_timeout)
+                   args.reuse, args.cell_timeout, jobs=args.jobs)
     failed = [r for r in report["notebooks"] if r["error"]]
     lost = {k: v for k, v in report["players"].items() if v["page"] < v["notebook"]}
     pages = sum(1 for _ in Path(args.out).glob("[0-9][0-9]_*.html"))

@@ -625,7 +625,7 @@ def lesson_model(name, run=None, **train_kwargs):
 
     Returns:
         (model, history, checkpoint): the model (on the run's device), the training history
-        (a list of dicts, as :func:`fit` returns; the shipped record's when shipped) and the
+        (:func:`fit`'s dict of lists; the shipped record's when shipped) and the
         checkpoint file the model was loaded from
 
     Taught in: 05_unet
@@ -640,7 +640,7 @@ def lesson_model(name, run=None, **train_kwargs):
         model = models.load(path, device=run.device)
         print(f"{name}: the model shipped with seplib ({path.name}, trained with "
               f"`{record.get('command', 'seplib train')}`); nothing was trained here")
-        return model, list(record.get("history", [])), path
+        return model, {c: list(record.get("history", {}).get(c, [])) for c in COLUMNS}, path
     model, history = train_model(name, resume=True, run=run, **train_kwargs)
     out = Path(train_kwargs["out"]) if train_kwargs.get("out") is not None else run.models_dir / name
     print(f"{name}: trained here ({out / 'best.pt'})")

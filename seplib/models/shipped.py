@@ -1,12 +1,20 @@
-"""The trained models that ship inside the package, so that a song can be separated out of the box.
+"""The trained models that ship inside the package, so that a song is separated out of the box.
 
-One model ships today: a U-Net (stems vocals, drums, bass, other) trained by the project's own
-command, ``seplib train unet``, on the synthetic songs (:mod:`seplib.data.synth`). Its record,
-``weights/unet-synth.json`` beside the weights, holds the exact command, the training plan, the
-seed, the data set, the git commit, the training time and its scores on the synthetic test split.
+Each network of the lessons (``unet``, ``demucs-lite``, ``dprnn``, ``conv1d``) ships a checkpoint
+trained by the project's own command, ``seplib train NAME``, on the synthetic songs
+(:mod:`seplib.data.synth`). Beside each ``weights/NAME-synth.pt`` lies its record,
+``weights/NAME-synth.json``: the exact command, the training plan, the seed, the data set, the git
+commit, the torch version, the training time, the training curve and its scores on the
+synthetic test split and on the real song (:mod:`seplib.data.example`).
 
-Expect it to separate synthetic songs well and real music only roughly: it has never heard a
-real recording. Train on MUSDB18 (notebook 09, or ``seplib train unet --root MUSDB18``) for better.
+They are used when a run has trained none of its own (``seplib separate --method NAME``,
+:func:`seplib.models.checkpoint_to_use`), and by the notebooks when the run cell says
+``MODELS = "shipped"``. Expect them to separate synthetic songs well and real music only roughly:
+they have never heard a real recording. Train on MUSDB18 (notebook 09, or
+``seplib train NAME --root MUSDB18``) for better.
+
+Adding one: put ``NAME-synth.pt`` and its record (with ``"model_name"`` and ``"file"``) into
+``weights/``; :data:`SHIPPED` finds it.
 
 Taught in: 05_unet
 """
@@ -18,20 +26,32 @@ from pathlib import Path
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 """The folder of the shipped checkpoints and their records (package data)."""
 
-SHIPPED = {"unet": "unet-synth.pt"}
-"""Model name -> the file name of its shipped checkpoint in :data:`WEIGHTS`."""
+
+def _shipped(folder):
+    found = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # not a record; shipped_record names a broken one when asked
+        if isinstance(record, dict) and record.get("model_name") and record.get("file"):
+            found[record["model_name"]] = record["file"]
+    return found
+
+
+SHIPPED = _shipped(WEIGHTS)
+"""Model name -> the file name of its shipped checkpoint in :data:`WEIGHTS` (read from the records there)."""
 
 
 def shipped_checkpoint(name="unet"):
     """The checkpoint shipped inside the package for a model.
 
-    The ``unet`` one was trained with ``seplib train unet --size lab --steps 900`` (the lab plan,
-    three times the steps) on the 24 synthetic training songs of ``synth-lab``; the exact command,
-    data, training time and scores on the synthetic test split are in its record,
-    ``seplib/models/weights/unet-synth.json`` (:func:`shipped_record`).
+    Each was trained with ``seplib train NAME --size lab`` (the lab plan, or longer) on the
+    synthetic training songs of ``synth-lab``; the exact command, data, training time and scores
+    are in its record, ``seplib/models/weights/NAME-synth.json`` (:func:`shipped_record`).
 
     Args:
-        name (str): the model (only ``"unet"`` ships)
+        name (str): the model (one of :data:`SHIPPED`)
 
     Returns:
         path (Path): the ``.pt`` file, loadable with :func:`seplib.models.load`
@@ -55,11 +75,12 @@ def shipped_record(name="unet"):
     """What the shipped checkpoint was trained on and how it scores (its ``.json`` record).
 
     Args:
-        name (str): the model (only ``"unet"`` ships)
+        name (str): the model (one of :data:`SHIPPED`)
 
     Returns:
         record (dict): ``command``, ``plan``, ``seed``, ``data``, ``commit``, ``train_seconds``,
-        ``scores`` (median SDR per stem on the synthetic test split), ...
+        ``scores`` (median SDR per stem on the synthetic test split and the real song),
+        ``history`` (the training curve, where recorded), ...
 
     Taught in: 05_unet
     """
