@@ -194,6 +194,7 @@ def _cmd_separate(args):
         mixture, rate = load(args.song)
         kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
         estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
+        _check_finite(args, estimates)
         for stem in estimates:
             try:
                 save(folder.path(stem), estimates[stem], rate)
@@ -205,6 +206,19 @@ def _cmd_separate(args):
         raise
     for path in paths:
         print(path)
+
+
+def _check_finite(args, estimates):
+    """Refuse estimates holding NaN or inf (a diverged or damaged model): written as 16-bit WAVs
+    they would be full-scale noise or DC, with nothing to say so."""
+    import numpy as np
+
+    bad = [stem for stem, x in estimates.items() if not np.all(np.isfinite(np.asarray(x)))]
+    if bad:
+        source = f"the checkpoint {args.checkpoint}" if args.checkpoint else f"the method {args.method}"
+        raise FloatingPointError(f"{args.method} estimated {', '.join(bad)} with NaN or inf samples: "
+                                 f"{source} gives no usable stems (a diverged or damaged model?); "
+                                 "nothing was written")
 
 
 def _check_json(args):

@@ -4,13 +4,18 @@ A checkpoint is a ``.pt`` file holding a dict with (at least) :data:`KEYS`: ``mo
 ``hparams`` (``seplib.models.build(model_name, **hparams)`` rebuilds the network) and
 ``model_state`` (its weights). ``fit`` adds, in ``last.pt``, everything an exact resume needs
 (optimizer, loss scaler, step, random states, data settings); ``best.pt`` holds the best
-validation weights with ``step`` and ``valid_loss``. Files are written atomically (:func:`save`),
-and read with ``weights_only=True`` (no code runs while loading).
+validation weights with ``step`` and ``valid_loss``. Files are written atomically (:func:`save`)
+with a checksum of their content (``sha256``, :func:`content_hash`), and read with
+``weights_only=True`` (no code runs while loading); :func:`read` refuses a file whose content no
+longer matches its checksum (bit rot, a bad copy) or whose weights are not finite.
 
 Taught in: 05_unet
 """
 from __future__ import annotations
 
+import errno
+import hashlib
+import io
 import os
 import pickle
 import re
@@ -21,6 +26,54 @@ import torch
 
 KEYS = ("model_name", "hparams", "model_state")
 """What a seplib checkpoint holds at least (the training loop adds optimizer state etc.)."""
+
+HASH_KEY = "sha256"
+"""The entry holding :func:`content_hash` of everything else, written by :func:`save` (checkpoints
+saved before it existed have none: they are still read, if their weights are finite)."""
+
+
+def content_hash(state):
+    """A SHA-256 of a checkpoint's content: every tensor's bytes (with its dtype and shape) and
+    every other value, walked in a fixed order, so that the same content always gives the same
+    hex string, wherever its tensors live.
+
+    Args:
+        state (dict): what :func:`save` writes (without :data:`HASH_KEY`)
+
+    Returns:
+        digest (str): 64 hex digits
+
+    Taught in: 05_unet
+    """
+    digest = hashlib.sha256()
+    _feed(digest, state)
+    return digest.hexdigest()
+
+
+def _feed(digest, value):
+    import numpy as np
+
+    if torch.is_tensor(value):
+        t = value.detach().cpu().contiguous()
+        digest.update(f"T{t.dtype}{tuple(t.shape)}:".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy())
+    elif isinstance(value, np.ndarray):
+        digest.update(f"A{value.dtype}{value.shape}:".encode())
+        digest.update(np.ascontiguousarray(value).view(np.uint8))
+    elif isinstance(value, dict):
+        digest.update(b"{")
+        for key in sorted(value, key=repr):
+            digest.update(repr(key).encode() + b":")
+            _feed(digest, value[key])
+        digest.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"(" if isinstance(value, tuple) else b"[")
+        for item in value:
+            _feed(digest, item)
+            digest.update(b",")
+        digest.update(b")")
+    else:
+        digest.update(repr(value).encode() + b";")
 
 
 def model_info(model):
@@ -38,7 +91,9 @@ def model_info(model):
 
 def save(path, state):
     """Write a checkpoint atomically: to ``path.tmp`` first, then rename over ``path``, so a
-    runtime that dies while writing leaves the previous checkpoint whole.
+    runtime that dies while writing leaves the previous checkpoint whole.  The file also holds
+    :data:`HASH_KEY`, the :func:`content_hash` of the rest, which :func:`read` checks.  A write
+    that fails (a full disk) removes ``path.tmp`` and raises ``OSError`` naming ``path``.
 
     Args:
         path (str or Path): the ``.pt`` file
@@ -51,8 +106,17 @@ def save(path, state):
     """
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    state = {k: v for k, v in state.items() if k != HASH_KEY}
+    state[HASH_KEY] = content_hash(state)
+    buffer = io.BytesIO()  # serialised in memory, written by Python: a failed write is an OSError
+    torch.save(state, buffer)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(buffer.getbuffer())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno or errno.EIO, err.strerror or str(err), str(path)) from err
     return path
 
 
@@ -89,15 +153,35 @@ def read(path, device="cpu"):
         # weights_only refused what the pickle holds
         raise ValueError(f"{path} is not a seplib checkpoint: it holds Python objects beyond tensors "
                          f"({found.group(1)}: a whole pickled model?), which seplib does not load") from err
-    except (RuntimeError, EOFError, ValueError, OSError) as err:
-        raise ValueError(f"{path} is not a seplib checkpoint (damaged?): torch cannot read it "
-                         f"({_first_line(err)})") from err
+    except Exception as err:  # noqa: BLE001 - a foreign or damaged file (text, WAV, bit rot) fails in many ways
+        raise ValueError(f"{path} is not a seplib checkpoint (another kind of file, or damaged): torch cannot "
+                         f"read it ({type(err).__name__}: {_first_line(err)})") from err
     if not isinstance(ckpt, dict) or not all(k in ckpt for k in KEYS):
         found = sorted(map(str, ckpt))[:5] if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ValueError(f"{path} is not a seplib checkpoint: it needs keys {', '.join(KEYS)}, found {found}"
                          + (" (a bare state dict?)" if isinstance(ckpt, dict) and ckpt
                             and all(torch.is_tensor(v) for v in ckpt.values()) else ""))
+    problem = _content_problem(ckpt)
+    if problem:
+        raise ValueError(f"{path} {problem}")
     return ckpt
+
+
+def _content_problem(ckpt):
+    """What is wrong with a checkpoint's content (``None``: nothing): a checksum that does not match
+    (written at save time; older files have none), or weights that are not finite."""
+    saved = ckpt.get(HASH_KEY)
+    if saved is not None and saved != content_hash({k: v for k, v in ckpt.items() if k != HASH_KEY}):
+        return ("is damaged: its content does not match the checksum written when it was saved "
+                "(bit rot, or a bad copy); copy it again, or train again")
+    state = ckpt["model_state"]
+    if not isinstance(state, dict):
+        return f"is not a seplib checkpoint: its model_state is a {type(state).__name__}, not a dict of tensors"
+    for key, value in state.items():
+        if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            return (f"holds weights that are not finite (NaN or inf in {key!r}): a run that diverged, "
+                    "or a damaged file; train again")
+    return None
 
 
 def misfit(model, state):

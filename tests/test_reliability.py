@@ -1,0 +1,119 @@
+"""Nothing silently wrong, nothing lost, nothing hung: damaged checkpoints and data sets, two
+writers on one folder, symlinks, orphaned locks, foreign files, a full disk, Ctrl-C, huge runs.
+Each test reproduces a fault first; the fix makes it a one-line refusal or a repair."""
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from seplib import audio, models
+from seplib.cli import main
+from seplib.models import checkpoint
+
+from test_bad_input_cli import fit_tiny, hashes, refused  # noqa: F401  (shared helpers)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def song(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "song.wav"
+    audio.save(path, (0.1 * rng.standard_normal((2, 22050))).astype(np.float32), 44100)
+    return path
+
+
+def conv1d_checkpoint(path, poison=None):
+    """A real (untrained) conv1d checkpoint; ``poison`` puts NaN in its first weight."""
+    torch.manual_seed(0)
+    model = models.build("conv1d", **models.hparams("conv1d", size="quick"))
+    state = model.state_dict()
+    if poison is not None:
+        first = next(k for k, v in state.items() if v.is_floating_point())
+        state[first] = state[first].clone().fill_(poison)
+    return checkpoint.save(path, {**checkpoint.model_info(model), "model_state": state})
+
+
+def rot(path, count=100):
+    """Overwrite ``count`` bytes in the middle of the largest tensor's data (bit rot)."""
+    with zipfile.ZipFile(path) as z:
+        entry = max((i for i in z.infolist() if "/data/" in i.filename), key=lambda i: i.file_size)
+    data = bytearray(Path(path).read_bytes())
+    # the data follow the local header (30 bytes, the name, the extra field)
+    name_len, extra_len = int.from_bytes(data[entry.header_offset + 26:entry.header_offset + 28], "little"), \
+        int.from_bytes(data[entry.header_offset + 28:entry.header_offset + 30], "little")
+    start = entry.header_offset + 30 + name_len + extra_len + entry.file_size // 2
+    data[start:start + count] = np.random.default_rng(1).integers(0, 256, count, dtype=np.uint8).tobytes()
+    Path(path).write_bytes(bytes(data))
+
+
+# --- 1. damaged checkpoints ------------------------------------------------------------------------
+
+def test_a_bit_rotted_checkpoint_is_refused_not_separated(song, tmp_path, capsys):
+    bad = conv1d_checkpoint(tmp_path / "bad.pt")
+    rot(bad)
+    message = refused(["separate", str(song), "--method", "conv1d", "--checkpoint", str(bad),
+                       "--out", str(tmp_path / "o")], capsys)
+    assert str(bad) in message and "checksum" in message
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_nan_checkpoint_is_refused(song, tmp_path, capsys):
+    bad = conv1d_checkpoint(tmp_path / "nan.pt", poison=float("nan"))
+    message = refused(["separate", str(song), "--method", "conv1d", "--checkpoint", str(bad),
+                       "--out", str(tmp_path / "o")], capsys)
+    assert str(bad) in message and "not finite" in message
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_checkpoint_saved_before_checksums_still_loads_if_finite(tmp_path):
+    good = conv1d_checkpoint(tmp_path / "good.pt")
+    old = torch.load(good, weights_only=True)
+    assert checkpoint.HASH_KEY in old
+    del old[checkpoint.HASH_KEY]
+    torch.save(old, tmp_path / "old.pt")  # as seplib wrote it before
+    models.load(tmp_path / "old.pt", device="cpu", name="conv1d")
+    old["model_state"][next(iter(old["model_state"]))].fill_(float("inf"))
+    torch.save(old, tmp_path / "old-inf.pt")
+    with pytest.raises(ValueError, match="not finite"):
+        models.load(tmp_path / "old-inf.pt", device="cpu")
+
+
+def test_the_shipped_checkpoint_still_loads():
+    shipped = REPO / "seplib" / "models" / "weights" / "unet-synth.pt"
+    assert checkpoint.read(shipped)["model_name"] == "unet"
+
+
+def test_a_bit_rotted_last_pt_does_not_resume(tmp_path):
+    fit_tiny(tmp_path / "run")
+    last = tmp_path / "run" / "last.pt"
+    state = torch.load(last, weights_only=True)  # the Tiny model is small: rot its optimizer's moments
+    data = bytearray(last.read_bytes())
+    raw = state["optimizer_state"]["state"][0]["exp_avg"].numpy().tobytes()
+    at = bytes(data).find(raw)
+    assert at > 0
+    data[at:at + 4] = b"\xff\xff\xff\x7f"
+    last.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="checksum"):
+        fit_tiny(tmp_path / "run", steps=6, resume=True)
+
+
+def test_separate_refuses_non_finite_estimates(song, tmp_path, capsys, monkeypatch):
+    from seplib import separation
+
+    def broken(method, mixture, rate, **kwargs):
+        return {"drums": np.full_like(mixture, np.nan), "bass": mixture}
+
+    monkeypatch.setattr(separation, "separate", broken)
+    message = refused(["separate", str(song), "--method", "hpss", "--out", str(tmp_path / "o")], capsys)
+    assert "NaN" in message and "drums" in message
+    assert not (tmp_path / "o").exists()
