@@ -155,3 +155,53 @@ def leaderboard(table, ax=None, title="median SDR on the test split (dB)"):
     ax.legend(ncol=5, fontsize="small")
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     return ax
+
+
+def unet_diagram(stages, ax=None, title="the U-Net: channels×freqs×frames"):
+    """Draw a U-Net from the shapes of its stages: a box per stage, deeper levels lower.
+
+    Each box is placed in the order of the forward pass, one level down per halving of the
+    frequency axis, and is taller the more frequency bins it holds; its shape is written inside
+    and its name, wrapped, under it (so that neighbouring names never run into each other).
+    Dashed lines are the skip connections: an encoder (or the input) to the decoder on its level.
+
+    Args:
+        stages (list): ``[(name, shape), ...]`` in the order of the forward pass, ``shape`` a
+            ``(batch, channels, freqs, frames)`` tuple; the first is the encoder's input, and
+            names start with ``"input"``, ``"encoder"``, ``"decoder"`` or ``"head"``
+        ax (matplotlib.axes.Axes): where to draw (default: a new figure, wide enough for every box)
+        title (str): the title
+
+    Returns:
+        ax (matplotlib.axes.Axes)
+
+    Taught in: 05_unet
+    """
+    import textwrap
+
+    top = stages[0][1][2]
+    levels = [int(round(np.log2(top / shape[2]))) for _, shape in stages]
+    depth, step = max(levels), 1.3                                  # vertical distance between levels
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(8.0, 1.0 * len(stages)), 1.0 + 0.8 * (depth + 1)))
+    colors = {"e": "tab:blue", "d": "tab:orange", "h": "tab:orange"}
+    heights = [0.3 + 0.5 * shape[2] / top for _, shape in stages]
+    for i, ((name, shape), level, height) in enumerate(zip(stages, levels, heights)):
+        y = -step * level
+        ax.add_patch(plt.Rectangle((i - 0.42, y - height / 2), 0.84, height,
+                                   color=colors.get(name[0], "tab:gray"), alpha=0.6))
+        ax.text(i, y, f"{shape[1]}×{shape[2]}\n×{shape[3]}", ha="center", va="center", fontsize=7.5)
+        ax.text(i, y - height / 2 - 0.06, textwrap.fill(name, 11), ha="center", va="top", fontsize=7.5,
+                linespacing=1.0)
+        if i:
+            ax.annotate("", (i - 0.42, y), (i - 0.58, -step * levels[i - 1]), arrowprops=dict(arrowstyle="->"))
+    for i, (name, _) in enumerate(stages):                          # encoder k skips to the decoder on its level
+        if name.startswith(("encoder", "input")) and levels[i] < depth:
+            j = next((j for j in range(i + 1, len(stages)) if stages[j][0].startswith("decoder")
+                      and levels[j] == levels[i]), None)
+            if j is not None:
+                y = -step * levels[i] + max(heights[i], heights[j]) / 2 + 0.08
+                ax.plot([i, j], [y, y], "k--", lw=0.8)
+    ax.set(xlim=(-0.6, len(stages) - 0.4), ylim=(-step * depth - 1.05, 0.75), title=title)
+    ax.axis("off")
+    return ax
