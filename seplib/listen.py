@@ -112,7 +112,9 @@ def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=No
         methods (list of str): method names (registered ones, built-in or yours:
             ``seplib.methods.names()``; or keys of ``estimates``)
         estimates (dict): optional in-memory ``{method: {track name: {stem: array}}}``
-        dataset (str): data set name in the results store (for the scores line)
+        dataset (str or list of str): data set name(s) in the results store (for the scores
+            line); several when the tracks come from several data sets (e.g. ``"example"``,
+            the real song, beside the synthetic test split)
         results_dir: default: the run's, else :func:`seplib.config.results_dir`
         method_kwargs (dict): ``{method: kwargs}`` passed to ``separate`` (e.g. a checkpoint)
         seconds (float): length of the excerpts played
@@ -133,8 +135,11 @@ def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=No
     if dataset is not None:
         from .metrics import load_scores
 
-        scores = load_scores(dataset, results_dir=results_dir if results_dir is not None or run is None
-                             else run.results_dir)
+        import pandas as pd
+
+        where = results_dir if results_dir is not None or run is None else run.results_dir
+        scores = pd.concat([load_scores(d, results_dir=where)
+                            for d in ([dataset] if isinstance(dataset, str) else dataset)])
     names = [t.name for t in tracks]
     track_w = widgets.Dropdown(options=names, description="track")
     method_w = widgets.Dropdown(options=list(methods), description="method")
@@ -187,3 +192,271 @@ class Room(widgets.VBox):
         if isinstance(bundle, tuple):
             bundle = bundle[0]
         return {**bundle, "text/html": self.fallback}
+
+
+# --------------------------------------------------------------------------------------------
+# A small listening test, MUSHRA-style (ITU-R BS.1534): rate each sample from 0 to 100 against
+# an open reference, with the reference itself and a low-passed anchor hidden among them.
+# --------------------------------------------------------------------------------------------
+HIDDEN_REFERENCE = "hidden reference"
+"""The name of the trial that is the reference itself (a careful listener rates it 100)."""
+ANCHOR_HZ = 3500.0
+"""Cut-off of the low-pass anchor, as in MUSHRA (a clearly worse sample: rated low)."""
+ANCHOR = "anchor (3.5 kHz low-pass)"
+"""The name of the anchor trial."""
+
+
+def lowpass(x, rate, cutoff_hz=ANCHOR_HZ, order=8):
+    """A zero-phase Butterworth low-pass (``scipy.signal.sosfiltfilt``): MUSHRA's anchor.
+
+    Args:
+        x (np.ndarray): ``(channels, samples)`` or ``(samples,)``
+        rate (int): sample rate in Hz
+        cutoff_hz (float): the cut-off frequency in Hz
+        order (int): the filter order (applied twice: forwards and backwards)
+
+    Returns:
+        y (np.ndarray): ``x`` low-passed, same shape, float32
+
+    Taught in: 01_stft_and_masks
+    """
+    from scipy.signal import butter, sosfiltfilt
+
+    if not 0 < cutoff_hz < rate / 2:
+        raise ValueError(f"cutoff_hz must lie between 0 and half the rate ({rate / 2:g} Hz), got {cutoff_hz}")
+    sos = butter(order, cutoff_hz, btype="low", fs=rate, output="sos")
+    return sosfiltfilt(sos, np.asarray(x, dtype=np.float64), axis=-1).astype(np.float32)
+
+
+def mushra_trials(reference, estimates, rate, seed=0, anchor_hz=ANCHOR_HZ):
+    """The trial set of a MUSHRA-style test: the estimates, the hidden reference and the anchor,
+    in an order drawn from ``seed`` and labelled A, B, C, ... in that order.
+
+    Args:
+        reference (np.ndarray): ``(channels, samples)`` the true stem (played openly as well)
+        estimates (dict): ``{name: (channels, samples)}`` the estimates to rate
+        rate (int): sample rate in Hz
+        seed (int): the order's seed (the same seed gives the same order)
+        anchor_hz (float): the anchor's cut-off in Hz
+
+    Returns:
+        trials (list of dict): ``{"label": "A", "name": ..., "audio": (channels, samples)}``,
+        one per condition, in playing order; the names are hidden from the listener
+
+    Taught in: 01_stft_and_masks
+    """
+    reserved = {HIDDEN_REFERENCE, ANCHOR}.intersection(estimates)
+    if reserved:
+        raise ValueError(f"estimates may not be named {sorted(reserved)}: those names are the test's own")
+    reference = np.asarray(reference, dtype=np.float32)
+    conditions = {HIDDEN_REFERENCE: reference, ANCHOR: lowpass(reference, rate, anchor_hz),
+                  **{name: np.asarray(x, dtype=np.float32) for name, x in estimates.items()}}
+    for name, x in conditions.items():
+        if x.shape != reference.shape:
+            raise ValueError(f"estimate {name!r} has shape {x.shape}, the reference {reference.shape}")
+    names = list(conditions)
+    order = np.random.default_rng(seed).permutation(len(names))
+    return [{"label": chr(ord("A") + i), "name": names[k], "audio": conditions[names[k]]}
+            for i, k in enumerate(order)]
+
+
+def _checked_ratings(ratings, path, names=None):
+    """``{name: float}`` or a ValueError that names the file and what is wrong."""
+    import math
+    import numbers
+
+    if not isinstance(ratings, dict) or not ratings:
+        raise ValueError(f"{path}: ratings must be a non-empty {{condition: 0 to 100}} dict, got {ratings!r}")
+    if names is not None and set(ratings) != set(names):
+        missing, unknown = sorted(set(names) - set(ratings)), sorted(set(ratings) - set(names))
+        raise ValueError(f"{path}: the ratings must cover the trials exactly: missing {missing}, unknown {unknown}")
+    checked = {}
+    for name, value in ratings.items():
+        if not isinstance(name, str):
+            raise ValueError(f"{path}: a condition's name must be a string, got {name!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
+                or not 0 <= value <= 100:
+            raise ValueError(f"{path}: the rating of {name!r} is {value!r}; a rating is a number from 0 to 100")
+        checked[name] = float(value)
+    return checked
+
+
+def load_ratings(path):
+    """The listening sessions stored in a ratings file (none if it does not exist yet).
+
+    Args:
+        path (str or Path): a JSON file written by :func:`save_ratings`
+
+    Returns:
+        sessions (list of dict): ``{"listener": str, "ratings": {condition: 0 to 100}}``, in
+        the order they were saved
+
+    Raises:
+        ValueError: the file is not a ratings file, or holds a rating outside 0 to 100
+
+    Taught in: 01_stft_and_masks
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        stored = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: not a ratings file (not JSON: {err})") from None
+    if not isinstance(stored, dict) or not isinstance(stored.get("sessions"), list):
+        raise ValueError(f"{path}: not a ratings file (expected {{\"sessions\": [...]}})")
+    sessions = []
+    for s in stored["sessions"]:
+        if not isinstance(s, dict) or "ratings" not in s:
+            raise ValueError(f"{path}: a session without ratings: {s!r}")
+        sessions.append({"listener": str(s.get("listener", "")), "ratings": _checked_ratings(s["ratings"], path)})
+    return sessions
+
+
+def save_ratings(path, ratings, listener="", names=None):
+    """Add one listener's ratings to a ratings file (made if missing); checked before writing.
+
+    Args:
+        path (str or Path): the JSON file (e.g. under :func:`seplib.config.results_dir`)
+        ratings (dict): ``{condition name: rating}``, each a number from 0 to 100
+        listener (str): who rated (optional)
+        names (iterable of str): if given, the ratings must name exactly these conditions
+
+    Returns:
+        sessions (list of dict): every session in the file, this one last
+
+    Raises:
+        ValueError: a rating outside 0 to 100 (or not a number), or names that do not match;
+            the file is then left as it was
+
+    Taught in: 01_stft_and_masks
+    """
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    checked = _checked_ratings(ratings, path, names=None if names is None else list(names))
+    sessions = load_ratings(path) + [{"listener": str(listener), "ratings": checked}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"sessions": sessions}, indent=1))
+    tmp.replace(path)  # never half a file
+    return sessions
+
+
+def mean_ratings(sessions):
+    """The mean rating of each condition over the sessions: ``{name: float}``."""
+    names = {n for s in sessions for n in s["ratings"]}
+    return {n: float(np.mean([s["ratings"][n] for s in sessions if n in s["ratings"]])) for n in sorted(names)}
+
+
+def disagreements(ratings, scores):
+    """The pairs of conditions that the listeners and a score order differently.
+
+    Args:
+        ratings (dict): ``{name: mean rating}`` (:func:`mean_ratings`)
+        scores (dict): ``{name: score in dB}``, e.g. the SDR (conditions missing here are skipped)
+
+    Returns:
+        pairs (list of tuple): ``(a, b)`` where ``a`` has the higher score and ``b`` the higher rating
+
+    Taught in: 01_stft_and_masks
+    """
+    names = [n for n in ratings if n in scores and np.isfinite(scores[n])]
+    return [(a, b) for a in names for b in names
+            if scores[a] > scores[b] and ratings[b] > ratings[a]]
+
+
+def mushra_panel(trials, rate, path, reference=None, listener=""):
+    """An ipywidgets panel for the test: the open reference, then one player and one slider
+    (0 to 100) per trial, labelled only A, B, C, ...; "save" adds the ratings to ``path``.
+
+    Args:
+        trials (list of dict): from :func:`mushra_trials`
+        rate (int): sample rate in Hz
+        path (str or Path): the ratings file (:func:`save_ratings`)
+        reference (np.ndarray): the open reference (default: the hidden reference's audio)
+        listener (str): the listener's name written with the ratings
+
+    Returns:
+        panel (ipywidgets.VBox): display it; a static copy of the notebook shows the players
+        without sliders
+
+    Taught in: 01_stft_and_masks
+    """
+    from IPython.display import display
+
+    if reference is None:
+        reference = next(t["audio"] for t in trials if t["name"] == HIDDEN_REFERENCE)
+    sliders, rows = {}, []
+    for t in trials:
+        out = widgets.Output()
+        with out:
+            display(play(t["audio"], rate))
+        sliders[t["name"]] = widgets.IntSlider(value=0, min=0, max=100, step=1, description=f"sample {t['label']}",
+                                               continuous_update=False)
+        rows.append(widgets.HBox([sliders[t["name"]], out]))
+    ref_out = widgets.Output()
+    with ref_out:
+        display(play(reference, rate, title="reference (open)"))
+    name_w = widgets.Text(value=listener, description="listener")
+    save_w, status = widgets.Button(description="save my ratings"), widgets.HTML()
+
+    def on_save(_):
+        try:
+            sessions = save_ratings(path, {n: s.value for n, s in sliders.items()}, listener=name_w.value,
+                                    names=list(sliders))
+            status.value = f"saved: {len(sessions)} listener(s) in {html.escape(str(path))}"
+        except ValueError as err:
+            status.value = f"<b>not saved</b>: {html.escape(str(err))}"
+
+    save_w.on_click(on_save)
+    fallback = ("<p>Open the notebook in Jupyter to rate these samples.</p><table>"
+                + f"<tr><td>reference</td><td>{play(reference, rate)._repr_html_()}</td></tr>"
+                + "".join(f"<tr><td>sample {t['label']}</td><td>{play(t['audio'], rate)._repr_html_()}</td></tr>"
+                          for t in trials) + "</table>")
+    panel = Room([ref_out, *rows, widgets.HBox([name_w, save_w]), status], fallback=fallback)
+    panel.sliders, panel.save_button, panel.status = sliders, save_w, status
+    return panel
+
+
+def plot_ratings(sessions, scores, metric="SDR", order=None):
+    """The listeners' ratings beside a score, one row per condition.
+
+    Args:
+        sessions (list of dict): from :func:`load_ratings`
+        scores (dict): ``{name: dB}``; conditions without a finite score show none
+        metric (str): the score's name (axis label)
+        order (list of str): the conditions top to bottom (default: as rated)
+
+    Returns:
+        fig (matplotlib.figure.Figure): two panels: ratings (each listener a dot, the mean a
+        bar) and the score
+
+    Taught in: 01_stft_and_masks
+    """
+    import matplotlib.pyplot as plt
+
+    means = mean_ratings(sessions)
+    names = list(order) if order is not None else list(means)
+    y = np.arange(len(names))
+    fig, (ax_r, ax_s) = plt.subplots(1, 2, figsize=(11, 0.5 * len(names) + 1.5), sharey=True)
+    ax_r.barh(y, [means.get(n, np.nan) for n in names], color="lightsteelblue", label="mean")
+    for s in sessions:
+        ax_r.plot([s["ratings"].get(n, np.nan) for n in names], y, "k.", alpha=0.6)
+    ax_r.set(xlim=(0, 100), xlabel=f"rating (0 to 100), {len(sessions)} listener(s)", yticks=y, yticklabels=names,
+             title="what the listeners heard")
+    values = [scores.get(n, np.nan) for n in names]
+    shown = [v if np.isfinite(v) else np.nan for v in values]
+    ax_s.barh(y, shown, color="tan")
+    for i, v in enumerate(values):
+        if not np.isfinite(v):
+            ax_s.text(0, i, " no score", va="center")
+    ax_s.axvline(0, color="k", lw=0.5)
+    ax_s.set(xlabel=f"{metric} (dB)", title=f"what the {metric} says")
+    ax_r.invert_yaxis()
+    fig.tight_layout()
+    return fig

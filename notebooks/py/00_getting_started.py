@@ -86,7 +86,7 @@ print(f"data folder: {config.data_dir()}")
 # are the same everywhere), with sung vowels, drum kits, bass lines, pads, plucked strings and
 # a repeating song structure. They are read through the `musdb` package, exactly like the real
 # data set, so the same code runs on real music once you point `MUSDB_PATH` at it
-# (section 6).
+# (section 7).
 
 # %%
 root = data.resolve_root()  # $MUSDB_PATH if set, else the synthetic set (written once, then reused)
@@ -162,7 +162,89 @@ for ax, stem in zip(axes.flat, STEMS):
 fig.tight_layout()
 
 # %% [markdown]
-# ## 6. How the synthetic songs are made
+# ## 6. A real song
+# One real recording is always at hand: `musdb` depends on `stempeg`, and `stempeg` installs a
+# 6-second excerpt of a MUSDB18 test song, "The Easton Ellises - Falcon 69", with its four
+# stems. `data.real_song()` decodes it once into the data folder and opens it as a `musdb`
+# track like any other. Its license is CC BY-NC-SA: fine for a class and for research, not for
+# commercial use. Every lesson plays and scores it beside the synthetic songs; it is the same
+# 6 seconds at every run size.
+
+# %%
+real = data.real_song()
+real_mix, real_stems = data.track_mixture(real), data.track_stems(real)
+print(f"{real.name!r}: {real.duration:.1f} s at {real.rate} Hz | mixture {real_mix.shape} | stems {list(real_stems)}")
+assert real.rate == rate and list(real_stems) == list(STEMS) and 5 < real.duration < 7
+
+# %%
+display(audio.play(real_mix, real.rate, title=f"mixture: {real.name}"))
+for stem in STEMS:
+    display(audio.play(real_stems[stem], real.rate, title=f"{stem} (real)"))
+
+# %% [markdown]
+# What the synthetic set cannot give you: timbres that were recorded rather than made from a
+# few synthesis recipes (a real voice, real instruments and amplifiers), a performance by
+# people, reverbs and effects chosen per instrument by a mix engineer (the synthetic songs put
+# every stem in one simulated room), and mastering, which processes all the stems at once.
+# Compare the two spectrograms, then listen to both songs again.
+
+# %%
+six = slice(0, min(mixture.shape[1], real_mix.shape[1]))
+fig, axes = plt.subplots(2, 2, figsize=(13, 6), sharex=True, sharey=True)
+for col, (name, mix_, stems_) in enumerate([(f"synthetic: {track.name}", mixture, stems),
+                                            (f"real: {real.name}", real_mix, real_stems)]):
+    plots.spectrogram(mix_[:, six], rate, ax=axes[0, col], title=f"mixture, {name}", max_hz=11000)
+    plots.spectrogram(stems_["vocals"][:, six], rate, ax=axes[1, col], title=f"vocals, {name}", max_hz=11000)
+fig.tight_layout()
+
+# %% [markdown]
+# **Its stems do not add up to its mixture.** For the synthetic songs $x = \sum_j s_j$ holds
+# to the last bit (section 4). For a real release it holds only approximately, for two
+# reasons of real production:
+#
+# * **lossy coding**: each of the five streams of the `.stem.mp4` file is AAC-coded on its
+#   own, and the coder drops different detail from each, most of all at high frequencies, so
+#   the coding errors do not cancel in the sum;
+# * **mastering**: the released mixture went through the mix bus (compression, limiting: its
+#   peak sits at full scale), which the stems did not, a gain that changes with the music.
+#
+# The cell measures the residual $x - \sum_j s_j$ in dB relative to the mixture, over the
+# whole song and in two bands, and the best single gain $g$ for $x \approx g \sum_j s_j$:
+
+# %%
+def level_re(x, y):
+    """Energy of x relative to the energy of y, in dB."""
+    return 10 * np.log10(np.sum(np.square(x, dtype=np.float64)) / np.sum(np.square(y, dtype=np.float64)))
+
+
+real_sum = sum(real_stems.values())
+real_residual = real_mix - real_sum
+gain = float(np.sum(real_mix * real_sum, dtype=np.float64) / np.sum(real_sum * real_sum, dtype=np.float64))
+hz = np.fft.rfftfreq(real_mix.shape[1], 1 / real.rate)
+R, M = (np.abs(np.fft.rfft(v, axis=-1)) ** 2 for v in (real_residual, real_mix))
+residual_db = {"whole song": level_re(real_residual, real_mix),
+               "below 2 kHz": 10 * np.log10(R[:, hz < 2000].sum() / M[:, hz < 2000].sum()),
+               "above 8 kHz": 10 * np.log10(R[:, hz >= 8000].sum() / M[:, hz >= 8000].sum()),
+               f"after the best gain g = {gain:.3f}": level_re(real_mix - gain * real_sum, real_mix)}
+for name, value in residual_db.items():
+    print(f"residual, {name:>28}: {value:6.1f} dB re the mixture")
+print(f"peak of the mixture {np.abs(real_mix).max():.4f} (full scale is 1)")
+assert -17 < residual_db["whole song"] < -13          # about -15 dB: close, not exact
+assert residual_db["below 2 kHz"] < residual_db["whole song"]        # quieter at low frequencies
+assert abs(residual_db["above 8 kHz"]) < 5                            # coding: as loud as the mixture up there
+assert abs(list(residual_db.values())[-1] - residual_db["whole song"]) < 1   # no single gain explains it
+assert np.abs(real_mix).max() > 0.99                  # the master peaks at full scale
+
+# %% [markdown]
+# So the residual is about 15 dB below the mixture: small, but far from the synthetic set's
+# exact zero. Below 2 kHz it is quieter still; above 8 kHz it is about as loud as the mixture
+# there (within 5 dB), where the coder kept different detail in each stream; and no single
+# gain removes it (the best one changes its level by less than 1 dB).
+# Every score of the real song in this workbook compares an estimate with these stems as
+# given, so even a perfect separator of the mixture could not match them exactly.
+
+# %% [markdown]
+# ## 7. How the synthetic songs are made
 # `seplib.data.synth.make_song(seed)` builds a song from a seed: a tempo, a key, a chord loop,
 # sections that repeat, and one small function per instrument. You can hear the instruments
 # on their own:
@@ -255,4 +337,4 @@ assert 0 < ex.silent_fraction_of(stems["vocals"], rate) < 1
 # - F.-R. Stöter, A. Liutkus, N. Ito. *The 2018 Signal Separation Evaluation Campaign*.
 #   LVA/ICA 2018 (SiSEC 2018, where MUSDB18 was introduced as the benchmark).
 # - K. Karplus, A. Strong. *Digital synthesis of plucked-string and drum timbres*. Computer
-#   Music Journal 7(2), 1983 (the plucked strings of section 6).
+#   Music Journal 7(2), 1983 (the plucked strings of section 7).
