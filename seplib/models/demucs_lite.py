@@ -27,9 +27,10 @@ from .base import WaveformModel, mixture_std, waveform_scale  # noqa: F401  (tau
 from .registry import register_model
 
 HPARAMS = {
-    # linear_taps: at lab the linear path raised drums from 4.60 to 8.80 dB in the same 2400
-    # steps (seed 1: 4.62 -> 8.95); the network alone had not learned to pass on the hi-hats
-    # (benchmarks/README.md, session 9)
+    # linear_taps: a learned linear filter from the mixture to each stem, beside the network: it
+    # passes on the hi-hats and cymbals above 6 kHz, which the network alone learns slowly
+    # (notebook 06, section 4; `benchmarks/variants.py --model demucs-lite` compares it with
+    # `linear_taps=0`)
     "quick": dict(depth=3, channels=8, growth=2, kernel_size=8, stride=4, lstm_layers=2, rescale=0.1,
                   linear_taps=33),
     "lab": dict(depth=4, channels=16, growth=2, kernel_size=8, stride=4, lstm_layers=2, rescale=0.1,
@@ -42,16 +43,11 @@ changes the initial weights, so a checkpoint saved before it existed loads exact
 one saved before the linear path existed loads without it (:attr:`DemucsLite.saved_before`)."""
 
 TRAINING = {
-    # The SDR loss on the waveforms (kind="sdr"), no STFT term. The multi-resolution STFT term
-    # makes a CPU step about 4x slower, over 300 lab steps it lowered the test SDR on every
-    # stem, and at full on a GPU (2000 steps, weight 1) it left drums, other and vocals below
-    # silence (-2.6, -2.1, -1.4 dB) while the loss still fell: it is blind to phase and
-    # outweighs the L1 (notebook 06). The time L1 weighs each stem by its loudness: with it,
-    # 1200 lab steps left vocals at 0.73 dB, below the Conv1d baseline (notebook 06, section 3).
-    # lab: 2400 steps without the linear path took about the U-Net's lab training time; 1200
-    # (half of it) scored drums 3.10, bass 6.90 dB, 2400 scored 4.60 and 9.09 (README): a
-    # waveform model learns slowly. The linear path makes a step 1.14x dearer, so 2100 steps
-    # keep that time (drums 8.13 and 8.74 dB for seeds 0 and 1).
+    # The SDR loss on the waveforms (kind="sdr"), no STFT term: the multi-resolution STFT term
+    # makes each CPU step slower, is blind to phase and outweighs the waveform loss (notebook 06,
+    # sections 2 and 3); the time L1 weighs each stem by its loudness, the SDR loss weighs them
+    # alike. lab: 2100 steps, about the U-Net's lab training time with the linear path (a
+    # waveform model learns slowly; benchmarks/README.md has the measured scores).
     "quick": dict(steps=16, seconds=0.25, loss={"stft_weight": 0.0, "kind": "sdr"}),
     "lab": dict(steps=2100, batch_size=2, seconds=2.0, loss={"stft_weight": 0.0, "kind": "sdr"}),
     "full": dict(loss={"stft_weight": 0.0, "kind": "sdr"}),
