@@ -56,7 +56,7 @@ UNET = {
     "b5-lr3": {"batch_size": 5, "seconds": 2.95, "lr": 3e-3},
     "hop-2048-b5-lr2-490-seed-1": {"hop": 2048, "batch_size": 5, "seconds": 2.926, "lr": 2e-3, "steps": 490, "seed": 1},
     "hop-2048-b8-lr2": {"hop": 2048, "batch_size": 8, "seconds": 2.926, "lr": 2e-3},
-    # session 10
+    # batch, depth, kernel and loss at about the plan's time
     "batch-2-2.95s-600": {"batch_size": 2, "seconds": 2.95, "steps": 600},  # more, smaller steps
     "depth-6": {"depth": 6},                         # twice the context of depth 5, at the lab width
     "kernel-3-400": {"kernel_size": 3, "steps": 400},  # cheaper layers, more steps
@@ -74,13 +74,13 @@ DEMUCS_LITE = {
     "steps-2400-seed-1": {"steps": 2400, "seed": 1},
     "linear-17-2400": {"linear_taps": 17, "steps": 2400},
     "no-linear-path": {"linear_taps": 0},
-    # the plan before session 9: no linear path, 2400 steps; and changes to it
+    # "old-plan": no linear path, 2400 steps (the plan's time without the path); and changes to it
     "old-plan": {"linear_taps": 0, "steps": 2400},
     "old-plan-seed-1": {"linear_taps": 0, "steps": 2400, "seed": 1},
     "old-plan-lr-3e-3": {"linear_taps": 0, "steps": 2400, "lr": 3e-3},
     "old-plan-steps-x2": {"linear_taps": 0, "steps": 4800},
     "old-plan-channels-24-1500": {"linear_taps": 0, "channels": 24, "steps": 1500},  # a step costs 1.6x
-    # the plan before session 8: no linear path, 1200 steps; and changes to it
+    # "older-plan": no linear path, 1200 steps (half that time); and changes to it
     "older-plan": {"linear_taps": 0, "steps": 1200},
     "older-plan-linear-33": {"steps": 1200},
     "older-plan-lr-3e-3": {"linear_taps": 0, "steps": 1200, "lr": 3e-3},
@@ -88,7 +88,7 @@ DEMUCS_LITE = {
     "older-plan-drums-x2": {"linear_taps": 0, "steps": 1200, "weights": {"drums": 2.0}},
     "older-plan-channels-24": {"linear_taps": 0, "steps": 1200, "channels": 24},
 }
-"""Demucs-lite's variants, as :data:`UNET`'s; those of its earlier plans spell that plan out."""
+"""Demucs-lite's variants, as :data:`UNET`'s; those without the linear path spell their steps out."""
 
 DPRNN = {
     "default": {},
