@@ -9,7 +9,7 @@ import seplib
 from seplib import STEMS, methods, models
 
 NAMES = tuple(models.MODELS)
-MASK_MODELS = ("unet", "dprnn")
+MASK_MODELS = tuple(n for n in NAMES if models.spec(n).loss == "masked-magnitude")
 RATE = 44100
 
 
@@ -201,12 +201,9 @@ def test_separate_checks_rate_and_channels():
 
 # --- chunked separation ----------------------------------------------------------------------
 
-# SNR (dB) between two chunkings: the U-Net and the convolutional models only see a few
-# hundred ms of context, so enough overlap hides the chunk edges; the LSTMs of Demucs and
-# DPRNN see the whole chunk, so their results depend (a little) on where chunks start.
-CHUNK_AGREEMENT_DB = {"unet": 50, "conv1d": 60, "demucs-lite": 60, "dprnn": 25}
-
-
+# SNR (dB) between two chunkings, as each model declares it (``checks["chunk_agreement_db"]``):
+# the U-Net and the convolutional models only see a few hundred ms of context, so enough overlap
+# hides the chunk edges; an LSTM over the whole chunk depends (a little) on where chunks start.
 @pytest.mark.parametrize("name", NAMES)
 def test_separation_hardly_depends_on_chunk_size(name):
     model = quick(name)
@@ -218,7 +215,7 @@ def test_separation_hardly_depends_on_chunk_size(name):
     assert model.training  # the caller's model is left as it was
     for stem in STEMS:
         assert short[stem].shape == mixture.shape
-        assert snr_db(long[stem], short[stem]) > CHUNK_AGREEMENT_DB[name], stem
+        assert snr_db(long[stem], short[stem]) > models.spec(name).checks["chunk_agreement_db"], stem
 
 
 @pytest.mark.parametrize("name", MASK_MODELS)
@@ -240,20 +237,13 @@ def test_every_parameter_gets_a_gradient(name):
         assert p.grad.abs().sum() > 0, pname
 
 
-# (hparam overrides, Adam learning rate, steps, factor the loss must fall by): a waveform
-# model must learn the exact waveform, phase included, so it gets a wider first layer.
-OVERFIT = {
-    "unet": ({}, 1e-2, 60, 8),
-    "dprnn": ({}, 1e-2, 60, 5),
-    "conv1d": ({}, 1e-2, 60, 3),
-    "demucs-lite": (dict(depth=2, channels=24, lstm_layers=1), 1e-2, 100, 3),
-}
-
-
+# Each model declares how it must overfit (``checks["overfit"]``: hparam overrides, Adam's
+# learning rate, steps, and the factor the loss must fall by).
 @pytest.mark.parametrize("name", NAMES)
 def test_tiny_model_overfits_one_example(name):
-    overrides, lr, steps, factor = OVERFIT[name]
-    model = quick(name, **overrides)
+    check = models.spec(name).checks["overfit"]
+    lr, steps, factor = check["lr"], check["steps"], check["factor"]
+    model = quick(name, **check["hparams"])
     mixture, stems = song(0.25)
     optimizer = torch.optim.Adam(model.parameters(), lr)
     losses = []
@@ -412,3 +402,40 @@ def test_softmax_masks_give_the_last_stem_as_the_mixture_minus_the_others(name):
         torch.testing.assert_close(three, four, atol=1e-6, rtol=1e-5)
         torch.testing.assert_close(model(mixture), three)                  # forward takes the short way
         torch.testing.assert_close(three.sum(dim=1), mixture, atol=1e-6, rtol=1e-5)
+
+
+def test_registration_refuses_a_model_that_breaks_the_contract():
+    from torch import nn
+
+    from seplib.models.base import WaveformModel
+
+    class Loose(WaveformModel):
+        def __init__(self, stems=STEMS, audio_channels=2, channels=8):
+            super().__init__(stems, audio_channels)
+            self.hparams = dict(stems=self.stems, audio_channels=audio_channels)  # channels forgotten
+            self.net = nn.Conv1d(audio_channels, len(self.stems) * audio_channels, 1)
+
+        def padded_length(self, length):
+            return length
+
+        def stem_waveforms(self, x):
+            return self.net(x)
+
+    sizes = {size: dict(channels=8) for size in ("quick", "lab", "full")}
+    kw = dict(chunking=(2.0, 0.5), loss="waveform")
+    with pytest.raises(ValueError, match="class defaults must be the lab size's hparams: channels=8 .lab: 4"):
+        models.register_model("loose", Loose, hparams={**sizes, "lab": dict(channels=4)}, **kw)
+    with pytest.raises(ValueError, match=r"takes no \['width'\]"):
+        models.register_model("loose", Loose, hparams={**sizes, "full": dict(width=3)}, **kw)
+    with pytest.raises(ValueError, match="must subclass seplib.models.base.MaskingModel"):
+        models.register_model("loose", Loose, hparams=sizes, chunking=(2.0, 0.5), loss="masked-magnitude")
+    with pytest.raises(ValueError, match="unknown checks"):
+        models.register_model("loose", Loose, hparams=sizes, checks={"tolerance": 3}, **kw)
+    assert "loose" not in models.MODELS
+    try:
+        models.register_model("loose", Loose, hparams=sizes, **kw)
+        with pytest.raises(ValueError, match=r"hparams must hold every argument .* missing \['channels'\]"):
+            models.build("loose")
+    finally:
+        models.MODELS.pop("loose", None)
+        methods.unregister("loose")

@@ -44,6 +44,8 @@ class ModelSpec:
         notebook (str): the notebook that teaches (and trains) it
         description (str): one line
         stems (tuple): the stems it gives by default
+        checks (dict): what the generic model tests hold it to (:data:`CHECKS` says what each
+            key means; the defaults hold for most models)
     """
 
     name: str
@@ -55,14 +57,28 @@ class ModelSpec:
     notebook: str | None = None
     description: str = ""
     stems: tuple = STEMS
+    checks: dict = field(default_factory=dict, repr=False)
 
+
+CHECKS = {
+    "chunk_agreement_db": 40.0,
+    "overfit": {"hparams": {}, "lr": 1e-2, "steps": 60, "factor": 3.0},
+}
+"""What the generic model tests (``tests/test_models.py``) hold every model to, unless its
+``register_model(..., checks=...)`` says otherwise:
+
+* ``chunk_agreement_db``: separating a song in chunks of 1.5 s and of 2.5 s (0.5 s overlap)
+  agrees to this SNR in dB (a model with long context, e.g. an LSTM over the chunk, agrees less);
+* ``overfit``: a model of the ``quick`` size (with ``hparams`` over it) trained with Adam at ``lr``
+  for ``steps`` steps on one 0.25 s example lowers its L1 loss by at least ``factor``.
+"""
 
 MODELS: dict = {}
 """Model name -> its :class:`ModelSpec`, in registration order (filled by :func:`register_model`)."""
 
 
 def register_model(name, cls, *, hparams, chunking, loss, training=None, notebook=None, description="",
-                   stems=STEMS, replace=False):
+                   stems=STEMS, checks=None, replace=False):
     """Add a model: its record here, and its separation method (family ``learned``).
 
     Args:
@@ -70,15 +86,18 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
         cls (type): its ``nn.Module`` class: ``forward(mixture (batch, channels, samples)) ->
             (batch, stems, channels, samples)``, with ``stems``, ``audio_channels`` and
             ``hparams`` attributes (see :mod:`seplib.models.base`)
-        hparams, chunking, loss, training, notebook, description, stems: see :class:`ModelSpec`
+        hparams, chunking, loss, training, notebook, description, stems, checks: see :class:`ModelSpec`
         replace (bool): allow replacing a model of the same name (re-running a cell that adds yours)
 
     Returns:
         spec (:class:`ModelSpec`)
 
     Raises:
-        ValueError: a size without hyper-parameters, an unknown loss recipe, a bad chunking,
-            or a name already taken (without ``replace=True``)
+        ValueError: a size without hyper-parameters, hyper-parameters the class does not take,
+            class defaults that are not the ``lab`` size's, a class that is not a
+            :class:`~seplib.models.base.MaskingModel` (loss ``masked-magnitude``) or
+            :class:`~seplib.models.base.WaveformModel`, an unknown loss recipe, a bad chunking,
+            unknown ``checks``, or a name already taken (without ``replace=True``)
 
     Taught in: 05_unet
     """
@@ -92,6 +111,10 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
         raise ValueError(f"model {name!r}: training plans for unknown run size(s) {sorted(unknown)}")
     if loss not in LOSS_FAMILIES:
         raise ValueError(f"model {name!r}: loss must be one of {LOSS_FAMILIES}, got {loss!r}")
+    _check_class(name, cls, hparams, loss)
+    unknown = set(checks or {}) - set(CHECKS)
+    if unknown:
+        raise ValueError(f"model {name!r}: unknown checks {sorted(unknown)}; known: {', '.join(CHECKS)}")
     chunk_s, overlap_s = chunking
     if not (chunk_s > 0 and 0 <= 2 * overlap_s < chunk_s):
         raise ValueError(f"model {name!r}: chunking must be (chunk_seconds, overlap_seconds) with "
@@ -101,7 +124,7 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
         raise ValueError(f"a model named {name!r} is already registered; pick another name, or pass replace=True")
     spec = ModelSpec(name, cls, {size: dict(hp) for size, hp in hparams.items()}, (float(chunk_s), float(overlap_s)),
                      loss, {size: dict(plan) for size, plan in (training or {}).items()}, notebook, description,
-                     tuple(stems))
+                     tuple(stems), {**CHECKS, **(checks or {})})
     MODELS[name] = spec
     fn = functools.partial(separate_with_model, name)
     fn.__name__ = f"separate_{name.replace('-', '_')}"
@@ -109,6 +132,28 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
     methods.register(name, fn, family="learned", stems=spec.stems, takes_checkpoint=True, notebook=notebook,
                      description=description, replace=replace or again)
     return spec
+
+
+def _check_class(name, cls, hparams, loss):
+    """What a model class must be, checked when it registers (one line naming what is wrong)."""
+    from .base import MaskingModel, WaveformModel
+
+    base = MaskingModel if loss == "masked-magnitude" else WaveformModel
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ValueError(f"model {name!r}: {getattr(cls, '__name__', cls)} must subclass seplib.models.base."
+                         f"{base.__name__} (loss {loss!r}): the base holds forward() and the front end")
+    params = inspect.signature(cls).parameters
+    for size, table in hparams.items():
+        extra = set(table) - set(params)
+        if extra:
+            raise ValueError(f"model {name!r}: {cls.__name__} takes no {sorted(extra)} (the {size} size's hparams)")
+    defaults = {k: p.default for k, p in params.items() if k not in ("stems", "audio_channels")}
+    lab = hparams.get("lab", {})
+    differ = {k: (defaults.get(k), v) for k, v in lab.items() if defaults.get(k) != v}
+    differ.update({k: (v, None) for k, v in defaults.items() if k not in lab})
+    if differ:
+        said = ", ".join(f"{k}={a!r} (lab: {b!r})" for k, (a, b) in sorted(differ.items()))
+        raise ValueError(f"model {name!r}: the class defaults must be the lab size's hparams: {said}")
 
 
 def spec(name):
@@ -171,6 +216,10 @@ def build(name, **hparams):
         known = [p for p in inspect.signature(cls).parameters]
         raise ValueError(f"bad hparams for {name!r}: {err}; known: {', '.join(known)}") from err
     model.name = name
+    missing = set(inspect.signature(cls).parameters) - set(getattr(model, "hparams", None) or {})
+    if missing:
+        raise ValueError(f"model {name!r}: {cls.__name__}.hparams must hold every argument that rebuilds it; "
+                         f"missing {sorted(missing)}")
     return model
 
 
