@@ -26,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # ---------------------------------------------------------------- helpers
 def digest(*paths):
-    """``{file: sha1}`` of every file under the paths (files or folders)."""
-    files = [f for p in paths for f in ([p] if Path(p).is_file() else sorted(Path(p).rglob("*"))) if f.is_file()]
+    """``{file: sha1}`` of every file under the paths (files or folders; not a data set's record of
+    the files it has checked, which holds their times)."""
+    files = [f for p in paths for f in ([p] if Path(p).is_file() else sorted(Path(p).rglob("*")))
+             if f.is_file() and f.name != ".seplib-verified.json"]
     return {str(f): hashlib.sha1(f.read_bytes()).hexdigest() for f in files}
 
 

@@ -117,3 +117,91 @@ def test_separate_refuses_non_finite_estimates(song, tmp_path, capsys, monkeypat
     message = refused(["separate", str(song), "--method", "hpss", "--out", str(tmp_path / "o")], capsys)
     assert "NaN" in message and "drums" in message
     assert not (tmp_path / "o").exists()
+
+
+# --- 2. data sets: verified by content ----------------------------------------------------------
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """A run size of one-second songs (a data set in a fraction of a second), known to the CLI."""
+    from seplib import config, sizes
+
+    monkeypatch.setitem(sizes.TABLE, "tiny", {"data": dict(train=2, valid=1, test=1, seconds=1.0)})
+    monkeypatch.setattr(config, "SIZES", config.SIZES + ("tiny",))
+    return "tiny"
+
+
+def wavs(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(Path(root).rglob("*.wav"))}
+
+
+def _random_bytes(folder):
+    path = folder / "mixture.wav"
+    data = bytearray(path.read_bytes())
+    data[2000:2400] = np.random.default_rng(3).integers(0, 256, 400, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+    return "mixture.wav"
+
+
+def _swap(folder):
+    os.replace(folder / "drums.wav", folder / "tmp.wav")
+    os.replace(folder / "bass.wav", folder / "drums.wav")
+    os.replace(folder / "tmp.wav", folder / "bass.wav")
+    return "drums.wav"
+
+
+def _other_songs_stem(folder):
+    other = next(p for p in folder.parent.iterdir() if p != folder)
+    (folder / "vocals.wav").write_bytes((other / "vocals.wav").read_bytes())
+    return "vocals.wav"
+
+
+@pytest.mark.parametrize("damage", [_random_bytes, _swap, _other_songs_stem])
+def test_data_reads_content_names_the_damaged_file_and_rewrites_it(damage, tmp_path, tiny, capsys):
+    from seplib.data import synth
+
+    root = synth.write_dataset(tmp_path / "set", size=tiny, progress=False)
+    before = wavs(root)
+    folder = sorted((root / "train").iterdir())[0]
+    name = damage(folder)
+    assert wavs(root) != before
+    with pytest.warns(UserWarning, match=rf"{folder.name} \({name}: its content"):
+        main(["data", "--size", tiny, "--root", str(root)])
+    assert wavs(root) == before
+
+
+def test_a_set_without_checksums_is_checked_by_the_mixture_sum_and_given_them(tmp_path, tiny):
+    from seplib.data import synth
+
+    root = synth.write_dataset(tmp_path / "set", size=tiny, progress=False)
+    manifest = json.loads((root / "seplib.json").read_text())
+    for info in manifest["song_info"].values():
+        del info["sha256"]  # as written before the manifest held checksums
+    (root / "seplib.json").write_text(json.dumps(manifest))
+    (root / synth.VERIFIED).unlink()
+    before = wavs(root)
+    _random_bytes(sorted((root / "test").iterdir())[0])
+    with pytest.warns(UserWarning, match="mixture.wav is not the exact sum"):
+        synth.write_dataset(root, size=tiny, progress=False)
+    assert wavs(root) == before
+    assert all("sha256" in i for i in json.loads((root / "seplib.json").read_text())["song_info"].values())
+
+
+def test_a_broken_manifest_is_one_line_naming_it(tmp_path, tiny, capsys):
+    from seplib.data import synth
+
+    root = synth.write_dataset(tmp_path / "set", size=tiny, progress=False)
+    (root / "seplib.json").write_text('{"generator": "seplib.data.sy')
+    message = refused(["data", "--size", tiny, "--root", str(root)], capsys)
+    assert str(root / "seplib.json") in message and "damaged" in message
+
+
+def test_a_broken_decoded_json_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    from seplib.data import decode
+
+    out = tmp_path / "wav"
+    out.mkdir()
+    (out / "decoded.json").write_text("{not json")
+    monkeypatch.setattr(decode, "stem_tracks", lambda root: [])
+    message = refused(["data", "decode", "--root", str(tmp_path / "src"), "--out", str(out)], capsys)
+    assert str(out / "decoded.json") in message and "damaged" in message

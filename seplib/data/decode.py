@@ -125,7 +125,12 @@ def _check_out(root, out):
                          "(nothing was written)")
     marker = out / MARKER
     if marker.is_file():
-        source = json.loads(marker.read_text()).get("source")
+        try:
+            source = json.loads(marker.read_text()).get("source")
+        except (ValueError, UnicodeDecodeError, AttributeError) as err:
+            raise ValueError(f"{marker} is damaged (not the JSON object seplib writes: "
+                             f"{' '.join(str(err).split())}): remove it, or the whole folder {out}, to decode "
+                             "again (nothing was written)") from None
         if source != str(root_r):
             raise ValueError(f"{out} holds the decoded songs of {source}, not of {root_r}: give another --out "
                              "(nothing was written)")

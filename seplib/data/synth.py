@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import warnings
@@ -830,7 +831,7 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     meta = dict(generator="seplib.data.synth", version=VERSION, size=size, seed=int(seed),
                 tracks={split: [name for name, _ in songs] for split, songs in tracks.items()}, song_info={})
     if marker.is_file():
-        old = json.loads(marker.read_text())
+        old = read_manifest(marker)
         if [old.get(k) for k in ("generator", "version", "size", "seed")] != [meta[k] for k in
                                                                              ("generator", "version", "size", "seed")]:
             raise ValueError(f"{root} already holds the synthetic data set size={old.get('size')!r} "
@@ -844,13 +845,17 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     def folder(split, name):
         return root / ("test" if split == "test" else "train") / name
 
+    verified = _read_verified(root)  # files whose content was checked, by their stat (a cheap re-check)
     damaged = {name: problem for split, songs in tracks.items() for name, _ in songs if name in meta["song_info"]
-               for problem in [song_problem(folder(split, name), meta["song_info"][name])] if problem}
+               for problem in [song_problem(folder(split, name), meta["song_info"][name], verified)] if problem}
     if damaged:
         warnings.warn(f"{root}: rewriting {len(damaged)} damaged song(s) instead of reusing them: "
                       + "; ".join(f"{name} ({problem})" for name, problem in damaged.items()), stacklevel=2)
     todo = [(split, name, song) for split, songs in tracks.items() for name, song in songs
             if name not in meta["song_info"] or name in damaged]
+    _save_verified(root, verified)
+    if any("sha256" in meta["song_info"].get(name, {}) for name in verified.get(_UPGRADED, ())):
+        _write_json(marker, meta)  # checksums of a set written before the manifest held them
     if not todo and (root / "setup.yaml").is_file():
         return root  # complete: reuse, write nothing
     root.mkdir(parents=True, exist_ok=True)
@@ -867,20 +872,29 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
             _write_song(folder(split, name), name, stems, info)
             meta["song_info"][name] = dict(info, split=split)
             _write_json(marker, meta)
+            song_problem(folder(split, name), meta["song_info"][name], verified)  # remember its files
+    _save_verified(root, verified)
     return root
 
 
-def song_problem(folder, info):
-    """What is wrong with a song of a synthetic set on disk, judged by its files' headers only.
+def song_problem(folder, info, verified=None):
+    """What is wrong with a song of a synthetic set on disk: its files' headers, then their content.
 
     Each of the five WAVs must be there, hold as many samples as its header says (a copy cut
     short keeps its header: :func:`seplib.audio.wav_frames`), and be 16-bit stereo at the
-    song's rate and length as the manifest (``seplib.json``) records them.  Cheap: no sample
-    is decoded.
+    song's rate and length as the manifest (``seplib.json``) records them.  Then their content:
+    each file's SHA-256 must be the one the manifest recorded when it was written (random bytes
+    written into a file, two stems swapped, a stem of another song all change it).  A manifest
+    written before it held checksums is checked by the mixture-sum identity instead (the mixture
+    is exactly the sum of the four stems), and gets the checksums.
 
     Args:
         folder (Path): the song's folder
-        info (dict): the song's entry in the manifest's ``song_info`` (``seconds``, ``rate``)
+        info (dict): the song's entry in the manifest's ``song_info`` (``seconds``, ``rate``,
+            ``sha256``: ``{file: hex digest}``); gets ``sha256`` if it had none and the song is sound
+        verified (dict or None): the files already checked, ``{relative path: [size, mtime,
+            ctime, inode, sha256]}``: a file whose ``stat`` is unchanged is not read again
+            (updated in place).  ``None``: read every file.
 
     Returns:
         problem (str or None): e.g. ``"drums.wav: truncated (...)"``, or ``None`` when sound
@@ -906,6 +920,81 @@ def song_problem(folder, info):
         if (header.samplerate, header.channels, header.subtype, counts[0]) != (rate, 2, "PCM_16", frames):
             return (f"{path.name} is {header.channels} channel(s) {header.subtype} at {header.samplerate} Hz, "
                     f"{counts[0]} samples; the manifest says 2 channels PCM_16 at {rate} Hz, {frames} samples")
+    return _content_problem(folder, info, verified)
+
+
+VERIFIED = ".seplib-verified.json"
+"""A set's record of the files whose content was checked (their ``stat`` and SHA-256): a file not
+touched since is not read again.  Removing it makes the next check read every file."""
+_UPGRADED = "<songs given checksums>"
+
+
+def file_sha256(path):
+    """The SHA-256 of a file's bytes, as 64 hex digits (read in blocks of 1 MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(path):
+    """Read a set's manifest (``seplib.json``); a damaged one is refused in one line naming it.
+
+    Raises:
+        ValueError: the file is not the JSON object seplib wrote
+    """
+    try:
+        manifest = json.loads(Path(path).read_text())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is damaged (not JSON: {' '.join(str(err).split())}): it is the data set's "
+                         f"manifest; remove the folder {Path(path).parent} to write the set again") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("song_info", {}), dict):
+        raise ValueError(f"{path} is damaged (not the manifest seplib writes): remove the folder "
+                         f"{Path(path).parent} to write the set again")
+    return manifest
+
+
+def _read_verified(root):
+    try:
+        verified = json.loads((Path(root) / VERIFIED).read_text())
+        return verified if isinstance(verified, dict) else {}
+    except (OSError, ValueError, UnicodeDecodeError):  # none yet, or damaged: check every file again
+        return {}
+
+
+def _save_verified(root, verified):
+    upgraded = verified.pop(_UPGRADED, None)
+    if verified.pop("<changed>", False) and Path(root).is_dir():
+        _write_json(Path(root) / VERIFIED, verified)
+    if upgraded:
+        verified[_UPGRADED] = upgraded
+
+
+def _content_problem(folder, info, verified):
+    names = ("mixture",) + STEMS
+    sums = info.get("sha256")
+    if not isinstance(sums, dict):  # an older manifest: the mixture must be the sum of the stems
+        ints = {s: sf.read(str(folder / f"{s}.wav"), dtype="int16")[0].astype(np.int32) for s in names}
+        if not np.array_equal(ints["mixture"], sum(ints[s] for s in STEMS)):
+            return ("mixture.wav is not the exact sum of its stems: one of the five files was changed "
+                    "(damaged, swapped, or another song's)")
+        info["sha256"] = sums = {f"{s}.wav": file_sha256(folder / f"{s}.wav") for s in names}
+        if verified is not None:
+            verified.setdefault(_UPGRADED, []).append(folder.name)
+    for name in names:
+        path = folder / f"{name}.wav"
+        stat = path.stat()
+        key = f"{folder.parent.name}/{folder.name}/{name}.wav"
+        seen = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, sums.get(f"{name}.wav")]
+        if verified is not None and verified.get(key) == seen:
+            continue
+        if file_sha256(path) != sums.get(f"{name}.wav"):
+            return (f"{name}.wav: its content is not what was written (its SHA-256 differs from the "
+                    "manifest's): damaged, swapped with another stem, or another song's file")
+        if verified is not None:
+            verified[key] = seen
+            verified["<changed>"] = True
     return None
 
 
@@ -919,3 +1008,5 @@ def _write_song(folder, name, stems, info):
     for stem, x in ints.items():
         _atomic(folder / f"{stem}.wav", lambda tmp: sf.write(
             tmp, x.astype(np.int16).T, info["rate"], subtype="PCM_16", format="WAV"))
+    # the manifest records each file's checksum: song_problem checks the content against it
+    info["sha256"] = {f"{stem}.wav": file_sha256(folder / f"{stem}.wav") for stem in ("mixture",) + STEMS}
