@@ -126,8 +126,9 @@ def test_musdb_path_env_is_used(tiny_root, monkeypatch):
     assert data.dataset_of(data.open_dataset("train")) == data.dataset_name() + "-train"
 
 
-def test_offline_flag(monkeypatch):
+def test_offline_flag(monkeypatch, tmp_path):
     monkeypatch.setenv("SEPLIB_OFFLINE", "1")
+    monkeypatch.setenv("SEPLIB_DATA", str(tmp_path))  # no previews downloaded there
     assert data.online() is False
     with pytest.raises(ConnectionError, match="internet"):
         data.open_dataset("test", root="previews")

@@ -19,10 +19,11 @@
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/08_leaderboard.ipynb)
 #
 # **Goal.** Put every method of the workbook on one table: the mixture as the floor, the
-# oracle masks as the ceiling, the classical methods and the trained networks in between, all
-# scored the same way on the same test songs. By the end you can read a MUSDB-style results
-# table, tell a model that separates from one that is merely quiet, check any of its numbers
-# against the reference implementation, and hear what a difference of a few dB sounds like.
+# oracle masks (made from the true stems) at the top, the classical methods and the trained
+# networks in between, all scored the same way on the same test songs, and on one real song.
+# By the end you can read a MUSDB-style results table, tell a model that separates from one
+# that is merely quiet, check any of its numbers against the reference implementation, and
+# hear what a difference of a few dB sounds like.
 
 # %% [markdown]
 # ## Setup
@@ -70,6 +71,8 @@ from seplib.train import train_model
 test = data.open_dataset("test")
 dataset = metrics.dataset_of(test)  # the name the scores are stored under
 print(f"{len(test)} test tracks of {dataset!r}, {sum(t.duration for t in test):.0f} s in all")
+real = data.real_song()  # the real MUSDB18 song that ships with musdb; its scores are stored under "example"
+print(f"and the real song {real.name!r}, {real.duration:.1f} s")
 
 # %% [markdown]
 # Scores already in the results store (written by notebooks 01–07, or by an earlier run of
@@ -88,11 +91,31 @@ RESCORE = False
 #
 # $$\mathrm{SDR}_j = \operatorname*{median}_{k}\; \operatorname*{median}_{t}\; \mathrm{SDR}_{j,k,t}.$$
 #
-# A frame in which the stem is silent has no SDR (there is nothing to compare with) and is
-# left out. Medians, not means, so that a few odd frames, or one odd song, cannot drag the
-# whole table. The contestants, by family: every method in seplib's registry, each with the
-# family its record gives (a method you register with `seplib.methods.register` joins in the
-# same way; the pretrained references join in section 4):
+# Some frames have no score. museval (the reference implementation, section 9) scores all
+# the stems of a frame together, and leaves the frame out **for every stem at once** when any
+# one reference or any one estimate is silent in it: all its samples zero (exactly: its
+# channels sum to zero at every sample of the frame). A silent reference leaves nothing to
+# compare with, and a silent estimate nothing to decompose. seplib's scores follow the same
+# rule. Below, in three one-second frames of the real song with the mixture as every estimate,
+# the bass reference is set to zero in frame 1 and the vocals estimate in frame 2: both frames
+# lose the scores of all four stems.
+
+# %%
+n = 3 * real.rate
+cut_refs = {s: x[:, :n].copy() for s, x in data.track_stems(real).items()}
+cut_ests = {s: data.track_mixture(real)[:, :n].copy() for s in STEMS}
+cut_refs["bass"][:, real.rate:2 * real.rate] = 0     # a silent reference in frame 1
+cut_ests["vocals"][:, 2 * real.rate:] = 0            # a silent estimate in frame 2
+framewise = metrics.track_scores(cut_refs, cut_ests, real.rate)
+framewise = framewise[framewise.metric == "SDR"].pivot(index="stem", columns="frame", values="value")
+display(framewise.round(2))
+assert framewise[0].notna().all() and framewise[[1, 2]].isna().all().all()
+
+# %% [markdown]
+# Medians, not means, so that a few odd frames, or one odd song, cannot drag the whole table.
+# The contestants, by family: every method in seplib's registry, each with the family its
+# record gives (a method you register with `seplib.methods.register` joins in the same way;
+# the pretrained references join in section 4):
 
 # %%
 FAMILIES = {f: registry.names(f) for f in registry.FAMILIES if f != "reference"}
@@ -115,22 +138,27 @@ for f, ms in FAMILIES.items():
 # four-stem mean.
 #
 # ## 2. The trained models
-# Each network was trained by its notebook and saved as `<models>/<name>/best.pt`. Here they
-# are only loaded. A model that was never trained (this notebook run on its own) is trained
-# now, at the current run size, with the same call its notebook uses.
+# Each network's notebook trains it and saves it as `<models>/<name>/best.pt`. Here each is
+# only loaded: the one this run trained where there is one, else the one shipped inside
+# seplib (`seplib.models.checkpoint_to_use`; with `MODELS = "shipped"` in the run cell, the
+# shipped one whenever one ships). Only a network with neither is trained now, at the current
+# run size, with the call its notebook uses. The table says which model each row is.
 
 # %%
-steps = {}
+steps, used = {}, {}
 for name in FAMILIES["learned"]:
-    path = models.default_checkpoint(name)
-    if not path.is_file():
-        print(f"{name}: no trained model yet; training it now ({config.run_size()} size, as notebook "
-              f"{registry.get(name).notebook} does)")
+    path, shipped = models.checkpoint_to_use(name)
+    if not path.is_file():  # not trained in this run, and none ships
+        print(f"{name}: not trained in this run and none ships with seplib; training it now "
+              f"({config.run_size()} size, as notebook {registry.get(name).notebook} does)")
         train_model(name, resume=True, progress=False)
     saved = torch.load(path, map_location="cpu", weights_only=True)
     steps[name] = saved.get("step")
-    print(f"{name:>12}: {path.parent.name}/{path.name}, step {steps[name]}, "
-          f"validation loss {saved.get('valid_loss', float('nan')):.4g}")
+    used[name] = {"model": "shipped with seplib" if shipped else "trained in this run",
+                  "file": f"{path.parent.name}/{path.name}", "step": steps[name]}
+used = pd.DataFrame(used).T
+display(used)
+trained_here = [m for m in FAMILIES["learned"] if used.loc[m, "model"] == "trained in this run"]
 
 # %% [markdown]
 # ## 3. Scores: reuse what is stored, score what is missing
@@ -151,36 +179,53 @@ log = metrics.score_missing(methods, test, rescore=RESCORE, method_kwargs=METHOD
 display(log.assign(family=[family[m] for m in log.index]))
 
 # %% [markdown]
+# The real song is scored the same way, every method on it, and stored under its own data set
+# name, `example` (notebooks 01–07 store their scores of it there too; those are reused).
+
+# %%
+real_log = metrics.score_missing(methods, [real], dataset=data.EXAMPLE, rescore=RESCORE, method_kwargs=METHOD_KWARGS)
+display(real_log)
+
+# %% [markdown]
 # ## 4. Pretrained references (optional, needs the internet)
 # How far are our small models from published ones? Two pretrained MUSDB18 separators can
 # join the table: **Open-Unmix** (`umxhq`; Stöter et al., 2019), a BiLSTM that predicts
 # spectrogram masks, the open reference system that grew out of SiSEC 2018, and torchaudio's
-# **Hybrid Demucs** (`HDEMUCS_HIGH_MUSDB_PLUS`; Défossez, 2021), which joins a waveform and a
+# **Hybrid Demucs** (`HDEMUCS_HIGH_MUSDB`; Défossez, 2021), which joins a waveform and a
 # spectrogram U-Net. (**Spleeter**, Hennequin et al., 2020, is the other widely used pretrained
 # separator; it runs on TensorFlow and is left out here.) They are used only when the internet
 # can be reached and the package is installed (`pip install openunmix` / `pip install
 # torchaudio`, the `reference` extra of seplib), and they are scored like everything else.
 # Both were trained on real music at 44.1 kHz in stereo, so the mixture is brought to that
 # first (and the estimates back). On the synthetic songs they are out of their element: a
-# pretrained model is only as good as the match between its training data and yours. On the
-# real MUSDB18 test set, compare Open-Unmix with what its authors report (below); torchaudio's
-# Hybrid Demucs weights were trained on MUSDB18-HQ's test songs too (torchaudio's
-# documentation says so), so its score on those songs is not a fair test.
+# pretrained model is only as good as the match between its training data and yours. Both
+# were trained on MUSDB18's training songs only, so the real song (a MUSDB18 test song) is new
+# to them as it is to our networks; on the real MUSDB18 test set, compare Open-Unmix with what
+# its authors report (below). torchaudio also offers `HDEMUCS_HIGH_MUSDB_PLUS`, whose training
+# data include MUSDB18's test songs (torchaudio's documentation says so): its score on those
+# songs would not be a fair test, so it is not used here.
 #
 # Each usable reference is registered as a method of the family `reference`; from then on it
 # is scored, stored and listened to exactly like the workbook's own methods.
 
 # %%
-references = pretrained.register_references()  # one line per reference; offline, none
-if references:
-    display(metrics.score_missing(references, test, rescore=RESCORE))
+references = []
+if data.online():
+    references = pretrained.register_references()  # one line per reference skipped
+    if references:
+        display(metrics.score_missing(references, test, rescore=RESCORE))
+        display(metrics.score_missing(references, [real], dataset=data.EXAMPLE, rescore=RESCORE))
+    display(pd.DataFrame(pretrained.PUBLISHED).T)
+else:
+    print("pretrained references: skipped, offline (their weights are downloaded on first use)")
 family.update({m: registry.get(m).family for m in references})
-display(pd.DataFrame(pretrained.PUBLISHED).T)
 
 # %% [markdown]
 # ## 5. The leaderboard
-# Median SDR per stem on the test split, best mean over the four stems first; then SIR (how
-# little of the other stems leaks in) and SAR (how few artifacts the method adds).
+# Median SDR per stem on the test split, best mean over the four stems first, and in the last
+# column the mean SDR over the four stems on the real song (empty for a method that gives
+# fewer stems); then SIR (how little of the other stems leaks in) and SAR (how few artifacts
+# the method adds).
 
 # %%
 stored_methods = list(metrics.leaderboard(dataset).index)
@@ -192,7 +237,10 @@ for metric in ("SDR", "SIR", "SAR"):
 board = boards["SDR"]
 others = [m for m in stored_methods if m not in shown]
 runs = metrics.leaderboard(dataset, runs=True)  # which checkpoint and data set each row is, and why a score is missing
-display(board.round(2).assign(family=[family[m] for m in board.index])
+real_board = metrics.leaderboard(data.EXAMPLE).reindex(board.index)  # the real song: one song, so its own scores
+real_board = real_board[[s for s in (*STEMS, "accompaniment") if s in real_board.columns]]
+display(board.round(2).assign(**{"real song": real_board[list(STEMS)].mean(axis=1, skipna=False).round(2),
+                                 "family": [family[m] for m in board.index]})
         .join(runs[["checkpoint", "data", "missing"]]))
 if others:
     print(f"also in the store for {dataset!r} (variants from the notebooks, not shown): {', '.join(others)}")
@@ -234,6 +282,26 @@ plots.leaderboard(board[[s for s in (*STEMS, "accompaniment") if s in board.colu
 fig.tight_layout()
 
 # %% [markdown]
+# ### The real song, stem by stem
+# One song of six seconds: each number is the median over its six one-second frames, so one
+# odd frame moves it. The classical methods and the oracles give the same numbers on it at
+# every run size; the networks' depend on how they were trained (section 2 says which model
+# each is). Three facts hold on it: every oracle is above the mixture on every stem; the best
+# of the three oracles, on every stem, is `oracle-wiener` (notebook 01's mask from the stems'
+# power spectra, $|S_j|^2 / \sum_k |S_k|^2$), so that, not `oracle-irm`, is the oracle to
+# measure against here; and no method of the workbook reaches it on any stem.
+
+# %%
+display(real_board.round(2).assign(family=[family[m] for m in real_board.index]))
+real_sdr = real_board[list(STEMS)]
+real_oracles = real_sdr.loc[FAMILIES["oracle"]]
+print("best oracle on the real song, per stem:", dict(real_oracles.idxmax()))
+own_methods = [m for m in methods if family[m] not in ("floor", "oracle")]
+assert all((real_sdr.loc[o] > real_sdr.loc["mixture"]).all() for o in FAMILIES["oracle"])
+assert (real_oracles.idxmax() == "oracle-wiener").all()
+assert (real_sdr.loc[own_methods].max() < real_oracles.max()).all()
+
+# %% [markdown]
 # ## 6. What the table says
 # Facts that hold at every run size are asserted; the rest is printed, because with few test
 # songs and short training (at the `quick` size: two 8-second test songs, networks trained
@@ -243,7 +311,8 @@ fig.tight_layout()
 if config.run_size() == "quick":
     print(f"quick size: {len(test)} test songs of {max(t.duration for t in test):.0f} s at most; "
           f"training steps {steps}")
-    assert len(test) == 2 and max(t.duration for t in test) <= 8.5 and max(steps.values()) <= 60
+    assert len(test) == 2 and max(t.duration for t in test) <= 8.5
+    assert all(steps[m] <= 60 for m in trained_here)  # the shipped ones were trained longer, elsewhere
 
 # %% [markdown]
 # Every oracle is above the mixture on every stem, and none of the workbook's own methods
@@ -254,12 +323,12 @@ sdr = board[list(STEMS)]
 floor = sdr.loc["mixture"]
 separators = [m for m in board.index if family[m] not in ("floor", "oracle")]
 own = [m for m in separators if family[m] != "reference"]
-for oracle in FAMILIES["oracle"]:  # the ceilings are above the floor, on every stem
+for oracle in FAMILIES["oracle"]:  # every oracle is above the floor, on every stem
     assert (sdr.loc[oracle] > floor).all(), f"{oracle} does not beat the mixture everywhere"
 best_oracle = sdr.loc[FAMILIES["oracle"]].max()
 best = pd.DataFrame({"best method": sdr.loc[separators].idxmax(), "its SDR": sdr.loc[separators].max(),
-                     "best oracle": best_oracle, "gap to the oracle": best_oracle - sdr.loc[separators].max(),
-                     "mixture": floor})
+                     "best oracle": sdr.loc[FAMILIES["oracle"]].idxmax(), "its SDR ": best_oracle,
+                     "gap to the best oracle": best_oracle - sdr.loc[separators].max(), "mixture": floor})
 display(best.round(2))
 assert (sdr.loc[own].max() < best_oracle).all()
 
@@ -281,14 +350,15 @@ print("learned models above the mixture on every stem:", beats_every_stem)
 
 # %% [markdown]
 # ## 7. Separating one song with every method, and how long it takes
-# The listening room below needs every method's estimate of a song; computing them also
-# tells us what each method costs. The real-time factor is seconds of computing per second
-# of audio (below 1: faster than real time).
+# The listening room below needs every method's estimate of a song, and of the real song;
+# computing them also tells us what each method costs. The real-time factor is seconds of
+# computing per second of audio (below 1: faster than real time), on the synthetic song.
 
 # %%
 listen_track = min(test, key=lambda t: t.duration)  # the shortest test song
 rate = listen_track.rate
 mixture, refs = data.track_mixture(listen_track), data.track_stems(listen_track)
+real_mixture, real_refs = data.track_mixture(real), data.track_stems(real)
 CHECKED = "unet"  # the method re-scored with museval in section 9
 keep = int(listen.EXCERPT_SECONDS * rate)  # the room plays excerpts: keep only those
 estimates, timing = {}, []
@@ -301,7 +371,10 @@ for method in shown:
                    "real-time factor": seconds / listen_track.duration})
     if method == CHECKED:
         checked_estimates = est
-    estimates[method] = {listen_track.name: {s: e[:, :keep] for s, e in est.items()}}
+    kwargs = {"references": real_refs} if registry.get(method).needs_references else METHOD_KWARGS.get(method, {})
+    real_est = separate(method, real_mixture, real.rate, **kwargs)
+    estimates[method] = {listen_track.name: {s: e[:, :keep] for s, e in est.items()},
+                         real.name: {s: e[:, :keep] for s, e in real_est.items()}}
 speed = pd.DataFrame(timing).set_index("method")
 print(f"{listen_track.name!r}: {listen_track.duration:.1f} s of audio, device {config.device()}")
 display(speed.round(3))
@@ -356,13 +429,13 @@ nearly_silent = sorted(m for m, g in levels.groupby("method") if (g["level (dB)"
 print("learned models whose every stem is 10 dB or more below the reference:", nearly_silent or "none")
 
 # %% [markdown]
-# At the `quick` size, `conv1d`, the baseline of notebook 07, is one of them: its estimates
-# are more than 10 dB quieter than the references on every stem, and its SDR within a fraction
-# of a dB of 0. Listen to it in the room below. It is above the mixture on the leaderboard, and
-# it separates nothing.
+# At the `quick` size, `conv1d`, the baseline of notebook 07, trained in this run, is one of
+# them: its estimates are more than 10 dB quieter than the references on every stem, and its
+# SDR within a fraction of a dB of 0. Listen to it in the room below. It is above the mixture
+# on the leaderboard, and it separates nothing.
 
 # %%
-if config.run_size() == "quick":
+if config.run_size() == "quick" and "conv1d" in trained_here:
     assert "conv1d" in nearly_silent and abs(learned_mean["conv1d"]) < 0.5
     print(f"conv1d at quick: mean SDR {learned_mean['conv1d']:.2f} dB, levels "
           f"{levels[levels.method == 'conv1d']['level (dB)'].max():.1f} dB or lower")
@@ -409,15 +482,17 @@ assert museval_seconds > fast_seconds
 
 # %% [markdown]
 # ## 10. The listening room
-# Numbers summarise; ears judge. Pick a song, a method and a stem, and switch between the
-# estimate, the reference and the mixture. Things to listen for: the oracles' "musical noise"
-# (bins switched on and off), HPSS's drums that keep the consonants of the vocals, REPET's
-# vocals that hold every non-repeating sound, the nearly silent estimates of section 8, and
-# how the networks trade leakage (SIR) against artifacts (SAR).
+# Numbers summarise; ears judge. Pick a song (the real song first, then the synthetic test
+# songs), a method and a stem, and switch between the estimate, the reference and the mixture.
+# Things to listen for: the oracles' "musical noise" (bins switched on and off), HPSS's drums
+# that keep the consonants of the vocals, REPET's vocals that hold every non-repeating sound,
+# the nearly silent estimates of section 8, how the networks trade leakage (SIR) against
+# artifacts (SAR), and what the networks trained on synthetic songs make of a real voice.
 
 # %%
-room_tracks = [listen_track] + [t for t in test if t is not listen_track]
-display(listen.listening_room(room_tracks, shown, estimates=estimates, dataset=dataset, method_kwargs=METHOD_KWARGS))
+room_tracks = [real, listen_track] + [t for t in test if t is not listen_track]
+display(listen.listening_room(room_tracks, shown, estimates=estimates, dataset=[data.EXAMPLE, dataset],
+                              method_kwargs=METHOD_KWARGS))
 
 # %% [markdown]
 # ## Exercises
@@ -425,41 +500,53 @@ display(listen.listening_room(room_tracks, shown, estimates=estimates, dataset=d
 # whether your answer is missing, wrong or right, and never prints the answer;
 # `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** Which method, not counting the oracles, has the highest median SDR on **bass**?
-# Put its name in `best_bass`.
+# **1.** Write `best_separator(sdr, stem, separators)`: the name of the method among
+# `separators` (neither the floor nor an oracle) with the highest median SDR on `stem`, for a
+# table like `sdr`. A method with no estimate of a stem has NaN there; where two tie, either is
+# right. The check runs it on this leaderboard, every stem, and on test tables; then look at
+# `best_separator(sdr, "bass", separators)`.
 
 # %%
 from seplib.exercises import nb08 as ex
 
 # %% tags=["answer-1"]
-best_bass = None  # your answer, e.g. "nmf"
+def best_separator(sdr, stem, separators):
+    return None  # your code: a method's name, e.g. "nmf"
+
 
 # %%
-ex.q1.check(best_bass, sdr=sdr, separators=separators)
+ex.q1.check(best_separator, sdr=sdr, separators=separators)
 
 # %% [markdown]
-# **2.** By how many dB does the best learned model beat the floor (the mixture) on
-# **vocals**? Store the margin in `vocals_margin`. Then compare it with the margin of silence
-# over the floor (section 8).
+# **2.** Write `margin_over_floor(sdr, stem, methods)`: by how many dB the best of `methods`
+# beats the floor (the `mixture` row) on `stem`. The check runs it on this leaderboard and on
+# test tables. Then compare `margin_over_floor(sdr, "vocals", FAMILIES["learned"])` with the
+# margin of silence over the floor (section 8).
 
 # %% tags=["answer-2"]
-vocals_margin = None  # your answer, in dB
+def margin_over_floor(sdr, stem, methods):
+    return None  # your code: dB
+
 
 # %%
-ex.q2.check(vocals_margin, sdr=sdr, learned=FAMILIES["learned"])
+ex.q2.check(margin_over_floor, sdr=sdr, learned=FAMILIES["learned"])
 
 # %% [markdown]
-# **3.** A separator gives back the true vocals of `listen_track` at half their amplitude,
-# $\hat s = s/2$, and nothing else. What are its plain SDR and its SI-SDR (notebook 01)?
-# Work them out from the formulas first, then check with `metrics.sdr` and `metrics.si_sdr`
-# (average the SI-SDR over the two channels). Store `(sdr_db, si_sdr_db)` in `half_loud`.
-# Which of the two would let a model that gets the level wrong look perfect?
+# **3.** Write `sdr_pair(est, ref)`: the plain SDR and the SI-SDR (notebook 01) of a stereo
+# estimate, in dB, from their formulas in numpy (plain SDR over both channels together; SI-SDR
+# channel by channel, then the mean of the two). The check compares it with `metrics.sdr` and
+# `metrics.si_sdr` on the vocals of `listen_track` plus noise and on test pairs. Then work out
+# on paper what a separator that gives back the true vocals at half their amplitude,
+# $\hat s = s/2$, scores, and try `sdr_pair(0.5 * refs["vocals"], refs["vocals"])`. Which of the
+# two would let a model that gets the level wrong look perfect?
 
 # %% tags=["answer-3"]
-half_loud = None  # your answer: (plain SDR in dB, SI-SDR in dB)
+def sdr_pair(est, ref):
+    return None  # your code: (plain SDR in dB, SI-SDR in dB)
+
 
 # %%
-ex.q3.check(half_loud, reference=refs["vocals"])
+ex.q3.check(sdr_pair, reference=refs["vocals"])
 
 # %% [markdown]
 # ## References

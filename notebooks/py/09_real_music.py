@@ -18,16 +18,15 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/seplib/seplib-workbook/blob/main/notebooks/09_real_music.ipynb)
 #
-# **Goal.** Take the U-Net that learned on synthetic songs to real recordings (MUSDB18), measure
-# how far it falls there beside the oracle, the mixture and a classical method, and fine-tune it
-# on real training songs, with a run that survives a disconnect. By the end you can point the
-# workbook at MUSDB18, say with numbers what changes between synthetic and real music, and
-# hear what a little real data does to a model.
+# **Goal.** Take the networks that learned on synthetic songs to real recordings from MUSDB18,
+# measure them there beside the oracles, the mixture and a classical method, say with numbers
+# what changes between synthetic and real music, and, where real training songs are at hand,
+# fine-tune the U-Net on them with a run that survives a disconnect. By the end you can point
+# the workbook at MUSDB18, read how far a model is from the oracles on real songs, and hear what
+# a little real data does to a model.
 #
-# Everything before this notebook ran on synthetic songs, where the mixture is exactly the sum
-# of four clean stems. Real songs are recorded in rooms, mixed and mastered by people: the
-# oracle masks still tell us the ceiling, and the distance from the model to that ceiling is
-# what we measure twice, before and after fine-tuning.
+# Everything before this notebook trained on synthetic songs, where the mixture is exactly the
+# sum of four clean stems. Real songs are recorded in rooms, mixed and mastered by people.
 
 # %% [markdown]
 # ## Setup
@@ -61,15 +60,22 @@ SIZE = config.setup_run(RUN_SIZE, data=DATA, models=MODELS, keep_on_drive=KEEP_O
 
 # %% [markdown]
 # ## 1. Where the real music comes from
-# MUSDB18 (Rafii et al., 2017) holds 150 real songs with their four stems: 100 to train on
-# (`musdb` keeps 14 of them apart for validation) and 50 to test on, about ten hours in all. It
-# comes as MUSDB18 (`.stem.mp4` files) or MUSDB18-HQ (WAV folders); both need a (free)
-# request on Zenodo, so the workbook cannot download them for you. Three ways in, in this order:
+# **The real song.** One real recording is always here, offline too: musdb's own dependency
+# `stempeg` installs a 6-second excerpt of a MUSDB18 test song, "The Easton Ellises - Falcon
+# 69", with its four stems (license CC BY-NC-SA: for teaching and research). Every section
+# below scores and plays it.
 #
-# 1. `MUSDB_ROOT` below, or `MUSDB_PATH` in the environment: your MUSDB18 or MUSDB18-HQ folder;
+# **Real training songs.** MUSDB18 (Rafii et al., 2017) holds 150 real songs with their four
+# stems: 100 to train on (`musdb` keeps 14 of them apart for validation) and 50 to test on,
+# about ten hours in all. It comes as MUSDB18 (`.stem.mp4` files) or MUSDB18-HQ (WAV folders);
+# both need a (free) request on Zenodo. Fine-tuning (section 4) needs some of them, from one of:
+#
+# 1. `MUSDB_ROOT` below, or `DATA` in the run cell (or `MUSDB_PATH`): your MUSDB18 or
+#    MUSDB18-HQ folder;
 # 2. with the internet (Colab), musdb's **previews**: a 7-second excerpt of every song,
-#    downloaded once, on first use;
-# 3. neither: the synthetic set stands in, so that every cell still runs (and says so).
+#    downloaded once into the data folder and decoded once into WAV files.
+#
+# With neither, fine-tuning is skipped (one line says so) and the rest runs on the real song.
 
 # %%
 import os
@@ -88,10 +94,11 @@ from seplib.data.chunks import FixedChunks, RandomChunks
 from seplib.metrics.bsseval import shared_references
 from seplib.run import current
 
-MUSDB_ROOT = None  # your MUSDB18 or MUSDB18-HQ folder; None: $MUSDB_PATH, else the previews when online
+MUSDB_ROOT = None  # your MUSDB18 or MUSDB18-HQ folder; None: the run cell's real songs, else the previews when online
 
-root = MUSDB_ROOT or os.environ.get("MUSDB_PATH") or (data.PREVIEWS if data.online() else None)
-why = "no MUSDB_PATH and no internet"
+synthetic_run = os.environ.get("MUSDB_PATH") in (None, "")
+root = MUSDB_ROOT or (None if synthetic_run else os.environ["MUSDB_PATH"]) or (data.PREVIEWS if data.online() else None)
+why = "no MUSDB18 folder, and the previews need the internet"
 splits = None
 if root is not None:
     try:
@@ -100,29 +107,31 @@ if root is not None:
         if str(root) != data.PREVIEWS:
             raise
         why = f"the previews could not be downloaded ({type(err).__name__})"
-REAL = splits is not None
-if not REAL:
-    root = data.default_root(SIZE)
-    splits = {split: data.open_dataset(split, root=root) for split in ("train", "valid", "test")}
-    print(f"no real music here: {why}, so this notebook runs on the synthetic set; "
-          "set MUSDB_PATH or go online to use MUSDB18")
-run = current(size=SIZE, root=root)
-print(f"data: {run.dataset} ({'real music' if REAL else 'synthetic'}), songs per split: "
-      + ", ".join(f"{split} {len(tracks)}" for split, tracks in splits.items()))
+FINETUNE = splits is not None  # real training songs are here
+run = current(size=SIZE)       # the run cell's run: its trained networks
+real = data.real_song()
+if FINETUNE:
+    musdb_name = metrics.dataset_of(splits["test"])
+    print(f"real training songs: {musdb_name}, songs per split: "
+          + ", ".join(f"{split} {len(tracks)}" for split, tracks in splits.items()))
+else:
+    print(f"no real training songs here ({why}): fine-tuning (section 4) is skipped; "
+          f"everything else runs on the real song {real.name!r}")
 
 # %% [markdown]
 # **Excerpts.** A MUSDB18 song lasts about four minutes; scoring and fine-tuning on fifty of
-# them is a job for hours, not for a lesson. So we take as many songs as the synthetic set of
-# this run size has, spread over each split, and from each song an excerpt from its middle
-# (intros are often quiet), as long as the synthetic songs of this size. An excerpt is handed
-# around like a track (a name, a rate, its mixture and stems, read once), so `seplib`'s
-# readers (`data.track_mixture`, `data.track_stems`) and the listening room take it as they
-# take a musdb track. Only the excerpt is read from the file:
-# `soundfile` seeks into a WAV, and `musdb` decodes just that stretch of a `.stem.mp4`.
+# them is a job for hours, not for a lesson. So from MUSDB18 we take as many songs as the
+# synthetic set of this run size has, spread over each split, and from each song an excerpt
+# from its middle (intros are often quiet), as long as the synthetic songs of this size. An
+# excerpt is handed around like a track (a name, a rate, its mixture and stems, read once), so
+# `seplib`'s readers (`data.track_mixture`, `data.track_stems`) and the listening room take it
+# as they take a musdb track. Only the excerpt is read from the file: `soundfile` seeks into a
+# WAV, and `musdb` decodes just that stretch of a `.stem.mp4`. The test songs are the real
+# song (whole: it is shorter than an excerpt) and, with MUSDB18, its test excerpts.
 
 # %%
-DATA = sizes.of("data", SIZE)  # songs per split and seconds per song of this run size
-SECONDS = DATA["seconds"]
+SONGS = sizes.of("data", SIZE)  # songs per split and seconds per song of this run size
+SECONDS = SONGS["seconds"]
 
 
 def spread(tracks, n):
@@ -165,33 +174,46 @@ def excerpt(track, seconds):
                            sources={s: SimpleNamespace(audio=x.T, path="") for s, x in stems.items()})
 
 
-excerpts = {split: [excerpt(t, SECONDS) for t in spread(splits[split], DATA[split])]
-            for split in ("train", "valid", "test")}
+real_song = excerpt(real, SECONDS)
+excerpts = {"train": [], "valid": [], "test": [real_song]}
+if FINETUNE:
+    for split in ("train", "valid", "test"):
+        tracks = [t for t in splits[split] if t.name != real.name]  # the real song is a MUSDB18 test song
+        excerpts[split] += [excerpt(t, SECONDS) for t in spread(tracks, SONGS[split])]
 test = excerpts["test"]
-rate = test[0].rate
+rate = real_song.rate
 for split, songs in excerpts.items():
-    print(f"{split:>5}: {len(songs)} × {SECONDS:.0f} s at most, e.g. {songs[0].name!r}")
-assert all(np.array_equal(data.track_mixture(e), e.mixture) for e in test)  # seplib reads an excerpt as a track
+    if songs:
+        print(f"{split:>5}: {len(songs)} song(s), e.g. {songs[-1].name!r}, {songs[-1].duration:.1f} s")
+assert abs(real_song.duration - real.duration) < 1e-3 and all(np.array_equal(data.track_mixture(e), e.mixture) for e in test)
 
 # %% [markdown]
-# ## 2. The synthetic-trained U-Net on these songs, beside the floor and the ceiling
-# The package ships a U-Net trained by `seplib train unet` on the synthetic songs
-# (`seplib.models.shipped_checkpoint("unet")`; `seplib separate song.wav` uses it). It has
-# never heard a recorded instrument. Score it with the MUSDB protocol (notebook 08) on the test
-# excerpts, beside:
+# ## 2. The networks on real music, beside the floor and the oracles
+# Each network of notebooks 05–07 is used as section 2 of notebook 08 uses it: the one this run
+# trained where there is one, else the one shipped inside seplib (`models.checkpoint_to_use`);
+# a network with neither is left out (its notebook trains it). None of them has heard a
+# recorded instrument unless the run cell chose real songs. They are scored with the MUSDB
+# protocol (notebook 08) on the test songs, beside:
 # * `mixture`, the floor (the mixture as every stem's estimate);
-# * `oracle-irm`, the ceiling of notebook 01 (the ideal ratio mask, made from the true stems:
-#   about the best a mask on this STFT can do; the other oracles of notebook 01 would join
-#   at the cost of one more scoring per song);
+# * the three oracles of notebook 01, made from the true stems: `oracle-ibm` (each bin to the
+#   loudest stem), `oracle-irm` (the magnitudes' ratio) and `oracle-wiener` (the power
+#   spectra's ratio). Each is one particular mask on this STFT, computed from what no
+#   separator is given, and together they show about what masking the mixture can reach; none
+#   is a proven bound on what a separator can score, and a method is free to beat them;
 # * `classical-repet` (notebook 04), a classical pipeline that learned nothing, so it has
 #   nothing to unlearn on real music.
 
 # %%
-SHIPPED = models.shipped_checkpoint("unet")
-shipped = models.load(SHIPPED, device="cpu")
-record = models.shipped_record("unet")  # how it was made, next to the weights
-print(f"shipped U-Net: {SHIPPED.name}, {models.parameter_count(shipped):,} parameters, trained on "
-      f"{record['data']['name']} by `{record['command']}`")
+NETWORKS = {}
+for name in ("unet", "demucs-lite", "dprnn", "conv1d"):
+    path, shipped = models.checkpoint_to_use(name, run)
+    if not path.is_file():
+        print(f"{name}: not trained in this run and none ships with seplib: left out")
+        continue
+    NETWORKS[name] = {"model": "shipped with seplib" if shipped else f"trained in this run on {run.dataset}",
+                      "file": f"{path.parent.name}/{path.name}", "path": path}
+display(pd.DataFrame(NETWORKS).T.drop(columns="path"))
+ORACLES = ["oracle-ibm", "oracle-irm", "oracle-wiener"]
 
 
 def separate_all(methods, songs):
@@ -227,79 +249,89 @@ def median_sdr(scores, methods):
     return table.assign(mean=table.mean(axis=1))
 
 
-METHODS = {"mixture": ("mixture", {}), "oracle-irm": ("oracle-irm", {}), "classical-repet": ("classical-repet", {}),
-           "unet (synthetic)": ("unet", {"checkpoint": SHIPPED})}
+METHODS = {"mixture": ("mixture", {}), **{o: (o, {}) for o in ORACLES}, "classical-repet": ("classical-repet", {}),
+           **{name: (name, {"checkpoint": n["path"]}) for name, n in NETWORKS.items()}}
 estimates = separate_all(METHODS, test)
 scores = song_sdr(estimates, test)
 board = median_sdr(scores, estimates)
+real_board = median_sdr(scores.xs(real.name, level="track", drop_level=False), estimates)  # the real song alone
 display(board.round(2))
+if len(test) > 1:
+    print("the real song alone:")
+    display(real_board.round(2))
 
 # %% [markdown]
-# The oracle is above the mixture on every stem, on real music as on synthetic: it is given
-# the true stems, and a ratio mask made from them removes much of the other stems. (A stem
-# silent all through every excerpt has no score, NaN, and is left out of the comparison.)
+# On the real song, every oracle is above the mixture on every stem, as on the synthetic
+# songs: each is given the true stems. Which oracle is best depends on the stem and the song;
+# on the real song it is `oracle-wiener`, on every stem, and the binary mask is not even second
+# on every stem (the ratio mask beats it on `other`).
 
 # %%
-sdr = board[list(STEMS)]
-both = sdr.loc["oracle-irm"].notna() & sdr.loc["mixture"].notna()
-assert (sdr.loc["oracle-irm"][both] > sdr.loc["mixture"][both]).all()
-print("above the mixture on every stem:", ", ".join(m for m in sdr.index if (sdr.loc[m] > sdr.loc["mixture"]).all()))
+sdr = real_board[list(STEMS)]
+best_oracle = sdr.loc[ORACLES].idxmax()
+print("best oracle on the real song, per stem:", dict(best_oracle))
+assert all((sdr.loc[o] > sdr.loc["mixture"]).all() for o in ORACLES)
+assert (best_oracle == "oracle-wiener").all() and sdr.loc["oracle-irm", "other"] > sdr.loc["oracle-ibm", "other"]
 
 # %% [markdown]
-# How much of the way from the floor to the ceiling does each method go? The share of the
-# oracle's margin over the mixture, $(\text{method} - \text{mixture}) / (\text{oracle-irm} -
-# \text{mixture})$, per stem: 0 is no better than the mixture, 1 is as good as the oracle. It
-# puts songs of different difficulty on one scale, which is what we need to compare synthetic
-# and real songs.
+# How much of the way from the mixture to the oracles does each method go? Per stem, the
+# **share of the best oracle's margin**:
+#
+# $$\text{share}_j = \frac{\text{SDR}_j(\text{method}) - \text{SDR}_j(\text{mixture})}
+# {\max_{o \in \{\text{IBM, IRM, Wiener}\}} \text{SDR}_j(o) - \text{SDR}_j(\text{mixture})}.$$
+#
+# 0 is no better than the mixture, 1 is as good as the best of the three oracle masks on that
+# stem. It is *not* a fraction of a ceiling: the oracles are three particular masks, not a
+# bound on what a separator can score (a perfect estimate's SDR is unbounded), so a share above
+# 1 is possible and would mean a method beat all three oracles on that stem. It puts songs of
+# different difficulty on one scale, which is what we need to compare synthetic and real songs.
 
 # %%
-def share_of_oracle(table, method, oracle="oracle-irm"):
-    """Per stem: how far ``method`` goes from the mixture (0) to the oracle (1)."""
-    return (table.loc[method, list(STEMS)] - table.loc["mixture", list(STEMS)]) / \
-        (table.loc[oracle, list(STEMS)] - table.loc["mixture", list(STEMS)])
+def share_of_oracle(table, method, oracle=None):
+    """Per stem: how far ``method`` goes from the mixture (0) to an oracle (1).
+
+    Args:
+        table (pandas.DataFrame): median SDRs, one row per method, one column per stem
+        method (str): a row of ``table``
+        oracle (str): the oracle's row; ``None``: per stem, the best of the oracles in ``table``
+
+    Returns:
+        shares (pandas.Series): one per stem (can exceed 1: an oracle is not a bound)
+    """
+    stems = list(STEMS)
+    top = table.loc[oracle, stems] if oracle else table.loc[[o for o in ORACLES if o in table.index], stems].max()
+    return (table.loc[method, stems] - table.loc["mixture", stems]) / (top - table.loc["mixture", stems])
 
 
-shares = pd.DataFrame({m: share_of_oracle(board, m) for m in ("classical-repet", "unet (synthetic)")}).T
+shares = pd.DataFrame({m: share_of_oracle(board, m) for m in ["classical-repet", *NETWORKS]}).T
 shares["mean"] = shares.mean(axis=1)
 display(shares.round(2))
-
-# %% [markdown]
-# On the synthetic songs the shipped U-Net is at home: it goes most of the way to the oracle
-# and beats the classical pipeline on average. On real music it need not: if these are real
-# songs, the table says how much of that survives.
-
-# %%
-if not REAL:  # at home: the model beats the mixture and the classical pipeline on average
-    assert board.loc["unet (synthetic)", "mean"] > board.loc["classical-repet", "mean"] > board.loc["mixture", "mean"]
-    assert shares.loc["unet (synthetic)", "mean"] > 0.5
-print(f"shipped U-Net on {run.dataset}: {shares.loc['unet (synthetic)', 'mean']:.2f} of the oracle's margin "
-      f"(classical-repet {shares.loc['classical-repet', 'mean']:.2f})")
 
 # %% [markdown]
 # ## 3. What differs between synthetic and real music
 # Why should a model that does well on synthetic songs stumble on real ones? Because it learned
 # what a voice, a drum, a bass *sound like in its training data*, and real recordings differ:
 #
-# * **Timbre.** The synthetic voice is a source-filter model singing vowels; a real singer has
-#   breath, consonants, words, a character of their own. Real guitars, synths and pianos are
-#   richer than the synthetic pads and plucks, and share more of the voice's range.
-# * **Reverb and space.** Each synthetic stem gets one simple shared reverb; real stems carry
-#   the rooms they were recorded in and the effects a producer put on them, which smear
-#   every stem in time.
-# * **Mixing and mastering.** Real songs are equalised, compressed and limited *as a whole*,
-#   so the mixture is no longer exactly the sum of the stems as the stems are distributed.
+# * **Timbre.** A real singer has breath, consonants, words, a character of their own; real
+#   guitars, synths and pianos are richer than the synthetic instruments, and share more of
+#   the voice's range.
+# * **Reverb and space.** Real stems carry the rooms they were recorded in and the effects a
+#   producer put on them, which smear every stem in time.
+# * **Mixing, mastering, coding.** Real songs are equalised, compressed and limited *as a
+#   whole*, and MUSDB18's `.stem.mp4` codes each stem separately, so the mixture is no longer
+#   exactly the sum of the stems as they are distributed.
 # * **Bleed.** In a studio a microphone hears more than its instrument (the drums in the vocal
 #   microphone), so a "stem" holds a little of the others: the reference itself is impure.
 #
-# Two of these we can measure on the excerpts in hand: how far the mixture is from the sum of
-# its stems, and how much of each stem's energy lies above the highest frequency the U-Net
-# models (its `max_bin`, notebook 05): the brightness it cannot see.
+# Two of these we can measure: how far the mixture is from the sum of its stems, and how much
+# of each stem's energy lies above the highest frequency the U-Net models (its `max_bin`,
+# notebook 05): the brightness it cannot see.
 
 # %%
 def differences(songs, n_fft, max_bin):
     """Per set of songs: the mixture's distance from the sum of its stems (dB below the
     mixture; -inf when exact), and each stem's share of energy above ``max_bin`` (%)."""
-    residual = sum(float(np.sum((e.mixture - sum(e.stems.values())) ** 2)) for e in songs)
+    residual = sum(float(np.sum((e.mixture.astype(np.float64) - sum(e.stems.values())) ** 2)) for e in songs)
     level = sum(float(np.sum(e.mixture.astype(np.float64) ** 2)) for e in songs)
     row = {"mixture minus sum of stems (dB)": 10 * np.log10(residual / level) if residual else -np.inf}
     for s in STEMS:
@@ -308,54 +340,60 @@ def differences(songs, n_fft, max_bin):
     return row
 
 
-N_FFT, MAX_BIN = shipped.hparams["n_fft"], shipped.hparams["max_bin"]
-synthetic_test = test if not REAL else [excerpt(t, SECONDS) for t in data.open_dataset("test", root=data.default_root(SIZE))]
-gap = pd.DataFrame({"synthetic": differences(synthetic_test, N_FFT, MAX_BIN)}
-                   | ({"real": differences(test, N_FFT, MAX_BIN)} if REAL else {}))
+unet_hparams = models.load(NETWORKS["unet"]["path"], device="cpu").hparams
+N_FFT, MAX_BIN = unet_hparams["n_fft"], unet_hparams["max_bin"]
+synthetic_root = data.ensure_default(SIZE, progress=False)
+synthetic_test = [excerpt(t, SECONDS) for t in data.open_dataset("test", root=synthetic_root)]
+gap = pd.DataFrame({"synthetic test songs": differences(synthetic_test, N_FFT, MAX_BIN),
+                    "the real song": differences([real_song], N_FFT, MAX_BIN)}
+                   | ({f"{musdb_name} test excerpts": differences(test[1:], N_FFT, MAX_BIN)} if len(test) > 1 else {}))
 print(f"the U-Net models frequencies up to {MAX_BIN * rate / N_FFT:.0f} Hz (bin {MAX_BIN} of a {N_FFT}-point STFT)")
 display(gap.round(2))
-synth = gap["synthetic"]
+synth, real_gap = gap["synthetic test songs"], gap["the real song"]
 assert synth["mixture minus sum of stems (dB)"] == -np.inf                      # exactly the sum
-assert synth["vocals above max_bin (%)"] < 1 and synth["bass above max_bin (%)"] < 1
+assert -20 < real_gap["mixture minus sum of stems (dB)"] < -10                   # about -15 dB
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 3.2), sharey=True)
-for ax, e, where in ((axes[0], synthetic_test[0], "synthetic"), (axes[1], test[0], run.dataset)):
+for ax, e, where in ((axes[0], synthetic_test[0], "synthetic"), (axes[1], real_song, "real")):
     plots.spectrogram(e.stems["vocals"], rate, ax=ax, title=f"vocals, {where}: {e.name}", max_hz=11000)
     ax.axhline(MAX_BIN * rate / N_FFT, color="w", ls="--", lw=1)  # the U-Net sees below this line
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The synthetic mixture is exactly the sum of its stems, and its voices and bass have less
-# than 1 % of their energy above the U-Net's highest modelled frequency. Real music need not
-# be like that: stems compressed one by one (MUSDB18's `.stem.mp4`) or a mixture mastered after
-# the stems were summed break the sum, and the consonants and breath of a real voice, or a
-# bright bass sound, can put much more energy up there, where the U-Net shares it among the
-# stems in the proportions of the one bin below (notebook 05, section 3). When the column
-# "real" is there, it says how much of this your songs do. Look, too, at a voice of each kind
-# (above: the dashed line is the U-Net's highest modelled frequency; without real music, the
-# two pictures are the same synthetic song): the synthetic voice is vowels made from glottal
-# pulses, with vibrato and a little consonant noise; a real one has words, breath and the room
-# it was sung in.
+# The synthetic mixture is exactly the sum of its stems; the real song's is not: what is left
+# when its four stems are taken away is about 15 dB below the mixture (between 10 and 20 dB
+# below, asserted), a part of the mixture that belongs to no stem, so no separator (and no
+# oracle mask, which shares the whole mixture among the stems) can put it in the right place.
+# The table also says how much of each stem's energy lies where the U-Net does not look, on
+# each kind of song; above that line it shares the energy among the stems in the proportions
+# of the one bin below (notebook 05, section 3). Look, too, at a voice of each kind (above: the
+# dashed line is the U-Net's highest modelled frequency): a real voice has words, breath and
+# the room it was sung in.
 #
-# The same U-Net, scored on the synthetic test songs of this size, against how it does here:
-# both as the share of the oracle's margin. (Without real music, both columns are the same
-# songs, and the gap is zero by construction.)
+# Listen to the real song: its mixture, each network's vocals and the true vocals (the
+# listening room of section 5 has every method and stem).
 
 # %%
-if REAL:
-    some = {m: METHODS[m] for m in ("mixture", "oracle-irm", "unet (synthetic)")}
-    synthetic_board = median_sdr(song_sdr(separate_all(some, synthetic_test), synthetic_test), some)
-else:
-    synthetic_board = board
-domain = pd.DataFrame({"synthetic songs": share_of_oracle(synthetic_board, "unet (synthetic)"),
-                       f"{run.dataset}": share_of_oracle(board, "unet (synthetic)")}).T
+display(audio.play(real_song.mixture, rate, title=f"mixture: {real_song.name}"))
+for name in NETWORKS:
+    display(audio.play(estimates[name][real_song.name]["vocals"], rate, title=f"{name}: vocals"))
+display(audio.play(real_song.stems["vocals"], rate, title="reference vocals"))
+
+# %% [markdown]
+# The U-Net of section 2, scored on the synthetic test songs of this size, against how it does
+# on the real song: both as the share of the best oracle's margin (with the same three
+# oracles on both).
+
+# %%
+some = {m: METHODS[m] for m in ("mixture", *ORACLES, "unet")}
+synthetic_board = median_sdr(song_sdr(separate_all(some, synthetic_test), synthetic_test), some)
+domain = pd.DataFrame({"synthetic test songs": share_of_oracle(synthetic_board, "unet"),
+                       "the real song": share_of_oracle(real_board, "unet")}).T
 domain["mean"] = domain.mean(axis=1)
 display(domain.round(2))
-drop = domain.iloc[0]["mean"] - domain.iloc[1]["mean"]
-print(f"share of the oracle's margin lost between synthetic and {run.dataset}: {drop:.2f}")
-if not REAL:
-    assert drop == 0.0
+print(f"unet ({NETWORKS['unet']['model']}): mean share {domain.loc['synthetic test songs', 'mean']:.2f} on the "
+      f"synthetic test songs, {domain.loc['the real song', 'mean']:.2f} on the real song")
 
 # %% [markdown]
 # ## 4. Fine-tune on real training songs, with resume
@@ -364,36 +402,39 @@ if not REAL:
 # smaller learning rate (here $10^{-4}$ instead of $10^{-3}$, held constant), so that it
 # adapts what it knows instead of starting over. The recipe of notebook 05 otherwise: random
 # chunks of the training excerpts with augmentation, validation on the valid excerpts,
-# `seplib.train.fit`.
+# `seplib.train.fit`. It needs real training songs (section 1); without them the cells of this
+# section and the next two say so in one line and change nothing.
 #
-# It writes to a folder of its own, `unet-finetuned-<size>` in this data set's models folder;
-# the shipped file and notebook 05's checkpoints are only read. It keeps `last.pt` (all a
-# resume needs) and `best.pt` (the best validation weights). To show a resume, the first call
-# stops halfway, as a disconnected Colab runtime would; the second call, with the full number
-# of steps and `resume=True`, continues from `last.pt` (it says that the learning-rate schedule
-# stretches to the new length: a constant rate has nothing to stretch). Run the cells again
-# and both return at once.
+# It starts from the U-Net of section 2 and writes to a folder of its own,
+# `unet-finetuned-<size>-<start>` (the start's first hash digits) in the real data set's models
+# folder; the start itself is only read. It keeps `last.pt` (all a resume needs) and `best.pt`
+# (the best validation weights). To show a resume, the first call stops halfway, as a
+# disconnected Colab runtime would; the second call, with the full number of steps and
+# `resume=True`, continues from `last.pt`. Run the cells again and both return at once.
 
 # %%
 PLAN = train.plan("unet", SIZE)  # batch size, chunk seconds, validation chunks per song
 FINE_STEPS = {"quick": 4, "lab": 60, "full": 400}[SIZE]
 HALF = FINE_STEPS // 2
 LR = 1e-4
-out_dir = run.models_dir / f"unet-finetuned-{SIZE}"
-assert out_dir != models.default_checkpoint("unet", run).parent and not out_dir.is_relative_to(SHIPPED.parent)
-train_songs = [e.song for e in excerpts["train"]]  # the arrays themselves: chunks are cut from them, not from copies
-train_set = RandomChunks(train_songs, PLAN["seconds"], samples_per_epoch=max(PLAN["batch_size"] * HALF, 64), seed=0)
-valid_set = FixedChunks([e.song for e in excerpts["valid"]], PLAN["seconds"], per_track=PLAN["per_track"])
-train_check = FixedChunks(train_songs, PLAN["seconds"], per_track=1)  # one fixed chunk per training excerpt
+START = NETWORKS["unet"]["path"]
+if FINETUNE:
+    ft_run = current(size=SIZE, root=root)  # the real data set's models folder
+    out_dir = ft_run.models_dir / f"unet-finetuned-{SIZE}-{metrics.checkpoint_id(START)['sha256'][:8]}"
+    assert not out_dir.is_relative_to(START.parent)
+    train_songs = [e.song for e in excerpts["train"]]  # the arrays themselves: chunks are cut from them, not from copies
+    train_set = RandomChunks(train_songs, PLAN["seconds"], samples_per_epoch=max(PLAN["batch_size"] * HALF, 64), seed=0)
+    valid_set = FixedChunks([e.song for e in excerpts["valid"]], PLAN["seconds"], per_track=PLAN["per_track"])
+    train_check = FixedChunks(train_songs, PLAN["seconds"], per_track=1)  # one fixed chunk per training excerpt
 
 
 def finetune(steps):
-    """Fine-tune the shipped U-Net for ``steps`` steps in all, resuming from ``out_dir`` if a run is there.
+    """Fine-tune the U-Net of section 2 for ``steps`` steps in all, resuming from ``out_dir`` if a run is there.
 
     Returns:
         (model, history): the best validation weights, and the history since step 0
     """
-    model = models.load(SHIPPED)  # the start; a resume replaces these weights with last.pt's
+    model = models.load(START)  # the start; a resume replaces these weights with last.pt's
     history = train.fit(model, train_set, valid_set, steps=steps, batch_size=PLAN["batch_size"], lr=LR,
                         schedule="constant", valid_every=max(HALF // 2, 1), out_dir=out_dir, resume=True,
                         seed=0, progress=False)
@@ -405,17 +446,21 @@ def saved_step():
         if (out_dir / "last.pt").is_file() else 0
 
 
-print(f"fine-tuning {FINE_STEPS} steps of {PLAN['batch_size']} chunks of {PLAN['seconds']} s, "
-      f"lr {LR}, into {out_dir.parent.name}/{out_dir.name}; already done: {saved_step()} steps")
+if FINETUNE:
+    print(f"fine-tuning {FINE_STEPS} steps of {PLAN['batch_size']} chunks of {PLAN['seconds']} s, "
+          f"lr {LR}, into {out_dir.parent.name}/{out_dir.name}; already done: {saved_step()} steps")
+else:
+    print(f"fine-tuning skipped: {why}")
 
 # %%
 first = None
-if saved_step() < HALF:
-    _, first = finetune(HALF)  # the first half, then "the runtime disconnects"
-    halfway = torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["model_state"]
-    print(f"stopped at step {saved_step()}; last.pt holds it")
-finetuned, history = finetune(FINE_STEPS)  # resume=True: continues from last.pt
-display(pd.DataFrame(history).round(4))
+if FINETUNE:
+    if saved_step() < HALF:
+        _, first = finetune(HALF)  # the first half, then "the runtime disconnects"
+        halfway = torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["model_state"]
+        print(f"stopped at step {saved_step()}; last.pt holds it")
+    finetuned, history = finetune(FINE_STEPS)  # resume=True: continues from last.pt
+    display(pd.DataFrame(history).round(4))
 
 # %% [markdown]
 # Did it continue rather than start over? The history of the resumed run begins with the rows
@@ -423,99 +468,99 @@ display(pd.DataFrame(history).round(4))
 # and the second half changed the weights.
 
 # %%
-assert history["step"][-1] == FINE_STEPS == saved_step()
-if first is not None:  # this run stopped halfway and resumed (a second run of the cell finds it done)
-    assert {k: v[: len(first["step"])] for k, v in history.items()} == first
-    assert first["step"][-1] == HALF
-    final = torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["model_state"]
-    assert any(not torch.equal(halfway[k], final[k]) for k in final)
-    print(f"resumed at step {HALF} and went on to step {FINE_STEPS}")
-else:
-    print(f"the run in {out_dir.name} was already finished at step {FINE_STEPS}: nothing to do")
+if FINETUNE:
+    assert history["step"][-1] == FINE_STEPS == saved_step()
+    if first is not None:  # this run stopped halfway and resumed (a second run of the cell finds it done)
+        assert {k: v[: len(first["step"])] for k, v in history.items()} == first
+        assert first["step"][-1] == HALF
+        final = torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["model_state"]
+        assert any(not torch.equal(halfway[k], final[k]) for k in final)
+        print(f"resumed at step {HALF} and went on to step {FINE_STEPS}")
+    else:
+        print(f"the run in {out_dir.name} was already finished at step {FINE_STEPS}: nothing to do")
 
 # %% [markdown]
 # Did it learn? First on the songs it trained on: the loss on one fixed chunk of each training
-# excerpt (no augmentation), with the shipped weights and with the fine-tuned ones. On real
-# music, at `lab` and `full`, it falls: the model fits the new songs better. At `quick` the four
-# steps of two 1-second chunks are too few to say, and it may go either way. On the synthetic
-# stand-in there is nothing new to learn (at `lab` these are the very songs the shipped U-Net
-# was trained on), so it moves by noise, either way. Then on songs it did not train on, the
-# real question: the validation excerpts (mean plain SDR over their chunks,
-# `train.evaluate_sdr` of notebook 05). Steps this few, at this small a learning rate, cannot
-# cost much there: the mean validation SDR of `best.pt` stays within 1 dB of the shipped
-# model's, or rises. How much it rises on real music is for you to find out at `lab` or `full`.
+# excerpt (no augmentation), before and after. At `lab` and `full` it falls: the model fits
+# the new songs better. At `quick` the four steps of two 1-second chunks are too few to say,
+# and it may go either way. Then on songs it did not train on, the real question: the
+# validation excerpts (mean plain SDR over their chunks, `train.evaluate_sdr` of notebook 05).
+# Steps this few, at this small a learning rate, cannot cost much there: the mean validation
+# SDR of `best.pt` stays within 1 dB of the start's, or rises. How much it rises is for you to
+# find out at `lab` or `full`.
 
 # %%
-last = models.load(out_dir / "last.pt", device=config.device())  # the weights after the last step
-loss_fn = losses.loss_for("unet")
-before_after = pd.DataFrame({
-    name: {"loss on training chunks": train.mean_loss(m, loss_fn, train_check),
-           "valid loss": train.mean_loss(m, loss_fn, valid_set), **train.evaluate_sdr(m, valid_set)}
-    for name, m in [("shipped", models.load(SHIPPED, device=config.device())), ("fine-tuned, last step", last),
-                    ("fine-tuned, best.pt", finetuned)]}).T
-before_after["mean valid SDR"] = before_after[list(STEMS)].mean(axis=1)
-display(before_after.round(3))
-print(f"the shipped U-Net was trained on {record['data']['name']}; these excerpts are from {run.dataset}")
-if REAL and SIZE != "quick":  # new songs, and enough steps to fit them better
-    assert before_after.loc["fine-tuned, last step", "loss on training chunks"] < before_after.loc["shipped", "loss on training chunks"]
-assert before_after.loc["fine-tuned, best.pt", "mean valid SDR"] > before_after.loc["shipped", "mean valid SDR"] - 1.0
+if FINETUNE:
+    last = models.load(out_dir / "last.pt", device=config.device())  # the weights after the last step
+    loss_fn = losses.loss_for("unet")
+    before_after = pd.DataFrame({
+        name: {"loss on training chunks": train.mean_loss(m, loss_fn, train_check),
+               "valid loss": train.mean_loss(m, loss_fn, valid_set), **train.evaluate_sdr(m, valid_set)}
+        for name, m in [("start", models.load(START, device=config.device())), ("fine-tuned, last step", last),
+                        ("fine-tuned, best.pt", finetuned)]}).T
+    before_after["mean valid SDR"] = before_after[list(STEMS)].mean(axis=1)
+    display(before_after.round(3))
+    if SIZE != "quick":  # new songs, and enough steps to fit them better
+        assert before_after.loc["fine-tuned, last step", "loss on training chunks"] < before_after.loc["start", "loss on training chunks"]
+    assert before_after.loc["fine-tuned, best.pt", "mean valid SDR"] > before_after.loc["start", "mean valid SDR"] - 1.0
 
 # %% [markdown]
 # ## 5. Listen: before and after
-# The same test excerpt through the shipped U-Net and the fine-tuned one, the vocals of each,
-# and the true vocals.
+# The real song through the U-Net before and after fine-tuning (without real training songs,
+# only before), the vocals of each, and the true vocals; then the listening room (notebook 02)
+# with every method on every test song: A/B the estimates against the reference and the mixture.
 
 # %%
-FINETUNED = out_dir / "best.pt"
-estimates.update(separate_all({"unet (fine-tuned)": ("unet", {"checkpoint": FINETUNED})}, test))
-song = test[0]
-display(audio.play(song.mixture, rate, title=f"mixture: {song.name}"))
-for name in ("unet (synthetic)", "unet (fine-tuned)"):
-    display(audio.play(estimates[name][song.name]["vocals"], rate, title=f"{name}: vocals"))
-display(audio.play(song.stems["vocals"], rate, title="reference vocals"))
-
-# %% [markdown]
-# The listening room (notebook 02) with every method on every test excerpt: A/B the
-# estimates against the reference and the mixture.
+if FINETUNE:
+    FINETUNED = out_dir / "best.pt"
+    estimates.update(separate_all({"unet (fine-tuned)": ("unet", {"checkpoint": FINETUNED})}, test))
+display(audio.play(real_song.mixture, rate, title=f"mixture: {real_song.name}"))
+for name in [n for n in ("unet", "unet (fine-tuned)") if n in estimates]:
+    display(audio.play(estimates[name][real_song.name]["vocals"], rate, title=f"{name}: vocals"))
+display(audio.play(real_song.stems["vocals"], rate, title="reference vocals"))
 
 # %%
 display(listen.listening_room(test, list(estimates), estimates=estimates, seconds=SECONDS))
 
 # %% [markdown]
 # ## 6. The scores after fine-tuning
-# The test excerpts again, with the fine-tuned U-Net beside the others. Fine-tuning for a few
-# steps cannot cost much here either: its mean over the stems stays within 1 dB of the shipped
-# model's, or rises.
+# The test songs again, with the fine-tuned U-Net beside the others. Fine-tuning for a few
+# steps cannot cost much here either: its mean over the stems stays within 1 dB of the
+# start's, or rises. `board` is the final table either way.
 
 # %%
-scores = pd.concat([scores, song_sdr({"unet (fine-tuned)": estimates["unet (fine-tuned)"]}, test)])
-board = median_sdr(scores, estimates)
+if FINETUNE:
+    scores = pd.concat([scores, song_sdr({"unet (fine-tuned)": estimates["unet (fine-tuned)"]}, test)])
+    board = median_sdr(scores, estimates)
+    change = board.loc["unet (fine-tuned)", "mean"] - board.loc["unet", "mean"]
+    print(f"fine-tuning {FINE_STEPS} steps on {len(excerpts['train'])} excerpts: mean SDR {change:+.2f} dB on the test songs")
+    assert change > -1.0
+else:
+    print("fine-tuning skipped (no real training songs): the table is section 2's")
 display(board.round(2))
-plots.leaderboard(board[list(STEMS)], title=f"median SDR on {len(test)} test excerpts of {run.dataset} (dB)")
+plots.leaderboard(board[list(STEMS)], title=f"median SDR on {len(test)} real test song(s) (dB)")
 plt.show()
-shares = pd.DataFrame({m: share_of_oracle(board, m) for m in ("unet (synthetic)", "unet (fine-tuned)")}).T
+shares = pd.DataFrame({m: share_of_oracle(board, m) for m in board.index if m.startswith("unet")}).T
 shares["mean"] = shares.mean(axis=1)
 display(shares.round(2))
-change = board.loc["unet (fine-tuned)", "mean"] - board.loc["unet (synthetic)", "mean"]
-print(f"fine-tuning {FINE_STEPS} steps on {len(excerpts['train'])} excerpts: mean SDR {change:+.2f} dB on the test excerpts")
-assert change > -1.0
 
 # %% [markdown]
 # ## 7. What the numbers say, and where to go next
-# * On the synthetic songs the U-Net gets most of the way from the mixture to the oracle
-#   (section 2). The oracle is a ceiling for real music too, but the share of its margin a
-#   synthetic-trained model reaches is the number to watch: how much of it is left on real songs
-#   is the **domain gap**. Timbre, reverb, mastering and bleed (section 3) all widen it; none of
-#   them is in the synthetic generator, so the model could not learn them.
+# * The oracles are references, not ceilings: which is best depends on the stem and the song,
+#   and a separator may beat them all. The share of the best oracle's margin puts synthetic and
+#   real songs on one scale; the difference between the two rows of section 3 is the **domain
+#   gap** of this run's U-Net. Timbre, reverb, mastering and bleed (section 3) all feed it;
+#   none of them is in the synthetic generator, so the model could not learn them.
 # * Fine-tuning on real songs can close part of the gap with few steps, because much of what the
 #   U-Net knows (a voice has harmonics and vibrato, a drum hit is broadband and short) carries
-#   over. Whether it did here, the two tables above say: at `quick` it takes four steps, too few
-#   to tell a change from noise; at `lab` and `full`, with real music, compare them stem by stem.
+#   over. Whether it did here, the tables of sections 4 and 6 say: at `quick` it takes four
+#   steps, too few to tell a change from noise; at `lab` and `full`, compare them stem by stem.
 # * Excerpts are a shortcut: a model fine-tuned on 8 to 30 seconds of each song has seen a
 #   sliver of MUSDB18. For the real thing, train on whole songs from disk:
 #   `seplib data decode --root MUSDB18 --out MUSDB18-wav` once (if you have the `.stem.mp4`
 #   version), then `seplib train unet --root MUSDB18-wav --size full`, and
-#   `seplib evaluate --root MUSDB18-wav --method unet` for the full test set.
+#   `seplib evaluate --root MUSDB18-wav --method unet` for the full test set. Or set `DATA` in
+#   the run cell of notebooks 05–08 to that folder, or to `"previews"`.
 # * Notebook 08 (section 4) sets published systems trained on MUSDB18, with much larger
 #   networks, beside these numbers.
 
@@ -525,27 +570,34 @@ assert change > -1.0
 # whether your answer is missing, wrong or right, and never prints the answer;
 # `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** On the final table `board`, what share of the oracle-irm's margin over the mixture does
-# the fine-tuned U-Net reach on **vocals**? (0: no better than the mixture; 1: as good as the
-# oracle.) Store the number in `vocals_share`.
+# **1.** Write `share_of_margin(board, method, bound, stem)`: on a table like `board`, the share
+# of the margin of the row `bound` over the mixture that the row `method` reaches on `stem`
+# (0: no better than the mixture; 1: as good as the bound), without the notebook's
+# `share_of_oracle`. A stem with no score gives NaN. The check runs it on the final table, for
+# every pair of rows and every stem, and on a test table.
 
 # %%
 from seplib.exercises import nb09 as ex
 
 # %% tags=["answer-1"]
-vocals_share = None  # your answer, a number
+def share_of_margin(board, method, bound, stem):
+    return None  # your code: a number
+
 
 # %%
-ex.q1.check(vocals_share, board=board)
+ex.q1.check(share_of_margin, board=board)
 
 # %% [markdown]
 # **2.** How much did the fine-tuning see? It ran `FINE_STEPS` steps of `PLAN["batch_size"]`
-# chunks of `PLAN["seconds"]` seconds each. How many times over is that the total length of
-# the training excerpts (`excerpts["train"]`, each `e.duration` seconds long)? Store it in
-# `passes`. Is it a lot?
+# chunks of `PLAN["seconds"]` seconds each. Write `passes(steps, batch_size, seconds,
+# durations)`: how many times over such a training's chunks add up to the total length of
+# excerpts of the given `durations` (seconds). The check tries this fine-tuning
+# (`excerpts["train"]`, each `e.duration` seconds long) and other plans. Is it a lot?
 
 # %% tags=["answer-2"]
-passes = None  # your answer, a number
+def passes(steps, batch_size, seconds, durations):
+    return None  # your code: a number
+
 
 # %%
 ex.q2.check(passes, steps=FINE_STEPS, batch_size=PLAN["batch_size"], seconds=PLAN["seconds"],

@@ -205,11 +205,10 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
         raise ValueError(f"root={EXAMPLE!r} holds one real song, in the 'test' split only (asked for {split!r})")
     root = resolve_root(root, size, run)
     subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
-    if root == PREVIEWS:
-        if not online():
-            raise ConnectionError("the MUSDB18 previews need the internet, and it cannot be reached")
-        db = musdb.DB(download=True, subsets=subsets, split=musdb_split)
-        return list(db.tracks)
+    if root == PREVIEWS:  # downloaded once into the data folder, decoded once: then a WAV folder like any other
+        from .previews import ensure_previews
+
+        root = ensure_previews()
     layout = _layout(root)
     setup = "setup.yaml" if (root / "setup.yaml").is_file() else None
     if check and layout == "wav":
