@@ -94,6 +94,62 @@ def _alive(pid):
     return True
 
 
+JUNK = (".DS_Store", "Thumbs.db", "desktop.ini")
+"""Files a file browser leaves in a folder: they do not make a folder of stems a folder of other files."""
+
+
+def _resolve_out(out):
+    """``--out`` as the folder written: a symbolic link is followed to its target, before the work;
+    a dangling or looping link is refused in one line."""
+    if not out.is_symlink():
+        return out
+    try:
+        target = out.resolve(strict=True)
+    except (OSError, RuntimeError) as err:
+        loops = isinstance(err, RuntimeError) or getattr(err, "errno", None) == errno.ELOOP
+        raise ValueError(f"--out {out} is a symbolic link to {os.readlink(out)}, which "
+                         f"{'loops back on itself' if loops else 'does not exist'}: give a folder "
+                         "(nothing was written)") from None
+    if not target.is_dir():
+        raise NotADirectoryError(f"--out {out} is a symbolic link to {target}, which is not a folder: give a "
+                                 "folder for the stems")
+    return target
+
+
+def _lock_out(out):
+    """Take the lock of ``--out`` (``.OUT.seplib-lock`` beside it) without waiting; ``(path, file)``.
+
+    Raises:
+        FileExistsError: another run holds it (its process number is named)
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks
+        return None
+    path = out.with_name(f".{out.name}.seplib-lock")
+    while True:
+        handle = open(path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise FileExistsError(f"{out} is being written by another seplib separate ({holder}): wait for it to "
+                                  "finish, or give another --out (nothing was written)") from None
+        try:
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()  # the holder removed the file as we took it: take the new one
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}")
+    handle.flush()
+    return path, handle
+
+
 class _StemFolder:
     """Where ``seplib separate`` writes a set of stems, checked before the work and filled atomically.
 
@@ -105,14 +161,36 @@ class _StemFolder:
     def __init__(self, out, stems, force):
         if not str(out).strip():
             raise ValueError("--out is empty: give the folder the stems go in")
-        self.out = out = Path(out).expanduser()
-        self._recover()
+        self.out = out = _resolve_out(Path(out).expanduser())
         if out.exists() and not out.is_dir():
-            raise NotADirectoryError(f"--out {out} is a file, not a folder: give a folder for the stems")
+            what = "a file" if out.is_file() else "not a regular folder (a device, a pipe?)"
+            raise NotADirectoryError(f"--out {out} is {what}: give a folder for the stems")
+        # the whole run holds a lock beside --out: a second writer is refused here, before its work
+        self.created = next((p for p in reversed([out.parent, *out.parent.parents]) if not p.exists()), None)
+        self.lock = None
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.lock = _lock_out(out)
+        except OSError as err:
+            self._remove_created()
+            what = USER_ERRNOS.get(err.errno, err.strerror or str(err))
+            raise ValueError(f"--out {out}: cannot write in {out.parent} ({what})") from None
+        except BaseException:
+            self._remove_created()
+            raise
+        try:
+            self._check(out, stems, force)
+        except BaseException:
+            self._release()
+            self._remove_created()
+            raise
+
+    def _check(self, out, stems, force):
+        self._recover()
         held = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
         names = _stem_names()
         self.old = [n for n in held if n.endswith(".wav") and n[:-4] in names]
-        others = [n for n in held if n not in self.old]
+        others = [n for n in held if n not in self.old and n not in JUNK and not n.startswith("._")]
         if self.old and not force:
             raise FileExistsError(f"not overwriting {', '.join(str(out / n) for n in self.old)} "
                                   "(use --force to replace that set of stems, or another --out)")
@@ -121,8 +199,8 @@ class _StemFolder:
                                   "--force replaces a whole folder of stems; give a folder of their own")
         # swap whole folders where the folder holds nothing else (never the folder you stand in)
         self.swap = not others and (not out.exists() or out.resolve() != Path.cwd().resolve())
+        self.swap = self.swap and not os.path.ismount(out)  # a mount point cannot be renamed: fill it
         beside = out.parent if self.swap else out
-        self.created = next((p for p in reversed([beside, *beside.parents]) if not p.exists()), None)
         try:  # the probe for an unwritable or read-only --out: the temporary folder, made before the work
             beside.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.seplib-new-{os.getpid()}-", dir=beside))
@@ -148,11 +226,14 @@ class _StemFolder:
                 if new.is_dir() and not _alive(pid):
                     shutil.rmtree(new, ignore_errors=True)
                     print(f"removed {new} (the half-written stems of a run that was stopped)")
-        if not self.out.exists() and self.out.parent.is_dir():
-            for old in self.out.parent.glob(f".{self.out.name}.seplib-old-*"):
-                os.replace(old, self.out)
-                print(f"put back {self.out} (a run was stopped while replacing it)")
-                break
+        olds = [old for old in self.out.parent.glob(f".{self.out.name}.seplib-old-*")
+                if not _alive(old.name.rsplit("-", 1)[1])] if self.out.parent.is_dir() else []
+        if not self.out.exists() and olds:
+            os.replace(olds.pop(0), self.out)
+            print(f"put back {self.out} (a run was stopped while replacing it)")
+        for old in olds:  # the new set was in place when the run stopped: the old copy goes
+            shutil.rmtree(old, ignore_errors=True)
+            print(f"removed {old} (the replaced stems of a run that was stopped)")
 
     def path(self, stem):
         return self.tmp / f"{stem}.wav"
@@ -174,11 +255,20 @@ class _StemFolder:
                 if name[:-4] not in stems:
                     (out / name).unlink()
             self.tmp.rmdir()
+        self._release()
         return [out / f"{stem}.wav" for stem in stems]
 
     def discard(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._release()
         self._remove_created()
+
+    def _release(self):
+        if self.lock is not None:
+            path, handle = self.lock
+            self.lock = None
+            path.unlink(missing_ok=True)  # while still held: a waiting writer then retries on a new file
+            handle.close()
 
 
 def _cmd_separate(args):
@@ -191,6 +281,10 @@ def _cmd_separate(args):
         raise FileNotFoundError(f"song not found: {args.song}" if not Path(args.song).exists()
                                 else f"{args.song} is a folder, not an audio file")
     _check_checkpoint(args)
+    song_folder = Path(args.song).expanduser().resolve().parent
+    if args.force and str(args.out).strip() and song_folder == Path(args.out).expanduser().resolve():
+        raise ValueError(f"--out {args.out} is the folder of the song {args.song}: --force would replace it "
+                         "with the stems; give the stems a folder of their own")
     folder = _StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
     try:
         mixture, rate = load(args.song)

@@ -22,6 +22,7 @@ from seplib.models import checkpoint
 from test_bad_input_cli import fit_tiny, hashes, refused  # noqa: F401  (shared helpers)
 
 REPO = Path(__file__).resolve().parent.parent
+STEMS4 = ["bass.wav", "drums.wav", "other.wav", "vocals.wav"]
 
 
 @pytest.fixture
@@ -205,3 +206,85 @@ def test_a_broken_decoded_json_is_one_line_naming_it(tmp_path, capsys, monkeypat
     monkeypatch.setattr(decode, "stem_tracks", lambda root: [])
     message = refused(["data", "decode", "--root", str(tmp_path / "src"), "--out", str(out)], capsys)
     assert str(out / "decoded.json") in message and "damaged" in message
+
+
+# --- 5, 6, 7: the stem folder ----------------------------------------------------------------------
+
+@pytest.fixture
+def no_separating(monkeypatch):
+    from seplib import separation
+
+    monkeypatch.setattr(separation, "separate", lambda *a, **k: pytest.fail("the work started before the refusal"))
+
+
+def separate(song, out, *extra):
+    main(["separate", str(song), "--method", "mixture", "--out", str(out), *extra])
+
+
+def test_a_second_writer_on_the_same_out_is_refused_before_its_work(song, tmp_path, capsys, monkeypatch):
+    from seplib import cli
+
+    out = tmp_path / "stems"
+    first = cli._StemFolder(out, ("mixture",), force=False)  # a run in progress: it holds the lock
+    with monkeypatch.context() as m:
+        m.setattr("seplib.separation.separate", lambda *a, **k: pytest.fail("the second run did its work"))
+        message = refused(["separate", str(song), "--method", "mixture", "--out", str(out)], capsys)
+    assert str(out) in message and "being written by another" in message and str(os.getpid()) in message
+    first.discard()
+    separate(song, out)  # the lock is free again, and its file gone
+    assert sorted(p.name for p in out.iterdir()) == STEMS4
+    assert not list(tmp_path.glob(".stems.seplib-*"))
+
+
+def test_a_symlinked_out_is_written_through_and_stays_a_link(song, tmp_path, capsys):
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    separate(song, link)
+    assert link.is_symlink() and (target / "drums.wav").is_file()
+    first = (target / "drums.wav").read_bytes()
+    separate(song, link, "--force")  # the set in the target is replaced; the link stays a link
+    assert link.is_symlink() and sorted(p.name for p in target.iterdir()) == STEMS4
+    assert (target / "drums.wav").read_bytes() == first
+
+
+@pytest.mark.parametrize("kind", ["dangling", "looping"])
+def test_a_dangling_or_looping_symlink_is_refused_before_the_work(kind, song, tmp_path, capsys, no_separating):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere" if kind == "dangling" else link)
+    message = refused(["separate", str(song), "--method", "mixture", "--out", str(link)], capsys)
+    assert str(link) in message and ("does not exist" if kind == "dangling" else "loops") in message
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["link", "song.wav"]
+
+
+def test_a_file_browsers_ds_store_does_not_block_force(song, tmp_path, capsys):
+    out = tmp_path / "stems"
+    separate(song, out)
+    (out / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    separate(song, out, "--force")
+    assert sorted(p.name for p in out.iterdir()) == STEMS4
+
+
+def test_the_old_copy_of_a_swap_killed_after_its_second_rename_is_removed(song, tmp_path, capsys):
+    out = tmp_path / "stems"
+    separate(song, out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    old = tmp_path / f".stems.seplib-old-{dead}"  # what a run killed between the rename and the rmtree left
+    old.mkdir()
+    (old / "drums.wav").write_bytes((out / "drums.wav").read_bytes())
+    separate(song, out, "--force")
+    assert not old.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["song.wav", "stems"]
+
+
+def test_force_into_the_songs_own_folder_is_refused(tmp_path, capsys, no_separating):
+    folder = tmp_path / "album"
+    folder.mkdir()
+    song = folder / "mixture.wav"
+    audio.save(song, np.zeros((2, 4410), np.float32), 44100)
+    before = song.read_bytes()
+    message = refused(["separate", str(song), "--method", "mixture", "--out", str(folder), "--force"], capsys)
+    assert "folder of the song" in message
+    assert song.read_bytes() == before
