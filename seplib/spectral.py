@@ -215,8 +215,10 @@ def apply_masks(X, masks, length, n_fft=N_FFT, hop=HOP):
 def oracle(stems, kind="irm", mixture=None, n_fft=N_FFT, hop=HOP, device=None):
     """Oracle separation: masks computed from the true stems, applied to their mixture.
 
-    This is the best a masking method with this STFT can do: the upper bound every
-    mask-based method (HPSS, REPET, NMF, the U-Net) is compared against.
+    What a mask of this kind would do if it knew the true stems: the reference every
+    mask-based method (HPSS, REPET, NMF, the U-Net) is compared against. None of the three is
+    the best mask: the phase-sensitive mask (:func:`phase_sensitive_mask`) is at least as
+    good in every bin, and the ceiling is whichever oracle scores best (01_stft_and_masks).
 
     Args:
         stems (dict or musdb Track): ``{stem: (channels, samples)}`` true sources, or a track

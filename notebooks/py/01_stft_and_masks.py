@@ -20,9 +20,10 @@
 #
 # **Goal.** Most separation methods in this workbook do not touch the waveform: they compute a
 # *mask* over the short-time Fourier transform (STFT) of the mixture. Here you build the STFT,
-# invert it, compute the *ideal* masks from the true stems (the best any mask can do), and
-# learn the metrics every later notebook reports (SDR, SI-SDR, SIR, SAR, ISR), including the
-# ways they mislead.
+# invert it, compute *oracle* masks from the true stems (what a mask of each kind could do if
+# it knew the answer, and which of them is the ceiling), and learn the metrics every later
+# notebook reports (SDR, SI-SDR, SIR, SAR, ISR), the ways they mislead, and what they do not
+# hear. Everything is measured on the synthetic test split and on a real song.
 
 # %% [markdown]
 # ## Setup
@@ -69,7 +70,9 @@ track = test[0]
 rate = track.rate
 mixture, stems = data.track_mixture(track), data.track_stems(track)
 excerpt = slice(0, min(mixture.shape[1], 8 * rate))  # 8 s for the listening examples
-print(f"{len(test)} test tracks; working on {track.name!r}")
+real = data.real_song()  # the real MUSDB18 song of notebook 00, section 6
+real_mix, real_stems = data.track_mixture(real), data.track_stems(real)
+print(f"{len(test)} test tracks; working on {track.name!r}, and on the real song {real.name!r}")
 
 # %% [markdown]
 # ## 1. The short-time Fourier transform
@@ -158,34 +161,64 @@ assert metrics.sdr(with_mix_phase, stems["vocals"]) < 30  # the true magnitude a
 # well (many dB above the random phase), and why its ceiling is below perfect: even the true
 # magnitude, with the mixture's phase, scores far below the 100+ dB of a perfect estimate.
 #
-# ## 3. Ideal masks
-# With the true stems $S_j$ we can compute the best masks of three kinds:
+# ## 3. Oracle masks
+# With the true stems' STFTs $S_j$ we can compute masks that no method could compute from the
+# mixture $X$ alone: **oracles**. Four kinds, and what each one bounds:
 #
-# | mask | definition | |
+# | mask | definition | what it bounds |
 # |---|---|---|
-# | ideal binary (IBM) | $M_j = 1$ if $j = \arg\max_k \lvert S_k\rvert$ else $0$ | each bin to one stem |
-# | ideal ratio (IRM) | $M_j = \lvert S_j\rvert / \sum_k \lvert S_k\rvert$ | bins shared by magnitude |
-# | Wiener | $M_j = \lvert S_j\rvert^2 / \sum_k \lvert S_k\rvert^2$ | bins shared by power |
+# | ideal binary (IBM) | $M_j = 1$ if $j = \arg\max_k \lvert S_k\rvert$ else $0$ | hard masks: each bin to one stem |
+# | ideal ratio (IRM) | $M_j = \lvert S_j\rvert / \sum_k \lvert S_k\rvert$ | no family: a bin shared by magnitude, a common training target |
+# | Wiener | $M_j = \lvert S_j\rvert^2 / \sum_k \lvert S_k\rvert^2$ | masks made from the stems' power spectrograms alone (the best such mask if the stems are independent Gaussians of that power) |
+# | phase-sensitive (PSM) | $M_j = \operatorname{clip}_{[0,1]} \operatorname{Re}(S_j / X)$ | every real mask in $[0, 1]$, bin by bin |
 #
-# All three sum to one over the stems, so the estimates sum back to the mixture.
+# The first three sum to one over the stems, so their estimates sum back to the mixture. The
+# PSM (Erdogan et al., 2015; `spectral.phase_sensitive_mask`, notebook 06) also uses the
+# stems' phases: of all masks in $[0, 1]$ it gives, in every bin, the smallest error
+# $\lvert M_j X - S_j\rvert^2$, so it beats the other three bin by bin (the cell asserts it);
+# clipped, its masks need not sum to one. The IRM is one of the three it beats: it is *not*
+# the ceiling of masking.
 
 # %%
 mags = spectral.magnitudes({s: x[:, excerpt] for s, x in stems.items()})
 masks = {"IBM": spectral.ideal_binary_mask(mags), "IRM": spectral.ideal_ratio_mask(mags),
          "Wiener": spectral.wiener_mask(mags)}
-fig, axes = plt.subplots(1, 3, figsize=(15, 3.5), sharey=True)
-for ax, (name, m) in zip(axes, masks.items()):
+specs_ex = {s: spectral.stft(x[:, excerpt]) for s, x in stems.items()}
+X_ex = spectral.stft(mixture[:, excerpt])
+psm = spectral.phase_sensitive_mask(specs_ex, X_ex)
+fig, axes = plt.subplots(1, 4, figsize=(18, 3.5), sharey=True)
+for ax, (name, m) in zip(axes, {**masks, "PSM": psm}.items()):
     plots.mask(m["vocals"], rate, ax=ax, title=f"{name} mask of the vocals", max_hz=4000)
+for name, m in masks.items():
     total = sum(m.values())
-    assert torch.allclose(total, torch.ones_like(total), atol=1e-5)  # sums to one
+    assert torch.allclose(total, torch.ones_like(total), atol=1e-5), name  # sums to one
+bin_error = {name: sum((m[s] * X_ex - specs_ex[s]).abs() ** 2 for s in STEMS) for name, m in {**masks, "PSM": psm}.items()}
+for name in masks:  # the PSM's error is the smallest in every bin
+    assert (bin_error["PSM"] <= bin_error[name] * (1 + 1e-4) + 1e-9).all(), name
+print("error energy |M X - S|^2 over all bins and stems, relative to the PSM's:",
+      ", ".join(f"{name} {float(e.sum() / bin_error['PSM'].sum()):.2f}" for name, e in bin_error.items()))
 fig.tight_layout()
+
+# %% [markdown]
+# Does the smallest error in every bin mean the highest SDR? Nearly, but not by a theorem: the
+# SDR is measured on the waveform, after the inverse STFT has overlapped and added the frames,
+# and the MUSDB score is a median over 1 s frames (section 5). So the ceiling is whichever
+# oracle *scores* best, stem by stem, and section 6 measures it.
 
 # %% [markdown]
 # Listen to the vocals each oracle gives (the same call shape every method in the workbook
 # has: `separate(method, mixture, rate)`):
 
 # %%
+def oracle_psm(mix, refs):
+    """The phase-sensitive oracle: clipped PSMs from the true stems, applied to the mixture."""
+    X_mix = spectral.stft(mix)
+    psms = spectral.phase_sensitive_mask({s: spectral.stft(x) for s, x in refs.items()}, X_mix)
+    return spectral.apply_masks(X_mix, psms, mix.shape[-1])
+
+
 oracles = {kind: separate(f"oracle-{kind}", mixture, rate, references=stems) for kind in ("ibm", "irm", "wiener")}
+oracles["psm"] = oracle_psm(mixture, stems)
 display(audio.play(mixture[:, excerpt], rate, title="mixture"))
 for kind, est in oracles.items():
     display(audio.play(est["vocals"][:, excerpt], rate, title=f"oracle {kind.upper()}: vocals"))
@@ -295,20 +328,69 @@ display(pd.DataFrame({"mir_eval v3, whole excerpt": mir["SDR"][:, 0], "seplib v4
 assert np.allclose(mir["SDR"][:, 0], v4_whole["SDR"][:, 0], atol=0.01)
 
 # %% [markdown]
-# ## 6. The oracle bounds on the test split
+# ## 6. The oracle bounds on the test split, and on a real song
 # The oracles, and the unprocessed mixture as the floor, scored with the MUSDB protocol on
 # every test track and saved to the results store (`data/results/`). Every later notebook
-# adds its methods to the same store (notebook 08 shows them all).
+# adds its methods to the same store (notebook 08 shows them all). The PSM oracle is scored
+# here with the same protocol (`metrics.track_scores`, then `metrics.aggregate`) but not
+# stored. The same is done for the real song (stored under the data set name `example`).
+# The **ceiling** on a stem is the oracle that scores best on it, picked by the numbers:
 
 # %%
 ours = ["mixture", "oracle-ibm", "oracle-irm", "oracle-wiener"]
-for method in ours:
-    metrics.evaluate(method, test, progress=False)
+oracle_rows = [*ours[1:], "oracle-psm"]
+
+
+def psm_sdr(tracks):
+    """Median SDR per stem of the PSM oracle on these tracks (the MUSDB protocol, not stored)."""
+    per_track = []
+    for t in tracks:
+        t_mix, t_stems = data.track_mixture(t), data.track_stems(t)
+        per_track.append(metrics.track_scores(t_stems, oracle_psm(t_mix, t_stems), t.rate).assign(track=t.name))
+    return metrics.aggregate(pd.concat(per_track))["SDR"]
+
+
+def oracle_table(tracks):
+    """Evaluate (and store) the floor and the registered oracles; add the PSM oracle's row."""
+    for method in ours:
+        metrics.evaluate(method, tracks, progress=False)
+    table = metrics.leaderboard(metrics.dataset_of(tracks)).loc[ours, list(STEMS)]
+    table.loc["oracle-psm"] = psm_sdr(tracks)[list(STEMS)]
+    return table
+
+
 dataset = metrics.dataset_of(test)
-board = metrics.leaderboard(dataset)
-display(board.loc[ours, list(STEMS)].round(2))
-for stem in STEMS:  # every oracle beats the mixture on every stem
-    assert (board.loc[["oracle-ibm", "oracle-irm", "oracle-wiener"], stem] > board.loc["mixture", stem]).all()
+synthetic_board = oracle_table(test)
+real_board = oracle_table([real])
+both = pd.concat({"synthetic test split": synthetic_board, f"real song: {real.name}": real_board}, axis=1)
+display(both.round(2))
+ceilings = {}
+for name, table in [("synthetic test split", synthetic_board), ("real song", real_board)]:
+    ceilings[name] = table.loc[oracle_rows].idxmax()
+    print(f"{name:>20}: the ceiling is " + ", ".join(
+        f"{stem} {ceilings[name][stem]} ({table.loc[ceilings[name][stem], stem]:.2f} dB)" for stem in STEMS))
+    for stem in STEMS:
+        assert (table.loc[oracle_rows, stem] > table.loc["mixture", stem]).all()  # every oracle beats the floor
+        assert ceilings[name][stem] != "oracle-irm"                              # the IRM is not the ceiling
+        assert table.loc[ceilings[name][stem], stem] > table.loc["oracle-irm", stem]
+
+# %% [markdown]
+# The IRM is the ceiling of no stem, on the synthetic songs or on the real one (asserted):
+# name the ceiling the best oracle, as printed above. On the real song no oracle can be
+# perfect even in principle: as notebook 00 showed, its stems do not add up to its mixture
+# (coding, mastering), so no mask of the mixture gives them back exactly. Listen to the real
+# song's ceiling on the vocals (and to the others: `real_oracles` holds all four):
+
+# %%
+real_vocal_ceiling = ceilings["real song"]["vocals"]
+real_oracles = {kind: separate(f"oracle-{kind}", real_mix, real.rate, references=real_stems)
+                for kind in ("ibm", "irm", "wiener")}
+real_oracles["psm"] = oracle_psm(real_mix, real_stems)
+print(f"real song, vocals: the ceiling is {real_vocal_ceiling}")
+display(audio.play(real_mix, real.rate, title=f"mixture: {real.name}"))
+display(audio.play(real_oracles[real_vocal_ceiling.removeprefix("oracle-")]["vocals"], real.rate,
+                   title=f"{real_vocal_ceiling}: vocals"))
+display(audio.play(real_stems["vocals"], real.rate, title="reference vocals (real)"))
 
 # %% [markdown]
 # The mixture's SDR is not $-\infty$: the mixture holds the stem plus everything else, so its
@@ -336,7 +418,27 @@ display(floor.round(2))
 assert np.allclose(floor.iloc[:, 0], floor.iloc[:, 1], atol=0.01)
 
 # %% [markdown]
-# The oracles show how far masking can go with this STFT; the gap between them and a real
+# **The mixture's SAR: over 100 dB.** The mixture's other criteria look odd too. Its SAR
+# compares the estimate with its *artifacts*: the part that filtered copies of all four
+# references cannot explain (section 5). The synthetic mixture *is* the sum of its references,
+# so that part is zero but for rounding, and its SAR is a huge number set by floating-point
+# precision: it is large by construction and says nothing about quality (the SIR is what
+# tells you the mixture is all interference). The real song's mixture is not the sum of its
+# stems (notebook 00): the residual of coding and mastering is explained by no reference, so
+# there the mixture's SAR is an ordinary number:
+
+# %%
+real_mix_scores = metrics.track_scores(real_stems, {s: real_mix for s in STEMS}, real.rate)
+mixture_criteria = pd.concat({"synthetic": metrics.aggregate(mix_scores), "real song": metrics.aggregate(real_mix_scores)})
+display(mixture_criteria.round(1))
+print(f"the mixture's SAR: synthetic {mixture_criteria.loc['synthetic', 'SAR'].min():.0f} dB or more, "
+      f"real song {mixture_criteria.loc['real song', 'SAR'].max():.1f} dB or less")
+assert (mixture_criteria.loc["synthetic", "SAR"] > 100).all()   # no artifacts relative to its own references
+assert (mixture_criteria.loc["real song", "SAR"] < 30).all()    # the residual of coding and mastering
+assert (mixture_criteria.loc["synthetic", "SIR"] < 5).all()     # what the mixture really lacks: separation
+
+# %% [markdown]
+# The best oracle shows how far a mask on this STFT can go; the gap between it and a real
 # method is what the rest of the workbook tries to close.
 
 # %% [markdown]
@@ -494,19 +596,126 @@ print(f"  ... after removing the means:        {demeaned:6.1f} dB")
 assert with_offset > zero_mean + 20 and abs(demeaned - zero_mean) < 1.0
 
 # %% [markdown]
+# ## 8. Listening beyond SDR
+# One number cannot say what an error sounds like. Make two estimates of the real song's
+# vocals with the same plain SDR and different errors:
+#
+# * **hard**: the IBM oracle. Each bin is all or nothing, and the bins that are kept change
+#   from frame to frame: isolated spots of sound that come and go, heard as twittering
+#   "musical noise" (artifacts: a low SAR), with little of the band left in (a high SIR);
+# * **leaky**: the Wiener oracle plus a share $g$ of everything else,
+#   $\hat s = \hat s_W + g\,(x - \hat s_W)$: smooth, but the band is heard behind the voice
+#   (interference: a low SIR). The error $\hat s - s = e_0 + g\,d$ is linear in $g$, so the
+#   $g$ at which the leaky estimate's plain SDR equals the hard one's is the root of a quadratic.
+#
+# The cell scores both with the MUSDB protocol, beside the **low-pass anchor** of the listening
+# test below (the true vocals with everything above 3.5 kHz removed):
+
+# %%
+from seplib import listen
+
+real_ref = real_stems["vocals"]
+hard = real_oracles["ibm"]["vocals"]
+e0 = (real_oracles["wiener"]["vocals"] - real_ref).astype(np.float64)
+d = (real_mix - real_oracles["wiener"]["vocals"]).astype(np.float64)
+target = np.sum(np.square(real_ref, dtype=np.float64)) / 10 ** (metrics.sdr(hard, real_ref) / 10)  # the hard SDR's error energy
+qa, qb, qc = np.sum(d * d), 2 * np.sum(e0 * d), np.sum(e0 * e0) - target
+g = (-qb + np.sqrt(qb ** 2 - 4 * qa * qc)) / (2 * qa)
+leaky = (real_oracles["wiener"]["vocals"] + g * d).astype(np.float32)
+anchor = listen.lowpass(real_ref, real.rate, listen.ANCHOR_HZ)
+candidates = {"hard mask (IBM)": hard, f"leaky mask (Wiener + {g:.3f} of the rest)": leaky, listen.ANCHOR: anchor}
+listening_scores = pd.DataFrame({name: {"plain SDR": metrics.sdr(x, real_ref),
+                                        **metrics.aggregate(metrics.track_scores(real_stems, {"vocals": x}, real.rate)).loc["vocals"]}
+                                 for name, x in candidates.items()}).T
+display(listening_scores.round(2))
+hard_row, leaky_row = listening_scores.iloc[0], listening_scores.iloc[1]
+assert abs(hard_row["plain SDR"] - leaky_row["plain SDR"]) < 1e-3 and 0 < g < 1
+assert abs(hard_row["SDR"] - leaky_row["SDR"]) < 1                      # about the same SDR (MUSDB protocol)
+assert hard_row["SIR"] > leaky_row["SIR"] + 3                             # hard: less of the band left in...
+assert hard_row["SAR"] < leaky_row["SAR"] - 1                             # ...and more artifacts
+above = np.fft.rfftfreq(real_ref.shape[1], 1 / real.rate) >= listen.ANCHOR_HZ
+vocal_power = np.abs(np.fft.rfft(real_ref, axis=-1)) ** 2
+print(f"share of the vocals' energy above {listen.ANCHOR_HZ:.0f} Hz: {vocal_power[:, above].sum() / vocal_power.sum():.3f}")
+assert vocal_power[:, above].sum() / vocal_power.sum() < 0.05
+assert listening_scores.loc[listen.ANCHOR, "SDR"] > max(hard_row["SDR"], leaky_row["SDR"]) + 3
+
+# %% [markdown]
+# The two estimates score within 1 dB of each other (MUSDB SDR), and their SIR and SAR split
+# the other way round: the hard one more than 3 dB higher in SIR, the leaky one more than 1 dB
+# higher in SAR. And the anchor, which a listener hears at once as dull, has the *highest* SDR
+# of the three, by more than 3 dB: the vocals keep less than 5% of their energy above
+# 3.5 kHz, so removing it costs little energy, but it is the energy of consonants, breaths and
+# brightness. Listen:
+
+# %%
+display(audio.play(real_mix, real.rate, title=f"mixture: {real.name}"))
+for name, x in candidates.items():
+    display(audio.play(x, real.rate, title=f"{name}: vocals"))
+display(audio.play(real_ref, real.rate, title="reference vocals (real)"))
+
+# %% [markdown]
+# ### A small listening test
+# A MUSHRA test (ITU-R BS.1534) asks listeners to rate each sample from 0 (bad) to 100
+# (excellent) against an open reference. Hidden among the samples are the reference itself
+# (a careful listener gives it 100) and the 3.5 kHz low-pass anchor (it should be rated
+# low); both check the listener. The samples come in a random order, labelled A to D only.
+# Use headphones, play the reference and each sample as often as you like, move the sliders,
+# then press "save my ratings": they are added to a file in this run's results folder, so a
+# class can pool its ratings. `seplib.listen` builds the trials, saves and checks the ratings
+# (a rating outside 0 to 100 is refused) and plots them.
+
+# %%
+from seplib import config
+
+ratings_file = config.results_dir() / "listening" / "01_real_vocals_mushra.json"
+trials = listen.mushra_trials(real_ref, {name: x for name, x in candidates.items() if name != listen.ANCHOR},
+                              real.rate, seed=1)
+assert {t["name"] for t in trials} == {listen.HIDDEN_REFERENCE, listen.ANCHOR, *list(candidates)}
+display(listen.mushra_panel(trials, real.rate, ratings_file))
+
+# %% [markdown]
+# Run the next cell after rating: it plots the ratings beside the SDRs (the hidden reference
+# has none to show: its SDR is only limited by the metric's $\epsilon$) and lists the pairs
+# that the listeners and the SDR order differently.
+
+# %%
+sessions = listen.load_ratings(ratings_file)
+sdr_of = listening_scores["SDR"].to_dict()
+if sessions:
+    order = [listen.HIDDEN_REFERENCE, *candidates]
+    listen.plot_ratings(sessions, sdr_of, order=order)
+    plt.show()
+    means = listen.mean_ratings(sessions)
+    for better_sdr, preferred in listen.disagreements(means, sdr_of):
+        print(f"they disagree: the SDR ranks {better_sdr!r} above {preferred!r} ({sdr_of[better_sdr]:.2f} against "
+              f"{sdr_of[preferred]:.2f} dB); the listeners, below ({means[better_sdr]:.0f} against {means[preferred]:.0f})")
+else:
+    print("No ratings yet: rate samples A to D with the sliders above, press 'save my ratings', then run this cell again.")
+
+# %% [markdown]
+# Where ratings and SDR disagree, trust the ears about what the error sounds like and the SDR
+# about how much energy is wrong: the SDR cannot tell musical noise from leakage, and it
+# barely notices a missing top octave. The anchor is the plainest case: MUSHRA uses it as a
+# sample everyone rates low, yet its SDR is the highest here. Report SIR and SAR beside the
+# SDR, and listen before you believe a small difference.
+
+# %% [markdown]
 # ## Exercises
 # Each exercise has an answer cell (replace `None`) and a check cell below it. The check says
 # whether your answer is missing, wrong or right, and never prints the answer;
 # `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** How many Hz apart are the bins of an STFT with `n_fft=2048` at this track's rate
-# `rate`? Store it in `bin_hz`.
+# **1.** Write `bin_hz(rate, n_fft)`: how many Hz apart the bins of an STFT of `n_fft`
+# samples are at the sample rate `rate` (derive it from section 1; the check tries several
+# rates and sizes).
 
 # %%
 from seplib.exercises import nb01 as ex
 
 # %% tags=["answer-1"]
-bin_hz = None  # your answer, in Hz
+def bin_hz(rate, n_fft):
+    return None  # your code: Hz
+
 
 # %%
 ex.q1.check(bin_hz, rate=rate)
@@ -514,7 +723,8 @@ ex.q1.check(bin_hz, rate=rate)
 # %% [markdown]
 # **2.** Write `my_irm(mags)` returning the ideal ratio masks (a dict like the input) from a
 # dict of magnitudes `{stem: tensor}` (section 3), without calling `seplib.spectral`. Mind
-# the bins where every stem is silent: the masks must still sum to one there.
+# the bins where every stem is silent: the masks must still sum to one there. (The check runs
+# it on this excerpt and on magnitudes with silent bins.)
 
 # %% tags=["answer-2"]
 def my_irm(mags):
@@ -526,12 +736,14 @@ ex.q2.check(my_irm, mags=mags)
 
 # %% [markdown]
 # **3.** The scale table of section 7 shows the plain SDR falling on both sides of x1. Which
-# gain $g$ gives the *highest* plain SDR of `g * est` against `ref` (the IRM vocals of that
-# section)? Derive it (it is not SI-SDR's $\alpha$) and store it in `best_gain`. Is it above or
-# below 1, and why would a mask make the estimate too quiet?
+# gain $g$ gives the *highest* plain SDR of `g * est` against `ref`? Derive it (it is not
+# SI-SDR's $\alpha$) and write `best_gain(est, ref)` for any stereo pair (the check tries
+# several). Then look at `best_gain(est, ref)` for the IRM vocals of that section: is it above
+# or below 1, and why would a mask make the estimate too quiet?
 
 # %% tags=["answer-3"]
-best_gain = None  # your answer, a number
+def best_gain(est, ref):
+    return None  # your code: a number
 
 # %%
 ex.q3.check(best_gain, estimate=est, reference=ref)
@@ -552,5 +764,10 @@ ex.q3.check(best_gain, estimate=est, reference=ref)
 #   LVA/ICA 2018 (BSSEval v4, the `museval` package and the MUSDB18 protocol).
 # - J. Le Roux, S. Wisdom, H. Erdogan, J. R. Hershey. *SDR – half-baked or well done?* ICASSP
 #   2019 (SI-SDR).
+# - H. Erdogan, J. R. Hershey, S. Watanabe, J. Le Roux. *Phase-sensitive and
+#   recognition-boosted speech separation using deep recurrent neural networks*. ICASSP 2015
+#   (the phase-sensitive mask).
+# - ITU-R Recommendation BS.1534-3. *Method for the subjective assessment of intermediate
+#   quality level of audio systems* (MUSHRA), 2015.
 # - C. Raffel, B. McFee, E. J. Humphrey, J. Salamon, O. Nieto, D. Liang, D. P. W. Ellis.
 #   *mir_eval: A transparent implementation of common MIR metrics*. ISMIR 2014.
