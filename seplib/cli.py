@@ -33,7 +33,10 @@ def _cmd_data(args):
     from .data.musdb import default_root
 
     size = args.size or config.run_size()
-    root = Path(args.root).expanduser() if args.root else default_root(size)
+    if args.set == "render":
+        from .data.render import write_dataset
+    default = config.data_dir() / f"render-{size}" if args.set == "render" else default_root(size)
+    root = Path(args.root).expanduser() if args.root else default
     if root.is_dir() and (root / "seplib.json").is_file():
         (root / VERIFIED).unlink(missing_ok=True)  # asked for: read every file's content again
     root = write_dataset(root, size=size, seed=args.seed, workers=args.workers)
@@ -398,7 +401,10 @@ def main(argv=None):
 
     p = sub.add_parser("data", help="write the synthetic default data set (reused if present)")
     p.add_argument("--size", choices=config.SIZES, help="run size (default: by device)")
-    p.add_argument("--root", help="folder to write (default: data/synth-SIZE)")
+    p.add_argument("--set", choices=("synth", "render"), default="synth",
+                   help="synth: songs played by small synthesizers (the default); render: the same kind of "
+                        "songs played by a General MIDI SoundFont, then mixed and mastered")
+    p.add_argument("--root", help="folder to write (default: data/synth-SIZE or data/render-SIZE)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes writing songs side by side")
     p.set_defaults(fn=_cmd_data, data_command=None)

@@ -47,6 +47,7 @@ VOWELS = {
 # Consonants as noise bands (Hz, Hz), length (s) and level.
 CONSONANTS = {"s": (5000, 11000, 0.09, 0.5), "sh": (2000, 6000, 0.09, 0.5), "t": (2500, 8000, 0.03, 0.9),
               "k": (1200, 3500, 0.035, 0.8), "f": (1000, 9000, 0.07, 0.25), "h": (600, 4000, 0.06, 0.2)}
+VOICE_RANGES = {"low": (51, 67, 0.92), "high": (58, 76, 1.1)}  # lowest, highest MIDI note; formant scale
 WORDS = ("Amber", "Harbor", "Neon", "River", "Paper", "Moon", "Glass", "Echo", "Velvet", "Signal", "Winter",
          "Garden", "Silver", "Static", "Copper", "Tide", "Hollow", "Lantern", "Orbit", "Meadow", "Ember", "Atlas")
 
@@ -616,7 +617,7 @@ def _sing(rng, rate, out, notes, scale, pan):
 
 
 def _vocals_and_lead(rng, plan, rate, n):
-    low, high, scale = (51, 67, 0.92) if plan["voice"] == "low" else (58, 76, 1.1)
+    low, high, scale = VOICE_RANGES[plan["voice"]]
     plan["vocal_range_hz"] = [round(float(midi_to_hz(low)), 1), round(float(midi_to_hz(high)), 1)]
     vocals, lead_out = np.zeros((2, n), np.float32), np.zeros((2, n), np.float32)
     pan = rng.uniform(-0.1, 0.1)
@@ -759,12 +760,12 @@ def _song_seed(seed, split, index):
     return int(seed) * 1_000_000 + {"train": 0, "valid": 100_000, "test": 200_000}[split] + index
 
 
-def track_list(size="quick", seed=0):
+def track_list(size="quick", seed=0, artist="Synth"):
     """Names and seeds of the songs of a synthetic data set.
 
     Args:
         size (str): a run size (songs per split: ``sizes.of("data", size)``, :mod:`seplib.sizes`);
-            seed (int): the data set's seed
+            seed (int): the data set's seed; artist (str): the first word of every name
 
     Returns:
         tracks (dict): ``{"train"|"valid"|"test": [(name, song_seed), ...]}``; names look like
@@ -780,7 +781,7 @@ def track_list(size="quick", seed=0):
             number += 1
             song = _song_seed(seed, split, i)
             words = np.random.default_rng([song, 0]).choice(WORDS, 2, replace=False)
-            tracks[split].append((f"Synth {number:03d} - {words[0]} {words[1]}", song))
+            tracks[split].append((f"{artist} {number:03d} - {words[0]} {words[1]}", song))
     return tracks
 
 
@@ -822,21 +823,29 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
 
     Taught in: 00_getting_started
     """
+    return _write_set(root, size, seed, progress, workers, make_song,
+                      dict(generator="seplib.data.synth", version=VERSION), artist="Synth", label="synth")
+
+
+def _write_set(root, size, seed, progress, workers, make, identity, artist, label, song_args=()):
+    """:func:`write_dataset` for any song maker: ``make(song_seed, seconds, *song_args)`` returns
+    ``(stems, info)`` as :func:`make_song` does; ``identity`` (generator, version, ...) must match
+    an existing set's manifest for it to be reused."""
     import yaml
     import musdb
     from tqdm.auto import tqdm
 
-    tracks, root = track_list(size, seed), Path(root)
+    tracks, root = track_list(size, seed, artist), Path(root)
     marker = root / "seplib.json"
-    meta = dict(generator="seplib.data.synth", version=VERSION, size=size, seed=int(seed),
+    meta = dict(**identity, size=size, seed=int(seed),
                 tracks={split: [name for name, _ in songs] for split, songs in tracks.items()}, song_info={})
     if marker.is_file():
         old = read_manifest(marker)
-        if [old.get(k) for k in ("generator", "version", "size", "seed")] != [meta[k] for k in
-                                                                             ("generator", "version", "size", "seed")]:
-            raise ValueError(f"{root} already holds the synthetic data set size={old.get('size')!r} "
+        keys = [*identity, "size", "seed"]
+        if [old.get(k) for k in keys] != [meta[k] for k in keys]:
+            raise ValueError(f"{root} already holds the data set {old.get('generator')} size={old.get('size')!r} "
                              f"seed={old.get('seed')!r} (version {old.get('version')}); pick another root "
-                             f"for size={size!r} seed={seed!r}")
+                             f"for {meta['generator']} size={size!r} seed={seed!r}")
         meta["song_info"] = old.get("song_info", {})
     elif root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ValueError(f"refusing to write the synthetic data set into {root}: it is not empty and has no "
@@ -866,8 +875,9 @@ def write_dataset(root, size="quick", seed=0, progress=True, workers=1):
     _atomic(root / "setup.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(setup, sort_keys=False)))
     seconds = [sizes.of("data", size)["seconds"]] * len(todo)
     with concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
-        songs = (pool.map if pool else map)(make_song, [song for _, _, song in todo], seconds)  # in order
-        for (split, name, _), (stems, info) in tqdm(zip(todo, songs), total=len(todo), desc=f"synth-{size}",
+        extra = [[a] * len(todo) for a in song_args]
+        songs = (pool.map if pool else map)(make, [song for _, _, song in todo], seconds, *extra)  # in order
+        for (split, name, _), (stems, info) in tqdm(zip(todo, songs), total=len(todo), desc=f"{label}-{size}",
                                                     disable=not progress):
             _write_song(folder(split, name), name, stems, info)
             meta["song_info"][name] = dict(info, split=split)

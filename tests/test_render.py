@@ -1,0 +1,169 @@
+"""The rendered data set: SoundFont instruments, a mixing chain, a master whose gain the stems share."""
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+from scipy import signal
+
+from seplib import STEMS, sizes
+from seplib.data import open_dataset, render, synth, track_mixture, track_stems
+
+RATE = 44100
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """A 4-song, 3-second run size, so the data-set tests take seconds."""
+    monkeypatch.setitem(sizes.TABLE, "tiny", {"data": dict(train=2, valid=1, test=1, seconds=3.0)})
+    return "tiny"
+
+
+@pytest.fixture(scope="module")
+def songs():
+    """Three 4-second songs (seeds 0-2) and their infos."""
+    return [render.make_song(seed, seconds=4.0) for seed in range(3)]
+
+
+def _wavs(root):
+    return sorted(p for p in root.rglob("*.wav"))
+
+
+def centroid(x):
+    power = np.abs(np.fft.rfft(x.mean(axis=0))) ** 2
+    return float((power * np.fft.rfftfreq(x.shape[1], 1 / RATE)).sum() / power.sum())
+
+
+def test_song_is_mastered_and_the_stems_sum_to_it_exactly(songs):
+    for stems, info in songs:
+        assert list(stems) == list(STEMS)
+        mixture = sum(stems.values())
+        for name, x in stems.items():
+            assert x.shape == (2, 4 * RATE) and x.dtype == np.float32
+            assert np.array_equal(x * 32768, np.round(x * 32768)), f"{name} is not on the 16-bit grid"
+            assert 0.005 < np.sqrt((x ** 2).mean()) < 0.5, f"{name}: RMS out of range"
+            assert np.abs(x).max() <= 10 ** (render.CEILING_DB / 20) + 1 / 32768, f"{name} passes the ceiling"
+        assert np.abs(mixture).max() <= 10 ** (render.CEILING_DB / 20) + 4 / 32768  # the limiter's ceiling
+        assert np.abs(mixture).max() > 0.25
+        json.dumps(info)
+        assert info["soundfont"]["name"] == "TimGM6mb.sf2"
+
+
+def test_the_plan_is_the_synthetic_generators(songs):
+    for seed, (_, info) in enumerate(songs):
+        _, plain = synth.make_song(seed, seconds=4.0)
+        for key in ("tempo", "key", "loops", "sections", "arrangement", "voice"):
+            assert info[key] == plain[key], key
+
+
+def test_midi_parts_one_per_stem():
+    parts = render.song_midi(1, seconds=8.0)
+    assert list(parts) == list(STEMS)
+    drums = parts["drums"].instruments
+    assert len(drums) == 1 and drums[0].is_drum and len(drums[0].notes) > 20
+    assert all(not i.is_drum for s in STEMS[1:] for i in parts[s].instruments)
+    assert all(32 <= i.program <= 39 for i in parts["bass"].instruments)  # GM basses
+    sung = parts["vocals"].instruments[0]
+    assert sung.notes and len(parts["vocals"].lyrics) == len(sung.notes)  # one syllable a note
+    assert all(n.end <= 8.0 + 2.5 for i in parts["other"].instruments for n in i.notes)
+
+
+def test_stems_differ_in_timbre(songs):
+    for stems, info in songs:
+        assert centroid(stems["bass"]) < 0.7 * centroid(stems["vocals"])
+        v, o = stems["vocals"].mean(axis=0), stems["other"].mean(axis=0)
+        assert abs(np.corrcoef(v, o)[0, 1]) < 0.5
+        _, pv = signal.welch(v, RATE, nperseg=4096)
+        _, po = signal.welch(o, RATE, nperseg=4096)
+        assert np.abs(10 * np.log10((pv + 1e-20) / (po + 1e-20))).mean() > 3  # dB apart, on average
+    timbres = {render.make_song(seed, seconds=0.5)[1]["vocal_timbre"] for seed in range(12)}
+    assert "formant" in timbres and len(timbres) >= 3  # the formant voice is one of several
+
+
+def test_same_seed_same_song_another_seed_another():
+    a, b, c = (render.make_song(seed, seconds=2.0)[0] for seed in (4, 4, 5))
+    for s in STEMS:
+        assert np.array_equal(a[s], b[s]) and not np.array_equal(a[s], c[s])
+
+
+def test_master_gain_tools():
+    rng = np.random.default_rng(0)
+    quiet = 0.3 * np.sin(2 * np.pi * 440 * np.arange(RATE // 2) / RATE)  # peaks below the ceiling
+    loud = 2 * rng.standard_normal(RATE // 2)
+    x = np.stack([np.concatenate([quiet, loud])] * 2).astype(np.float32)
+    gain = render.limiter_gain(x, 0.5, rate=RATE)
+    assert np.abs(x * gain).max() <= 0.5 + 1e-6  # never over the ceiling
+    assert gain[:RATE // 2 - 256].min() == 1 and gain[RATE // 2:].max() < 0.5  # and only where needed
+    comp = render.compressor_gain(x, RATE, threshold_db=-6, ratio=4)
+    assert comp[:RATE // 2 - 256].min() > 0.99 and comp[-RATE // 10:].max() < 0.5  # above the threshold only
+    # the EQ's bell, against scipy's frequency response: +6 dB at its centre, flat far away
+    sos = render._biquad("peak", 1000.0, RATE, 6.0, 1.0)
+    w, h = signal.sosfreqz(sos, [50.0, 1000.0, 15000.0], fs=RATE)
+    assert np.allclose(20 * np.log10(np.abs(h)), [0, 6, 0], atol=0.2)
+    for kind, at in (("lowshelf", 20.0), ("highshelf", 20000.0)):
+        _, h = signal.sosfreqz(render._biquad(kind, 1000.0, RATE, -4.0), [at], fs=RATE)
+        assert abs(20 * np.log10(np.abs(h[0])) + 4) < 0.3, kind
+
+
+def test_dataset_is_deterministic_and_read_through_musdb(tmp_path, tiny):
+    a = render.write_dataset(tmp_path / "a", size=tiny, seed=1, progress=False)
+    b = render.write_dataset(tmp_path / "b", size=tiny, seed=1, progress=False, workers=2)  # same bytes
+    files = _wavs(a)
+    assert len(files) == 4 * 5
+    for fa, fb in zip(files, _wavs(b)):
+        assert fa.relative_to(a) == fb.relative_to(b) and fa.read_bytes() == fb.read_bytes()
+    assert (a / "seplib.json").read_bytes() == (b / "seplib.json").read_bytes()
+    for track_folder in (a / "train").iterdir():  # the mixture file is the sum of the stem files
+        stems = [sf.read(track_folder / f"{s}.wav", dtype="int16")[0].astype(np.int32) for s in STEMS]
+        assert np.array_equal(sum(stems), sf.read(track_folder / "mixture.wav", dtype="int16")[0])
+    expected = render.synth.track_list(tiny, 1, artist="Render")
+    for split in ("train", "valid", "test"):
+        tracks = open_dataset(split, root=a)
+        assert sorted(t.name for t in tracks) == sorted(name for name, _ in expected[split])
+    track = open_dataset("test", root=a)[0]
+    mixture, stems = track_mixture(track), track_stems(track)
+    assert mixture.shape == (2, 3 * RATE) and np.abs(mixture).max() > 0.25
+    assert np.array_equal(sum(stems.values()), mixture)
+
+
+def test_manifest_records_the_soundfont_and_refuses_another(tmp_path, tiny):
+    root = render.write_dataset(tmp_path / "set", size=tiny, seed=0, progress=False)
+    meta = json.loads((root / "seplib.json").read_text())
+    digest = hashlib.sha256(render.default_soundfont().read_bytes()).hexdigest()
+    assert meta["generator"] == "seplib.data.render"
+    assert meta["soundfont"] == {"name": "TimGM6mb.sf2", "sha256": digest}
+    assert all(info["soundfont"] == meta["soundfont"] for info in meta["song_info"].values())
+    assert all(name.startswith("Render ") for name in meta["song_info"])
+    other = tmp_path / "copy.sf2"
+    shutil.copy(render.default_soundfont(), other)
+    with pytest.raises(ValueError, match="another root"):
+        render.write_dataset(root, size=tiny, seed=0, progress=False, soundfont=other)
+    with pytest.raises(ValueError, match="another root"):  # a synthetic set is not a rendered one
+        synth.write_dataset(root, size=tiny, seed=0, progress=False)
+    with pytest.raises(ValueError, match="missing.sf2 does not exist"):
+        render.write_dataset(tmp_path / "new", size=tiny, soundfont=tmp_path / "missing.sf2")
+
+
+def test_a_damaged_song_is_rendered_again(tmp_path, tiny, monkeypatch):
+    root = render.write_dataset(tmp_path / "set", size=tiny, seed=0, progress=False)
+    victim = next(root.rglob("bass.wav"))
+    good = victim.read_bytes()
+    victim.write_bytes(good[:len(good) // 2])  # cut short
+    calls = []
+    real = render.make_song
+    monkeypatch.setattr(render, "make_song", lambda *a, **k: calls.append(a) or real(*a, **k))
+    with pytest.warns(UserWarning, match=r"rewriting 1 damaged song.*bass.wav"):
+        render.write_dataset(root, size=tiny, seed=0, progress=False)
+    assert len(calls) == 1 and victim.read_bytes() == good
+
+
+def test_cli_writes_the_rendered_set(tmp_path, monkeypatch):
+    from seplib import cli
+
+    calls = []
+    monkeypatch.setattr(render, "write_dataset", lambda root, **k: calls.append((root, k)) or root)
+    monkeypatch.setenv("SEPLIB_DATA", str(tmp_path))
+    cli.main(["data", "--set", "render", "--size", "quick"])
+    assert calls[0][0].name == "render-quick" and calls[0][1]["size"] == "quick"
