@@ -17,6 +17,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.txt
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q "$(TORCH)"
 	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q --no-deps tinysoundfont  # its wheel asks for pyaudio (live playback only)
 	touch $@
 
 $(VENV)/.installed-lab: $(VENV)/.installed

@@ -38,6 +38,20 @@ def install_command(repo_dir):
             "-e", str(repo_dir)]
 
 
+NO_DEPS = ("tinysoundfont",)
+"""Installed with ``--no-deps`` after seplib: tinysoundfont's wheel asks for pyaudio, which only
+live playback needs and which does not build without PortAudio."""
+
+
+def install_no_deps_command():
+    """The pip command that installs :data:`NO_DEPS` without their declared dependencies.
+
+    Returns:
+        command (list of str)
+    """
+    return [sys.executable, "-m", "pip", "install", "-q", "--no-deps", *NO_DEPS]
+
+
 def install(repo_dir, run=subprocess.run):
     """Install seplib from ``repo_dir`` unless this runtime already has it from there.
 
@@ -58,11 +72,12 @@ def install(repo_dir, run=subprocess.run):
     marker = repo_dir / ".colab-installed"
     if marker.is_file():
         return False
-    done = run(install_command(repo_dir), capture_output=True, text=True)
-    if done.returncode != 0:
-        last = (done.stderr or done.stdout or "").strip().splitlines()
-        raise SystemExit(f"seplib setup: pip could not install {repo_dir}: "
-                         f"{last[-1] if last else 'exit status ' + str(done.returncode)}")
+    for command, what in ((install_command(repo_dir), repo_dir), (install_no_deps_command(), " ".join(NO_DEPS))):
+        done = run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout or "").strip().splitlines()
+            raise SystemExit(f"seplib setup: pip could not install {what}: "
+                             f"{last[-1] if last else 'exit status ' + str(done.returncode)}")
     marker.write_text("installed\n")
     return True
 

@@ -31,9 +31,10 @@ def test_install_keeps_torch_and_runs_once(tmp_path):
     run = Runner()
     assert colab.install(checkout(tmp_path), run=run) is True
     assert colab.install(tmp_path, run=run) is False  # the cell run twice: nothing more to do
-    (command,) = run.calls
+    command, no_deps = run.calls
     assert command[:4] == [sys.executable, "-m", "pip", "install"] and str(tmp_path) in command
     assert not any("torch" in part for part in command if part != str(tmp_path))
+    assert no_deps[-2:] == ["--no-deps", "tinysoundfont"]
 
 
 def test_a_failed_install_says_why_in_one_line(tmp_path):

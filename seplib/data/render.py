@@ -232,7 +232,11 @@ class _Player:
         key = (program, is_drum, notes, samples)
         if key not in self.cache:
             if self.synth is None:  # loading the SoundFont takes longer than most sounds: once per song
-                import tinysoundfont
+                try:
+                    import tinysoundfont
+                except ImportError:
+                    raise ImportError("the rendered data set plays its SoundFont with tinysoundfont: "
+                                      "pip install --no-deps tinysoundfont") from None
 
                 self.synth = tinysoundfont.Synth(samplerate=self.rate)
                 self.sfid = self.synth.sfload(self.data)
