@@ -21,8 +21,11 @@ Map of the package (one place per concept):
 * Add a method: a function ``fn(mixture, rate, **kw) -> {stem: (channels, samples)}`` decorated
   with ``@seplib.methods.register(name, family=...)``, in your notebook or in ``classical/``
   (a new module there is one more line in ``methods.BUILTINS``).
-* Add a model: one file in ``seplib/models/`` with the class, its hyper-parameters per run size
-  and a ``register_model(...)`` call (chunking, loss, plan); one import line in ``models/__init__``.
+* Add a model: one file with the class, its hyper-parameters per run size and a
+  ``register_model(...)`` call (chunking, loss, plan, test tolerances), checked when it registers;
+  in ``seplib/models/`` with one import line in ``models/__init__``, or anywhere and used from the
+  command line with ``seplib --plugin MODULE`` (:mod:`seplib.plugins`). ``seplib/README.md``
+  states the contract, with a worked toy model that the tests run.
 * Add a notebook: ``notebooks/py/NN_name.py`` (``jupytext --sync`` writes the ``.ipynb``), its
   checks in ``seplib/exercises/nbNN.py``, and "Taught in: NN_name" where its code lives.
 """

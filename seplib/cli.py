@@ -396,7 +396,17 @@ def main(argv=None):
     """Entry point of the ``seplib`` command."""
     from . import methods
 
+    from . import plugins
+
+    names, argv = plugins.split_argv(sys.argv[1:] if argv is None else list(argv))
+    try:
+        plugins.load(names)  # your own methods and models, before the choices are listed
+    except ValueError as err:
+        sys.exit(f"seplib: {err}")
     parser = argparse.ArgumentParser(prog="seplib", description="Music source separation workbook tools")
+    parser.add_argument("--plugin", action="append", metavar="MODULE",
+                        help="import MODULE first: the methods and models it registers can be used "
+                             "(also $SEPLIB_PLUGINS, comma-separated)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("data", help="write the synthetic default data set (reused if present)")

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 import seplib
-from seplib import STEMS, methods, models
+from seplib import STEMS, methods, models, plugins
 
+plugins.load()  # models of $SEPLIB_PLUGINS are held to the same tests
 NAMES = tuple(models.MODELS)
 MASK_MODELS = tuple(n for n in NAMES if models.spec(n).loss == "masked-magnitude")
 RATE = 44100
