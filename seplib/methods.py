@@ -36,7 +36,7 @@ bounds from the true stems), ``classical`` (notebooks 02-04), ``learned`` (train
 notebooks 05-07), ``reference`` (pretrained models from elsewhere, notebook 08)."""
 
 BUILTINS = ("seplib.separation", "seplib.classical.hpss", "seplib.classical.repet", "seplib.classical.nmf",
-            "seplib.classical.pipelines", "seplib.models")
+            "seplib.classical.pipelines", "seplib.classical.panning", "seplib.models")
 """Modules whose import registers the built-in methods (imported on first look-up): a new module
 of methods is one more line here; a new method in one of them is one ``register`` call."""
 
