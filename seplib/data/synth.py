@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 from scipy import fft, signal
 
-from .. import STEMS, sizes  # ("drums", "bass", "other", "vocals")
+from .. import STEMS, config, sizes  # ("drums", "bass", "other", "vocals")
 
 VERSION = 1
 
@@ -874,7 +874,8 @@ def _write_set(root, size, seed, progress, workers, make, identity, artist, labe
     setup["validation_tracks"] = meta["tracks"]["valid"]
     _atomic(root / "setup.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(setup, sort_keys=False)))
     seconds = [sizes.of("data", size)["seconds"]] * len(todo)
-    with concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 else contextlib.nullcontext() as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, initializer=config.die_with_parent) if workers > 1 \
+            else contextlib.nullcontext() as pool:  # (workers end with this process, kill -9 included)
         extra = [[a] * len(todo) for a in song_args]
         songs = (pool.map if pool else map)(make, [song for _, _, song in todo], seconds, *extra)  # in order
         for (split, name, _), (stems, info) in tqdm(zip(todo, songs), total=len(todo), desc=f"{label}-{size}",
