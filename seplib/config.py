@@ -214,13 +214,71 @@ def results_dir():
     return data_dir() / "results"
 
 
+_HELD = set()
+"""File descriptors of the locks this process holds (:func:`locked`)."""
+
+
+def _close_inherited_locks():
+    """In a forked child (a pool worker): let go of the parent's locks.  A lock taken with
+    ``flock`` belongs to the open file, which a fork shares: a worker that outlived a parent
+    killed with ``kill -9`` would otherwise hold the parent's lock forever."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
+def die_with_parent():
+    """Make this process end when its parent does (Linux; elsewhere nothing): the initializer of
+    seplib's worker pools, so that a parent killed with ``kill -9`` leaves no workers running."""
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
+
+
+def _lock_holders(lock_file):
+    """The processes holding a lock on ``lock_file`` (from ``/proc/locks``; ``[]`` where unknown)."""
+    try:
+        st = os.stat(lock_file)
+        wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        with open("/proc/locks") as f:
+            return sorted({int(line.split()[4]) for line in f
+                           if len(line.split()) > 5 and line.split()[5] == wanted and "->" not in line})
+    except (OSError, ValueError, IndexError):
+        return []
+
+
 @contextlib.contextmanager
-def locked(lock_file):
+def locked(lock_file, what=None):
     """Hold an exclusive lock on ``lock_file`` (made if missing) while the block runs.
 
     Two notebooks (or two test workers) that train the same model or write the same data
     set take turns instead of writing over each other; the second then finds the first's
     finished work and reuses it. A no-op where file locks are not available.
+
+    A lock is the kernel's (``flock``): it goes with the process that holds it, ``kill -9``
+    included, and worker processes forked while it is held do not keep it.  A command that has
+    to wait says, once, what it waits for and which process holds the lock.
+
+    Args:
+        lock_file (str or Path): the lock's file (its content: the holder's process number)
+        what (str): what the lock guards, for the waiting message (default: the file's name)
     """
     lock_file = Path(lock_file)
     lock_file.parent.mkdir(parents=True, exist_ok=True)
@@ -229,9 +287,45 @@ def locked(lock_file):
     except ImportError:  # Windows: no advisory locks; carry on unlocked
         yield
         return
-    with open(lock_file, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+    _HELD.add(fd)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _wait_for(fd, lock_file, what)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {' '.join(sys.argv)[:200]}\n".encode(), 0)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        _HELD.discard(fd)
+        os.close(fd)
+
+
+def _wait_for(fd, lock_file, what):
+    """Block until the lock is ours, saying once (on stderr) what we wait for and who holds it."""
+    import fcntl
+    import time
+
+    try:
+        said = os.pread(fd, 300, 0).decode(errors="replace").split()
+    except OSError:
+        said = []
+    holder = f"process {said[0]}" + (f" ({' '.join(said[1:])[:120]})" if len(said) > 1 else "") if said else \
+        "another process"
+    holders = _lock_holders(lock_file)
+    if said and said[0].isdigit() and holders and int(said[0]) not in holders:
+        holder = (f"process(es) {', '.join(map(str, holders))}, left running by process {said[0]}, which was "
+                  f"stopped: end them (kill {' '.join(map(str, holders))}) to go on")
+    print(f"waiting for {what or lock_file} ({lock_file}), held by {holder}; Ctrl-C stops waiting",
+          file=sys.stderr, flush=True)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            time.sleep(0.5)

@@ -288,3 +288,112 @@ def test_force_into_the_songs_own_folder_is_refused(tmp_path, capsys, no_separat
     message = refused(["separate", str(song), "--method", "mixture", "--out", str(folder), "--force"], capsys)
     assert "folder of the song" in message
     assert song.read_bytes() == before
+
+
+# --- 8. nothing hangs after kill -9 -----------------------------------------------------------------
+
+def _gone(pid, within=10.0):
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:  # a zombie waiting for its reaper is gone too
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _lock_free(path, within=10.0):
+    import fcntl
+
+    deadline = time.time() + within
+    with open(path, "a") as f:
+        while time.time() < deadline:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                time.sleep(0.1)
+    return False
+
+
+DECODER = """
+import os, sys, time
+from pathlib import Path
+from seplib.data import decode
+
+out = Path(sys.argv[1])
+def slow(path, folder, ids):  # a song that takes long: the worker records itself, then waits
+    (out.parent / "pids").mkdir(exist_ok=True)
+    (out.parent / "pids" / str(os.getpid())).touch()
+    time.sleep(120)
+decode.decode_song = slow
+decode.stem_tracks = lambda root: [("train", f"song {i}", f"/nowhere/{i}.stem.mp4", {}) for i in range(4)]
+decode.decode_tree(out.parent / "src", out, workers=2, progress=False)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers that die with their parent: Linux")
+def test_decode_killed_with_kill_9_leaves_no_workers_and_no_held_lock(tmp_path):
+    out = tmp_path / "wav"
+    parent = subprocess.Popen([sys.executable, "-c", DECODER, str(out)], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        deadline = time.time() + 60
+        while len(list((tmp_path / "pids").glob("*")) if (tmp_path / "pids").is_dir() else []) < 2:
+            assert time.time() < deadline and parent.poll() is None, "the workers did not start"
+            time.sleep(0.1)
+        workers = [int(p.name) for p in (tmp_path / "pids").iterdir()]
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        assert all(_gone(pid) for pid in workers), "pool workers outlived their parent"
+        assert _lock_free(out / ".decode.lock"), "the lock of the killed decode is still held"
+    finally:
+        parent.kill()
+        for pid in [int(p.name) for p in (tmp_path / "pids").glob("*")]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+FORKER = """
+import os, signal, sys, time
+from seplib import config
+
+with config.locked(sys.argv[1]):
+    child = os.fork()
+    if child == 0:  # a worker, still running when its parent is killed
+        time.sleep(60)
+        os._exit(0)
+    open(sys.argv[2], "w").write(str(child))
+    os.kill(os.getpid(), signal.SIGKILL)  # kill -9 while holding the lock
+"""
+
+
+def test_a_worker_forked_while_a_lock_is_held_does_not_keep_it(tmp_path):
+    lock, pid_file = tmp_path / ".lock", tmp_path / "child"
+    subprocess.run([sys.executable, "-c", FORKER, str(lock), str(pid_file)], timeout=60)
+    child = int(pid_file.read_text())
+    try:
+        assert not _gone(child, within=0.2)  # the orphan still runs ...
+        assert _lock_free(lock, within=2.0)  # ... and the lock is free all the same
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+def test_a_waiting_command_says_what_it_waits_for_and_who_holds_it(tmp_path):
+    from seplib import config
+
+    lock = tmp_path / ".synth-quick.lock"
+    code = ("import sys; from seplib import config\n"
+            "with config.locked(sys.argv[1], 'the quick data set'):\n    print('got it', flush=True)\n")
+    with config.locked(lock):
+        waiter = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        line = waiter.stderr.readline()
+        assert "waiting for the quick data set" in line and f"process {os.getpid()}" in line, line
+    out, err = waiter.communicate(timeout=60)
+    assert out.strip() == "got it" and "Traceback" not in err

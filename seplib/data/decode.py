@@ -174,7 +174,7 @@ def decode_tree(root, out, workers=None, progress=True):
     _check_out(root, out)
     workers = workers or min(4, os.cpu_count() or 1)
     out.mkdir(parents=True, exist_ok=True)
-    with config.locked(out / ".decode.lock"):  # one decoder at a time per folder
+    with config.locked(out / ".decode.lock", f"the decoding into {out}"):  # one decoder at a time per folder
         (out / MARKER).write_text(json.dumps({"source": str(root.resolve()), "layout": "MUSDB18-HQ",
                                               "subtype": "PCM_16"}, indent=1))
         shutil.rmtree(out / PARTIAL, ignore_errors=True)  # half-written songs of a stopped run
@@ -186,7 +186,9 @@ def decode_tree(root, out, workers=None, progress=True):
                 if not _song_done(out / subset / name)]
         bar = tqdm(total=len(songs), initial=len(songs) - len(todo), desc="decoding", unit="song",
                    disable=not progress)
-        with concurrent.futures.ProcessPoolExecutor(workers) if workers > 1 and len(todo) > 1 \
+        # the workers end with this process (kill -9 included), and do not keep its lock
+        with concurrent.futures.ProcessPoolExecutor(workers, initializer=config.die_with_parent) \
+                if workers > 1 and len(todo) > 1 \
                 else contextlib.nullcontext() as pool:
             if pool is None:
                 for path, folder, ids in todo:
