@@ -397,3 +397,53 @@ def test_a_waiting_command_says_what_it_waits_for_and_who_holds_it(tmp_path):
         assert "waiting for the quick data set" in line and f"process {os.getpid()}" in line, line
     out, err = waiter.communicate(timeout=60)
     assert out.strip() == "got it" and "Traceback" not in err
+
+
+# --- 9. foreign files: one line naming them, not "a bug" ----------------------------------------------
+
+@pytest.mark.parametrize("kind", ["text", "wav"])
+def test_a_text_file_or_a_wav_as_checkpoint_is_one_line(kind, song, tmp_path, capsys, no_separating):
+    path = tmp_path / "model.pt"
+    if kind == "text":
+        path.write_text("these are my notes, not a model\n" * 20)
+    else:
+        path.write_bytes(song.read_bytes())
+    for method in ("unet", "conv1d"):
+        message = refused(["separate", str(song), "--method", method, "--checkpoint", str(path),
+                           "--out", str(tmp_path / "o")], capsys)
+        assert str(path) in message and "not a seplib checkpoint" in message
+
+
+def _stem_file(kind, path):
+    import shutil
+
+    import stempeg
+
+    example = stempeg.example_stem_path()
+    if kind == "text":
+        path.write_text("not a song\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "two streams":
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-i", example, "-map", "0:0", "-map", "0:1", "-c", "copy",
+                        str(path)], check=True)
+    elif kind == "48 kHz":
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-i", example, "-map", "0:a", "-ar", "48000", "-c:a", "aac",
+                        str(path)], check=True)
+    else:
+        shutil.copyfile(example, path)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("ffmpeg"), reason="needs ffmpeg")
+@pytest.mark.parametrize("kind, said", [("text", "not a readable .stem.mp4"), ("empty", "is empty"),
+                                        ("two streams", "holds 2 audio stream(s)"), ("48 kHz", "is at 48000 Hz")])
+def test_a_foreign_stem_mp4_is_one_line_naming_it(kind, said, tmp_path, capsys):
+    root = tmp_path / "musdb"
+    (root / "train").mkdir(parents=True)
+    (root / "test").mkdir()
+    bad = root / "test" / "A - Song.stem.mp4"
+    _stem_file(kind, bad)
+    message = refused(["data", "decode", "--root", str(root), "--out", str(tmp_path / "wav"), "--workers", "1"],
+                      capsys)
+    assert str(bad) in message and said in message
+    assert not list((tmp_path / "wav").rglob("*.wav"))

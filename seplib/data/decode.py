@@ -56,11 +56,43 @@ def stem_tracks(root):
     for subset in ("train", "test"):
         if not (root / subset).is_dir():
             continue
-        db = musdb.DB(root=str(root), is_wav=False, subsets=subset)
+        try:
+            db = musdb.DB(root=str(root), is_wav=False, subsets=subset)
+        except Exception as err:  # noqa: BLE001 - musdb probes every file and names none
+            bad = next((problem for path in sorted((root / subset).rglob("*.stem.mp4"))
+                        for problem in [_unreadable(path)] if problem), None)
+            raise ValueError(bad or f"{root / subset}: musdb cannot read it ({' '.join(str(err).split())})") from None
         for track in db.tracks:
             ids = {"mixture": 0, **{s: track.sources[s].stem_id for s in STEMS}}
             songs.append((subset, track.name, str(track.path), ids))
     return songs
+
+
+def _unreadable(path):
+    """Why a ``.stem.mp4`` cannot be read (``None``: ffprobe reads it)."""
+    import stempeg
+
+    if Path(path).stat().st_size == 0:
+        return f"{path} is empty (0 bytes): not a .stem.mp4"
+    try:
+        stempeg.Info(str(path))
+    except Exception:  # noqa: BLE001 - ffprobe's error says only "ffprobe error"
+        return f"{path}: not a readable .stem.mp4 (ffprobe cannot read it: damaged, cut short, or another kind of file)"
+    return None
+
+
+def _check_streams(path, info, stem_ids):
+    """Refuse a ``.stem.mp4`` without the five streams of MUSDB18 at 44100 Hz, before writing."""
+    from .. import RATE
+
+    need = max(stem_ids.values()) + 1
+    if info.nb_audio_streams < need:
+        raise ValueError(f"{path} holds {info.nb_audio_streams} audio stream(s); a MUSDB18 .stem.mp4 holds "
+                         f"{need} ({', '.join(stem_ids)})")
+    rates = sorted({int(info.sample_rate(stream)) for stream in stem_ids.values()})
+    if rates != [RATE]:
+        raise ValueError(f"{path} is at {' and '.join(map(str, rates))} Hz; MUSDB18 songs are {RATE} Hz: "
+                         f"resample it to {RATE} Hz first (nothing was written for it)")
 
 
 def decode_song(path, folder, stem_ids):
@@ -84,7 +116,11 @@ def decode_song(path, folder, stem_ids):
     tmp = folder.parent.parent / PARTIAL / folder.parent.name / folder.name  # OUT/.partial/subset/name
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    problem = _unreadable(path)
+    if problem:
+        raise ValueError(problem)
     info = stempeg.Info(path)
+    _check_streams(path, info, stem_ids)
     frames = None
     for name, stream in stem_ids.items():
         # the very call musdb makes (16-bit samples from ffmpeg, from the start), kept as integers
