@@ -302,23 +302,31 @@ else:
 # whether your answer is missing, wrong or right, and never prints the answer;
 # `ex.q1.hint()` gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** Which stem of `track` is the loudest (highest RMS)? Put its name in `loudest`.
+# **1.** Write `loudest(stems)`: the name of the loudest stem (highest RMS level, over both
+# channels) of a dict like `stems`. The check runs it on this track's stems and on others,
+# where the loudest by RMS is not the loudest by peak or in one channel.
 
 # %%
 from seplib.exercises import nb00 as ex
 
 # %% tags=["answer-1"]
-loudest = None  # your answer, e.g. "drums"
+def loudest(stems):
+    return None  # your code: a stem's name, e.g. "drums"
+
 
 # %%
-ex.q1.check(loudest, levels=levels)
+ex.q1.check(loudest, stems=stems)
 
 # %% [markdown]
-# **2.** The vocals pause between phrases. What fraction of the 100 ms windows of the vocal
-# stem is more than 40 dB below its loudest window? Store it in `silent_fraction`.
+# **2.** The vocals pause between phrases. Write `silent_fraction(x, rate)`: the fraction of
+# the 100 ms windows of a signal `x` (channels, samples) that are more than 40 dB below its
+# loudest window (drop the samples after the last whole window). The check runs it on the
+# vocals and on test signals; then look at `silent_fraction(stems["vocals"], rate)` yourself.
 
 # %% tags=["answer-2"]
-silent_fraction = None  # your answer, a number between 0 and 1
+def silent_fraction(x, rate):
+    return None  # your code: a number between 0 and 1
+
 
 # %%
 ex.q2.check(silent_fraction, vocals=stems["vocals"], rate=rate)
@@ -327,7 +335,7 @@ ex.q2.check(silent_fraction, vocals=stems["vocals"], rate=rate)
 # The synthetic vocals have rests between phrases, so some windows are silent, but not all:
 
 # %%
-assert 0 < ex.silent_fraction_of(stems["vocals"], rate) < 1
+assert ex.has_rests(stems["vocals"], rate)  # some windows more than 40 dB down, not all
 
 # %% [markdown]
 # ## References

@@ -471,42 +471,49 @@ display(audio.play(looped["accompaniment"][:, excerpt], rate, title="REPET accom
 # Each exercise has an answer cell (replace `None`) and a check cell below it; `ex.q1.hint()`
 # gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** The detected period is `period` frames of `hop` samples. How long is it in seconds?
-# Store it in `period_seconds`.
+# **1.** The detected period is `period` frames of `hop` samples. Write
+# `period_seconds(frames, hop, rate)`: how long `frames` STFT frames are, in seconds (the check
+# tries other periods, hops and rates).
 
 # %%
 from seplib.exercises import nb03 as ex
 
 # %% tags=["answer-1"]
-period_seconds = None  # your answer, in seconds
+def period_seconds(frames, hop, rate):
+    return None  # your code: seconds
+
 
 # %%
 ex.q1.check(period_seconds, period=period, hop=hop, rate=rate)
 
 # %% [markdown]
 # **2.** The median ignores the voice only where it sounds in fewer than half of the segments.
-# Build the song of section 4 with the phrase in **6** of the 8 segments
-# (`constructed_song(voiced=[...])`), separate it with REPET's median model
-# (`repet_vocals(..., repet.repeating_model)`) and store the vocals SDR (`metrics.sdr`) against
-# the song's voice in `dense_sdr`. Then explain the number to yourself: what does the mask do
-# where the voice sounds in most segments?
+# Write `median_sdr(voiced)`: build the song of section 4 with the phrase in the segments
+# listed in `voiced` (`constructed_song(voiced=...)`), separate it with REPET's median model
+# (`repet_vocals(..., repet.repeating_model)`) and return the vocals SDR (`metrics.sdr`)
+# against the song's voice. The check tries several lists. Then compare `median_sdr([1, 5])`
+# with `median_sdr([0, 1, 2, 4, 5, 6])` (the phrase in **6** of the 8 segments) and explain
+# the second number to yourself: what does the mask do where the voice sounds in most segments?
 
 # %% tags=["answer-2"]
-dense_sdr = None  # your answer, in dB
+def median_sdr(voiced):
+    return None  # your code: dB
+
 
 # %%
-ex.q2.check(dense_sdr, constructed_song=constructed_song, repet_vocals=repet_vocals)
+ex.q2.check(median_sdr, constructed_song=constructed_song, repet_vocals=repet_vocals)
 
 # %% [markdown]
 # **3.** REPET-SIM's `k`: separate this track with `k=10` and with `k=80`
-# (`separate("repet-sim", mixture, rate, k=...)`) and store in `best_k` the one giving the
-# higher vocals SDR (`metrics.sdr` against `stems["vocals"]`).
+# (`separate("repet-sim", mixture, rate, k=...)`), score the vocals of each (`metrics.sdr`
+# against `stems["vocals"]`) and store in `k_gain` how many dB higher k=80's is than k=10's
+# (negative if it is lower). Which k would you keep?
 
 # %% tags=["answer-3"]
-best_k = None  # 10 or 80
+k_gain = None  # your answer, in dB
 
 # %%
-ex.q3.check(best_k, mixture=mixture, vocals=stems["vocals"], rate=rate)
+ex.q3.check(k_gain, mixture=mixture, vocals=stems["vocals"], rate=rate)
 
 # %% [markdown]
 # ## References

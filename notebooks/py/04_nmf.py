@@ -443,21 +443,25 @@ if (data.resolve_root() / "seplib.json").is_file():  # the synthetic set (dictio
 # Each exercise has an answer cell (replace `None`) and a check cell below it; `ex.q1.hint()`
 # gives a hint and `ex.q1.solution()` shows a solution, when you ask.
 #
-# **1.** NMF compresses: $V$ has $F \times T$ numbers, $W$ and $H$ together $K(F + T)$. For
-# this track's mono spectrogram (`nmf.mono_magnitude(V)`) and `K = SETTINGS["n_components"]`,
-# what is the ratio $FT / (K(F+T))$? Store it in `compression`.
+# **1.** NMF compresses: $V$ has $F \times T$ numbers, $W$ and $H$ together $K(F + T)$. Write
+# `compression(V, K)`: the ratio $FT / (K(F+T))$ for the mono spectrogram of a spectrogram `V`
+# (channels, freqs, frames), as `nmf.mono_magnitude(V)` makes it. The check tries this track's
+# `V` with `K = SETTINGS["n_components"]`, and other shapes and K.
 
 # %%
 from seplib.exercises import nb04 as ex
 
 # %% tags=["answer-1"]
-compression = None  # your answer, a number
+def compression(V, K):
+    return None  # your code: a number
+
 
 # %%
 ex.q1.check(compression, V=V, n_components=SETTINGS["n_components"])
 
 # %% [markdown]
 # **2.** Write `kl_update_h(V, W, H)`: one KL multiplicative update of `H` in numpy (section 2).
+# The check runs it on the toy and on matrices of other shapes.
 
 # %% tags=["answer-2"]
 def kl_update_h(V, W, H):
@@ -468,16 +472,21 @@ def kl_update_h(V, W, H):
 ex.q2.check(kl_update_h, V=V_toy, W=W0, H=H0)
 
 # %% [markdown]
-# **3.** Supervised NMF in miniature: keep the toy's *true* templates `W_true` fixed and fit
-# only the activations, with `nmf.nmf(V_toy, W=W_true, update_templates=False, beta="kl",
-# n_iter=100, device="cpu")`. Store the fitted activations (a numpy array `(2, frames)`) in
-# `H_fit`.
+# **3.** Supervised NMF in miniature. Write `fit_activations(V, W)`: keep the templates `W`
+# fixed and fit only the activations to `V`, with `nmf.nmf(V, W=W, update_templates=False,
+# beta="kl", n_iter=100, device="cpu")`, and return them as a numpy array
+# `(components, frames)`. The check fits the toy with its *true* templates `W_true`, and a
+# spectrogram you have not seen with templates that are not its own; it measures how close
+# `W H` comes to `V` in KL divergence. Then plot `fit_activations(V_toy, W_true)` beside
+# `H_true`.
 
 # %% tags=["answer-3"]
-H_fit = None  # your answer
+def fit_activations(V, W):
+    return None  # your code: a numpy array (components, frames)
+
 
 # %%
-ex.q3.check(H_fit, H_true=H_true)
+ex.q3.check(fit_activations, V=V_toy, W=W_true)
 
 # %% [markdown]
 # ## References

@@ -616,16 +616,19 @@ display(listen.listening_room(test, ["mixture", "oracle-irm", "unet", *classical
 # a hint, `ex.q1.solution()` a solution.
 #
 # **1.** The encoder halves the frequencies and frames at each of its `depth` levels (after
-# padding both up to a multiple of $2^{\text{depth}}$). For this run size's U-Net and a
-# 3-second chunk, what is the shape `(channels, freqs, frames)` of the bottleneck (the last
-# encoder's output)? Use `HPARAMS` (`max_bin`, `hop`, `depth`, `hidden_channels`); a chunk of
-# $n$ samples has $1 + \lfloor n / \text{hop} \rfloor$ frames. Store a tuple in `bottleneck`.
+# padding both up to a multiple of $2^{\text{depth}}$). Write `bottleneck(hparams, samples)`:
+# the shape `(channels, freqs, frames)` of the bottleneck (the last encoder's output) of a
+# U-Net with the settings `hparams` (like `HPARAMS`: `max_bin`, `hop`, `depth`,
+# `hidden_channels`) for a chunk of `samples` samples, which has
+# $1 + \lfloor n / \text{hop} \rfloor$ frames. The check measures this U-Net on a 3-second
+# chunk, and U-Nets of other settings on other lengths.
 
 # %%
 from seplib.exercises import nb05 as ex
 
 # %% tags=["answer-1"]
-bottleneck = None  # your answer, a tuple (channels, freqs, frames)
+def bottleneck(hparams, samples):
+    return None  # your code: a tuple (channels, freqs, frames)
 
 # %%
 ex.q1.check(bottleneck, unet=unet, rate=rate)
@@ -633,24 +636,28 @@ ex.q1.check(bottleneck, unet=unet, rate=rate)
 # %% [markdown]
 # **2.** Receptive field. One bottleneck unit depends on a window of the input: each stride-2
 # convolution with kernel $k$ adds $(k-1)\,2^{\ell}$ input frames at level $\ell = 0, 1, \dots$
-# How many spectrogram **frames** wide is that window for this U-Net? Store the number in
-# `receptive_frames` (the check measures it by back-propagating from one bottleneck unit).
-# Then turn it into seconds with `spectral.frame_to_seconds`: is it a note, a beat, a bar?
+# Write `receptive_frames(depth, kernel_size)`: how many spectrogram **frames** wide that window
+# is (the check measures it by back-propagating from one bottleneck unit, for this U-Net and
+# others). Then turn `receptive_frames(HPARAMS["depth"], HPARAMS["kernel_size"])` into seconds
+# with `spectral.frame_to_seconds`: is it a note, a beat, a bar?
 
 # %% tags=["answer-2"]
-receptive_frames = None  # your answer, an integer
+def receptive_frames(depth, kernel_size):
+    return None  # your code: an integer
 
 # %%
 ex.q2.check(receptive_frames, unet=unet)
 
 # %% [markdown]
-# **3.** Change the gate. Build a U-Net with `gate="sigmoid"` and set its last layer's weights
-# and bias to zero (so every logit is 0). What do its four masks add up to in any bin? Store
-# it in `sigmoid_sum`. (What would the softmax gate give, and what does that mean for the sum
-# of the four estimates?)
+# **3.** Change the gate. Build a U-Net with `gate="sigmoid"`, set its last layer's weights to
+# zero and its bias so that stem $j$'s logit is $z_j$ in every bin (both channels). Write
+# `sigmoid_sum(z)`: what its four masks add up to in any bin, for a tensor `z` of four logits
+# (the check builds such U-Nets for several `z`). What is it for `z = 0`? (What would the
+# softmax gate give, and what does that mean for the sum of the four estimates?)
 
 # %% tags=["answer-3"]
-sigmoid_sum = None  # your answer, a number
+def sigmoid_sum(z):
+    return None  # your code: a number
 
 # %%
 ex.q3.check(sigmoid_sum, hparams=HPARAMS, noise=noise)

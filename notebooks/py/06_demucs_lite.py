@@ -899,17 +899,20 @@ def receptive_field(depth, kernel_size, stride):
 ex.q1.check(receptive_field)
 
 # %% [markdown]
-# **2. Where a bounded mask falls short.** In what fraction of the vocals' STFT bins (both
-# channels, every frequency and frame of `specs["vocals"]`) does the unclipped
-# phase-sensitive mask fall outside $[0, 1]$? Those are the bins where no sigmoid or softmax
-# mask can reach the least-squares best of section 6. Store it in `outside`, a number between
-# 0 and 1.
+# **2. Where a bounded mask falls short.** Write `fraction_outside(S, X)`: in what fraction
+# of the STFT bins of a stem `S` (both channels, every frequency and frame) does its unclipped
+# phase-sensitive mask against the mixture `X` fall outside $[0, 1]$? Those are the bins where
+# no sigmoid or softmax mask can reach the least-squares best of section 6. The check runs it
+# on the vocals (`specs["vocals"]`, `X`) and on test spectra whose two channels differ; then
+# look at `fraction_outside(specs[s], X)` for every stem.
 
 # %% tags=["answer-2"]
-outside = None  # your answer, a number between 0 and 1
+def fraction_outside(S, X):
+    return None  # your code: a number between 0 and 1
+
 
 # %%
-ex.q2.check(outside, vocals=specs["vocals"], X=X)
+ex.q2.check(fraction_outside, vocals=specs["vocals"], X=X)
 
 # %% [markdown]
 # **3. Stack a refinement network after the separator.** The separator's estimates are a
@@ -920,8 +923,11 @@ ex.q2.check(outside, vocals=specs["vocals"], X=X)
 # a `Conv1d`, a `ConvTranspose1d` back up, a skip) whose output is *added* to its input. It
 # must start as the identity (zero the last layer's weights and bias: then it can only improve
 # on the separator), have trainable parameters that the loss reaches, and work for any
-# length, odd ones too. The `Stacked` module below chains the two; the check runs a forward
-# and a backward pass through the stack with the demucs-lite loss.
+# length, odd ones too. Once trained, each of its outputs must depend on all four stems and on
+# neighbouring samples: one learned gain, or a layer that sees one stem or one sample at a
+# time, refines nothing. The `Stacked` module below chains the two; the check runs a forward
+# and a backward pass through the stack with the demucs-lite loss, then gives the refiner
+# random weights and measures what each output depends on.
 
 # %%
 class Stacked(nn.Module):

@@ -428,7 +428,8 @@ ex.q1.check(n_chunks)
 # %% [markdown]
 # **2.** The inter-chunk LSTM reads, for each position $p$ in a chunk, the sequence of that
 # position across all chunks. Write `inter_view(x)` that turns `(batch, chunks, K, features)`
-# into `(batch * K, chunks, features)` so that row `b * K + p` is `x[b, :, p]`.
+# into `(batch * K, chunks, features)` so that row `b * K + p` is `x[b, :, p]` (the check tries
+# several shapes).
 
 # %% tags=["answer-2"]
 def inter_view(x):
@@ -440,12 +441,14 @@ ex.q2.check(inter_view)
 
 # %% [markdown]
 # **3.** One dual-path block walks $K$ steps (intra) and then $S$ steps (inter) in sequence.
-# For a 30-second input at this model's hop, which even `chunk_frames` $K$ makes $K + S$
-# smallest? Store it in `best_K`, and compare it with $\sqrt{2T}$ and with this run size's
+# Write `best_K(T)`: an even chunk length $K$ that makes $K + S$ smallest for $T$ frames (where
+# two tie, either). The check tries a 30-second input at this model's hop and other lengths.
+# Then compare `best_K(1 + int(30 * rate) // hop)` with $\sqrt{2T}$ and with this run size's
 # `chunk_frames`.
 
 # %% tags=["answer-3"]
-best_K = None  # your answer, an even integer
+def best_K(T):
+    return None  # your code: an even integer
 
 # %%
 ex.q3.check(best_K, rate=rate, hop=hop)

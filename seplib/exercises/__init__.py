@@ -3,7 +3,10 @@ solution only when you ask for one.
 
 Every exercise of every notebook is defined in this folder, one file per notebook
 (``nb03.py`` for ``03_repet_sim``): how its answer is checked, a hint, the instructor's
-solution and a typical wrong answer (the tests run both). In a notebook::
+solution and typical wrong answers (the tests run them all). Most answers are functions: the
+check runs them on the notebook's data *and* on inputs the notebook never shows (silent bins,
+one loud channel, ties), so an answer copied from a printed table, or guessed, does not pass.
+A wrong value is called wrong, never "too large" or "too small". In a notebook::
 
     from seplib.exercises import nb03 as ex
 
@@ -30,6 +33,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 UNANSWERED = object()
 """What a grader returns when the answer is still a placeholder (e.g. a function that
 returns ``None``)."""
@@ -53,6 +58,8 @@ class Exercise:
         hint_text (str): a nudge that does not give the answer away
         solution_code (str): the answer cell, solved (what ``make solutions`` puts in)
         wrong_code (str): the answer cell with a typical mistake (the tests check it fails)
+        more_wrong (tuple of str): more answer cells with typical mistakes or shortcuts (a
+            copied number, the checker's own helper); the tests check that each fails too
     """
 
     notebook: str
@@ -62,7 +69,13 @@ class Exercise:
     hint_text: str
     solution_code: str
     wrong_code: str
+    more_wrong: tuple = ()
     status: str = "unanswered"
+
+    @property
+    def wrong_codes(self):
+        """Every typical wrong answer: :attr:`wrong_code` first, then :attr:`more_wrong`."""
+        return (self.wrong_code, *self.more_wrong)
 
     @property
     def tag(self):
@@ -113,7 +126,8 @@ def _log(exercise, status):
 
 
 def close(value, truth, tol):
-    """``None`` if a number is within ``tol`` of the truth, else a reason (without the truth).
+    """``None`` if a number is within ``tol`` of the truth, else a reason that gives neither the
+    truth nor a direction (no "too large": a student could bisect on it).
 
     Args:
         value: the answer (a number)
@@ -123,13 +137,69 @@ def close(value, truth, tol):
     Returns:
         ``None`` or a short reason (str)
     """
+    if isinstance(value, (bool, np.bool_)):
+        return "expected a number, got bool"
     try:
         value = float(value)
     except (TypeError, ValueError):
         return f"expected a number, got {type(value).__name__}"
+    if not np.isfinite(value):
+        return f"{value} is not a finite number"
     if abs(value - truth) <= tol:
         return None
-    return "too large" if value > truth else "too small"
+    return "not the right value"
+
+
+def not_a_function(answer, name):
+    """A reason if ``answer`` is not callable (the exercise asks for a function), else ``None``."""
+    if callable(answer):
+        return None
+    return f"`{name}` should be a function (def {name}(...): ...), got {type(answer).__name__}"
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            yield from _code_objects(const)
+
+
+def uses(func, modules=(), names=()):
+    """Which of the forbidden things a student's function refers to (a shortcut the exercise
+    rules out, such as the library function it asks you to write, or the checker's own helper).
+
+    Looks at the names the function's code (and the code of the functions defined in it)
+    refers to: a global bound to one of ``modules`` or to a function defined in one, an import
+    of one of them, or one of ``names``.
+
+    Args:
+        func (callable): the student's function (or class: its methods are searched)
+        modules (tuple of str): dotted module names, e.g. ``("seplib.spectral",)``
+        names (tuple of str): names that must not appear at all, e.g. ``("silent_fraction_of",)``
+
+    Returns:
+        found (list of str): the forbidden names used, empty if none
+    """
+    import inspect
+
+    functions = [func]
+    if inspect.isclass(func):
+        functions = [f for f in vars(func).values() if inspect.isfunction(f)]
+    found = []
+    for f in functions:
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
+        referred = {n for c in _code_objects(code) for n in c.co_names}
+        space = getattr(f, "__globals__", {})
+        for n in sorted(referred):
+            target = space.get(n)
+            home = getattr(target, "__name__", "") if inspect.ismodule(target) else getattr(target, "__module__", "")
+            if n in names or any(home == m or (home or "").startswith(m + ".") for m in modules if target is not None):
+                found.append(n)
+            elif any(n in (m, m.rsplit(".", 1)[-1]) for m in modules) and ("seplib" in referred or n in space):
+                found.append(n)
+    return sorted(set(found))
 
 
 def exercises_of(notebook):

@@ -1,8 +1,15 @@
-"""Exercises of notebook 06_demucs_lite: checks, hints and solutions."""
+"""Exercises of notebook 06_demucs_lite: checks, hints and solutions.
+
+Exercises 1 and 2 are functions, run on encoders and spectra the notebook never shows (one
+channel inside [0, 1] and the other outside, masks below 0, magnitudes above the mixture's
+with a phase that brings the projection back inside). Exercise 3's check gives the refiner
+random weights and looks at what each of its outputs depends on: other stems and other
+samples, not one gain.
+"""
 import torch
 
 from .. import STEMS
-from . import UNANSWERED, Exercise, close
+from . import UNANSWERED, Exercise, close, not_a_function
 
 NOTEBOOK = "06_demucs_lite"
 
@@ -27,6 +34,9 @@ def measured_receptive_field(depth, kernel_size, stride):
 
 
 def _grade_receptive_field(answer):
+    wrong = not_a_function(answer, "receptive_field")
+    if wrong:
+        return wrong
     for depth, k, s in ENCODERS:
         value = answer(depth, k, s)
         if value is None:
@@ -50,34 +60,93 @@ q1 = Exercise(
     wrong_code='''def receptive_field(depth, kernel_size, stride):
     return 1 + sum((kernel_size - 1) * stride ** (level + 1) for level in range(depth))  # levels from 1
 ''',
+    more_wrong=(
+        '''def receptive_field(depth, kernel_size, stride):
+    return sum((kernel_size - 1) * stride ** level for level in range(depth))  # forgets the sample itself
+''',
+        '''def receptive_field(depth, kernel_size, stride):
+    return kernel_size * stride ** (depth - 1)  # the last level's kernel, in input samples
+''',
+        '''def receptive_field(depth, kernel_size, stride):
+    return 1 + (kernel_size - 1) * depth  # as if no level were strided
+''',
+        '''def receptive_field(depth, kernel_size, stride):
+    return 1 + sum((kernel_size - 1) * stride ** level for level in range(depth)) + 2  # the 1x1 convolutions widen nothing
+''',
+    ),
 )
 
 
-def fraction_outside(vocals, X):
+def fraction_outside_of(vocals, X):
     """Fraction of bins where the unclipped phase-sensitive mask of ``vocals`` lies outside [0, 1]."""
     from ..spectral import phase_sensitive_mask
 
-    m = phase_sensitive_mask({"vocals": vocals}, X, bounds=None)["vocals"]
+    m = phase_sensitive_mask({"vocals": torch.as_tensor(vocals)}, torch.as_tensor(X), bounds=None)["vocals"]
     return float(((m < 0) | (m > 1)).float().mean())
 
 
-def _grade_outside(answer, vocals, X):
-    return close(answer, fraction_outside(vocals, X), tol=0.002)
+def _outside_cases():
+    """``(S, X)``: the left channel's masks all inside [0, 1]; on the right, masks above 1, masks
+    below 0, and bins where |S| > |X| but the phase brings the projection back inside."""
+    g = torch.Generator().manual_seed(6)
+    X = torch.complex(torch.randn(2, 6, 8, generator=g), torch.randn(2, 6, 8, generator=g))
+    r = 0.1 + 0.8 * torch.rand(2, 6, 8, generator=g)              # |S| / |X|
+    theta = 0.3 * torch.rand(2, 6, 8, generator=g)                # the angle between S and X
+    r[1, :2], theta[1, :2] = 1.5, 0.0                             # above 1
+    r[1, 2:4], theta[1, 2:4] = 0.8, 2.5                           # below 0
+    r[1, 4:], theta[1, 4:] = 1.2, 1.2                             # |S| > |X|, projection 0.43
+    S = X * r * torch.exp(1j * theta)
+    return [(S, X), (S.flip(0), X.flip(0)), (S[:, :, :5], X[:, :, :5])]
+
+
+def _grade_outside(fraction_outside, vocals, X):
+    wrong = not_a_function(fraction_outside, "fraction_outside")
+    if wrong:
+        return wrong
+    if fraction_outside(vocals, X) is None:
+        return UNANSWERED
+    for k, (S, X_) in enumerate([(vocals, X), *_outside_cases()]):
+        answer = fraction_outside(S, X_)
+        answer = answer.item() if hasattr(answer, "item") else answer
+        reason = close(answer, fraction_outside_of(S, X_), tol=1e-6)
+        if reason:
+            where = "on the vocals" if k == 0 else "on a test spectrum whose two channels differ"
+            return f"{where}: {reason} (both channels, both sides of [0, 1], the projection on X, not |S| / |X|)"
+    return None
 
 
 q2 = Exercise(
     NOTEBOOK, 2,
-    missing="Store in `outside` the fraction (0 to 1) of the vocals' bins where the unclipped "
-            "phase-sensitive mask is below 0 or above 1.",
+    missing="Make `fraction_outside(S, X)` return the fraction (0 to 1) of the bins where the unclipped "
+            "phase-sensitive mask of S is below 0 or above 1.",
     grade=_grade_outside,
-    hint_text="spectral.phase_sensitive_mask({'vocals': specs['vocals']}, X, bounds=None) gives the mask; "
-              "a bin is outside [0, 1] on either side.",
-    solution_code='''m = spectral.phase_sensitive_mask({"vocals": specs["vocals"]}, X, bounds=None)["vocals"]
-outside = float(((m < 0) | (m > 1)).float().mean())
+    hint_text="spectral.phase_sensitive_mask({'vocals': S}, X, bounds=None) gives the mask, of the shape "
+              "of S (both channels); a bin is outside [0, 1] on either side.",
+    solution_code='''def fraction_outside(S, X):
+    m = spectral.phase_sensitive_mask({"vocals": S}, X, bounds=None)["vocals"]
+    return float(((m < 0) | (m > 1)).float().mean())
 ''',
-    wrong_code='''m = spectral.phase_sensitive_mask({"vocals": specs["vocals"]}, X, bounds=None)["vocals"]
-outside = float((m > 1).float().mean())  # forgets the negative side
+    wrong_code='''def fraction_outside(S, X):
+    m = spectral.phase_sensitive_mask({"vocals": S}, X, bounds=None)["vocals"]
+    return float((m > 1).float().mean())  # forgets the negative side
 ''',
+    more_wrong=(
+        '''def fraction_outside(S, X):
+    m = spectral.phase_sensitive_mask({"vocals": S[:1]}, X[:1], bounds=None)["vocals"]  # the left channel only
+    return float(((m < 0) | (m > 1)).float().mean())
+''',
+        '''def fraction_outside(S, X):
+    m = S.abs() / X.abs()  # the magnitude ratio: never below 0, and blind to the phase
+    return float(((m < 0) | (m > 1)).float().mean())
+''',
+        '''def fraction_outside(S, X):
+    m = spectral.phase_sensitive_mask({"vocals": S}, X)["vocals"]  # clipped to [0, 1]: never outside
+    return float(((m < 0) | (m > 1)).float().mean())
+''',
+        '''def fraction_outside(S, X):
+    return 0.3  # one number, for the vocals of one song
+''',
+    ),
 )
 
 
@@ -104,6 +173,36 @@ def _grade_refiner(Refiner, Stacked):
     with torch.no_grad():
         if not torch.allclose(stacked(mix), separator(mix), atol=1e-6):
             return "a fresh Refiner changes the separator's estimates: it must start as the identity"
+    return _looks_around(Refiner)
+
+
+def _looks_around(Refiner, samples=64, at=32):
+    """``None`` if, with random weights, one output sample of one stem depends on the other stems
+    and on neighbouring samples; else why not."""
+    torch.manual_seed(2)
+    refiner = Refiner()
+    with torch.no_grad():
+        for p in refiner.parameters():
+            p.copy_(0.3 * torch.randn_like(p))
+    refiner.eval()
+    estimates = torch.randn(1, len(STEMS), 2, samples, requires_grad=True)
+    out = refiner(estimates)
+    grads = []
+    for stem, channel in [(0, 0), (len(STEMS) - 1, 1)]:
+        estimates.grad = None
+        refiner(estimates)[0, stem, channel, at].backward()
+        g = estimates.grad[0].abs()
+        others = torch.ones(len(STEMS), dtype=torch.bool)
+        others[stem] = False
+        grads.append((bool(g[others].sum() > 0), bool(g[..., torch.arange(samples) != at].sum() > 0)))
+    if tuple(out.shape) != tuple(estimates.shape):
+        return "with trained (non-zero) weights the Refiner changes the shape of the estimates"
+    if not all(stems for stems, _ in grads):
+        return ("with trained weights each stem's output still depends on that stem alone: the refiner must "
+                "look at all four estimates at once (mix the stems' channels)")
+    if not all(time for _, time in grads):
+        return ("with trained weights each output sample depends on the same input sample alone (a gain): "
+                "the refiner must look at neighbouring samples too (a convolution with a kernel)")
     return None
 
 
@@ -150,4 +249,54 @@ q3 = Exercise(
         h = h + F.relu(self.mid(h))
         return (x + self.up(h)[..., :samples]).reshape(batch, stems, channels, samples)
 ''',
+    more_wrong=(
+        '''class Refiner(nn.Module):
+    def __init__(self, stems=len(STEMS), channels=2, hidden=16):
+        super().__init__()
+        self.gain = nn.Parameter(torch.zeros(1))       # one learned gain: it refines nothing
+
+    def forward(self, estimates):
+        return estimates * (1 + self.gain)
+''',
+        '''class Refiner(nn.Module):
+    def __init__(self, stems=len(STEMS), channels=2, hidden=16):
+        super().__init__()
+        width = stems * channels
+        self.mix = nn.Conv1d(width, width, kernel_size=1)  # mixes the stems, one sample at a time
+        nn.init.zeros_(self.mix.weight)
+        nn.init.zeros_(self.mix.bias)
+
+    def forward(self, estimates):
+        batch, stems, channels, samples = estimates.shape
+        x = estimates.reshape(batch, stems * channels, samples)
+        return (x + self.mix(x)).reshape(batch, stems, channels, samples)
+''',
+        '''class Refiner(nn.Module):
+    def __init__(self, stems=len(STEMS), channels=2, hidden=16):
+        super().__init__()
+        width = stems * channels
+        self.conv = nn.Conv1d(width, width, kernel_size=9, padding=4, groups=width)  # each stem alone
+        nn.init.zeros_(self.conv.weight)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, estimates):
+        batch, stems, channels, samples = estimates.shape
+        x = estimates.reshape(batch, stems * channels, samples)
+        return (x + self.conv(x)).reshape(batch, stems, channels, samples)
+''',
+        '''class Refiner(nn.Module):
+    def __init__(self, stems=len(STEMS), channels=2, hidden=16, stride=4):
+        super().__init__()
+        width = stems * channels
+        self.stride = stride
+        self.down = nn.Conv1d(width, hidden, kernel_size=2 * stride, stride=stride, padding=stride // 2)
+        self.up = nn.ConvTranspose1d(hidden, width, kernel_size=stride, stride=stride)  # not zeroed
+
+    def forward(self, estimates):
+        batch, stems, channels, samples = estimates.shape
+        x = estimates.reshape(batch, stems * channels, samples)
+        h = F.relu(self.down(F.pad(x, (0, -samples % self.stride))))
+        return (x + self.up(h)[..., :samples]).reshape(batch, stems, channels, samples)
+''',
+    ),
 )
