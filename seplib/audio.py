@@ -214,9 +214,41 @@ def save(path, audio, rate, overwrite=False):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.part{path.suffix}")  # write, then rename: no half files
     wav = path.suffix.lower() == ".wav"
-    sf.write(str(tmp), audio.T, int(rate), subtype="PCM_16" if wav else None)
-    os.replace(tmp, path)
+    try:
+        sf.write(str(tmp), audio.T, int(rate), subtype="PCM_16" if wav else None)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:  # (sf.LibsndfileError is a RuntimeError)
+        failed = write_error(err, path, audio.size * 2)
+        tmp.unlink(missing_ok=True)
+        raise failed from err
     return path
+
+
+def write_error(err, path, size=0):
+    """The ``OSError`` to raise for a write of ``path`` that failed with ``err``, naming ``path``
+    (not the temporary file written first).  libsndfile says only "System error." when the disk
+    is full: then the free space decides (less than ``size`` bytes and 1 MiB: ``ENOSPC``).
+
+    Args:
+        err (Exception): what the write raised
+        path (str or Path): the file the user asked for
+        size (int): about how many bytes the write needed
+
+    Returns:
+        error (OSError): with ``errno``, ``strerror`` and ``filename`` set
+    """
+    import errno
+    import shutil
+
+    if isinstance(err, OSError) and err.errno is not None:
+        return OSError(err.errno, err.strerror or str(err), str(path))
+    try:
+        free = shutil.disk_usage(Path(path).parent).free
+    except OSError:
+        free = None
+    if free is not None and free < max(size, 1 << 20):
+        return OSError(errno.ENOSPC, "No space left on device", str(path))
+    return OSError(errno.EIO, f"cannot write it ({' '.join(str(err).split())})", str(path))
 
 
 def play(audio, rate, title=None):

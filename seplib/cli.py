@@ -365,8 +365,11 @@ def _cmd_evaluate(args):
             print(f"{stem:<14}" + "".join(f"{v:8.2f}" if v is not None else f"{'-':>8}" for v in values))
         if target:
             path, tmp = target
-            tmp.write_text(json.dumps(result, indent=2))
-            os.replace(tmp, path)
+            try:
+                tmp.write_text(json.dumps(result, indent=2))
+                os.replace(tmp, path)
+            except OSError as err:  # name the file asked for, not the temporary one
+                raise OSError(err.errno, err.strerror, str(path)) from err
             print(f"wrote {path}")
     finally:
         if target and target[1].exists():
@@ -510,6 +513,8 @@ def _explain(err):
         return 130, said
     if isinstance(err, OSError) and err.errno is not None and err.strerror:
         what = USER_ERRNOS.get(err.errno, err.strerror)
+        if err.errno in (errno.ENOSPC, errno.EDQUOT):  # "the disk is full: NAME"
+            return 1, f"{what}: {err.filename}" if err.filename else what
         return 1, f"{err.filename}: {what}" if err.filename else what
     if isinstance(err, (OSError, ValueError, NotImplementedError, ConnectionError, FloatingPointError,
                         RuntimeError, TypeError, KeyError)) and not _is_bug(err):

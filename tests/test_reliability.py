@@ -447,3 +447,66 @@ def test_a_foreign_stem_mp4_is_one_line_naming_it(kind, said, tmp_path, capsys):
                       capsys)
     assert str(bad) in message and said in message
     assert not list((tmp_path / "wav").rglob("*.wav"))
+
+
+# --- 10. a full disk: "the disk is full: NAME", nothing temporary left ---------------------------------
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """libsndfile's write fails as on a full disk ("System error."), and the disk has no room."""
+    import shutil
+
+    import soundfile as sf
+
+    real = sf.write
+
+    def write(file, *args, **kwargs):
+        real(file, *args, **kwargs)  # the temporary file is there, half-written ...
+        raise RuntimeError("Error writing file: System error.")  # ... when the disk fills
+
+    monkeypatch.setattr(sf, "write", write)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(100, 100, 0))
+
+
+def test_disk_full_while_separating(song, tmp_path, capsys, full_disk):
+    out = tmp_path / "stems"
+    message = refused(["separate", str(song), "--method", "mixture", "--out", str(out)], capsys)
+    assert message.endswith(f"the disk is full: {out / 'drums.wav'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["song.wav"]
+
+
+def test_disk_full_while_writing_a_data_set(tmp_path, tiny, full_disk):
+    from seplib.cli import _explain
+    from seplib.data import synth
+
+    with pytest.raises(OSError) as failed:
+        synth.write_dataset(tmp_path / "set", size=tiny, progress=False)
+    said = _explain(failed.value)[1]
+    assert said.startswith("the disk is full: ") and said.endswith(".wav") and "/." not in said
+    assert not list((tmp_path / "set").rglob("*.tmp"))
+
+
+def test_disk_full_while_saving_a_checkpoint(tmp_path, monkeypatch):
+    import builtins
+
+    from seplib.cli import _explain
+
+    class Full:
+        def __init__(self, path, mode):
+            self.file = builtins.open(path, mode)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, data):
+            self.file.write(bytes(data)[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint, "open", Full, raising=False)
+    with pytest.raises(OSError) as failed:
+        fit_tiny(tmp_path / "run")
+    assert _explain(failed.value)[1] == f"the disk is full: {tmp_path / 'run' / 'best.pt'}"
+    assert not list((tmp_path / "run").glob("*.tmp"))

@@ -788,8 +788,15 @@ def track_list(size="quick", seed=0, artist="Synth"):
 def _atomic(path, write):
     """Write ``path`` through a temporary file in the same folder, then rename: no half-written files."""
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:  # a full disk: "the disk is full: NAME", no temporary file left
+        from ..audio import write_error
+
+        failed = write_error(err, path)
+        tmp.unlink(missing_ok=True)
+        raise failed from err
 
 
 def _write_json(path, obj):

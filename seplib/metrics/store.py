@@ -138,8 +138,12 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique: writers never collide
-    tmp.write_text(json.dumps(record, indent=1))
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(record, indent=1))
+        tmp.replace(path)
+    except OSError as err:  # a full disk: name the file asked for, leave no temporary one
+        tmp.unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror, str(path)) from err
     return path
 
 
