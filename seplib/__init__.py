@@ -39,4 +39,14 @@ RATE = 44100
 __version__ = "0.1.0"
 
 
-from .separation import separate  # noqa: E402  (the function; the module is seplib.separation)
+
+
+def __getattr__(name):
+    """``seplib.separate`` (the function; the module is ``seplib.separation``), loaded on first use:
+    ``import seplib`` stays light (the command line answers Ctrl-C while torch loads)."""
+    if name == "separate":
+        from .separation import separate
+
+        globals()["separate"] = separate
+        return separate
+    raise AttributeError(f"module 'seplib' has no attribute {name!r}")

@@ -23,7 +23,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from . import config
+# (seplib's own modules are imported inside the functions: a Ctrl-C while they load is main()'s)
 
 
 def _cmd_data(args):
@@ -31,6 +31,8 @@ def _cmd_data(args):
         return _cmd_decode(args)
     from .data.synth import VERIFIED, write_dataset
     from .data.musdb import default_root
+
+    from . import config
 
     size = args.size or config.run_size()
     if args.set == "render":
@@ -396,8 +398,17 @@ def _cmd_methods(args):
 
 
 def main(argv=None):
-    """Entry point of the ``seplib`` command."""
-    from . import methods
+    """Entry point of the ``seplib`` command.  A Ctrl-C at any moment (while the methods load, the
+    parser is built, or the work runs) ends it with one line and status 130, no traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("seplib: interrupted (Ctrl-C)", file=sys.stderr)
+        sys.exit(130)
+
+
+def _main(argv):
+    from . import config, methods
 
     from . import plugins
 

@@ -510,3 +510,19 @@ def test_disk_full_while_saving_a_checkpoint(tmp_path, monkeypatch):
         fit_tiny(tmp_path / "run")
     assert _explain(failed.value)[1] == f"the disk is full: {tmp_path / 'run' / 'best.pt'}"
     assert not list((tmp_path / "run").glob("*.tmp"))
+
+
+# --- 11. Ctrl-C at any moment: no traceback ----------------------------------------------------------
+
+@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5])
+def test_ctrl_c_in_the_first_seconds_is_one_line(delay):
+    command = subprocess.Popen([sys.executable, "-m", "seplib", "methods"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                               cwd=REPO)
+    time.sleep(delay)
+    command.send_signal(signal.SIGINT)
+    out, err = command.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    assert command.returncode in (0, 130)  # (0: it had finished)
+    if command.returncode == 130:
+        assert err.strip().splitlines() == ["seplib: interrupted (Ctrl-C)"] or "interrupted" in err.strip()
