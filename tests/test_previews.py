@@ -49,6 +49,8 @@ def data_folder(tmp_path, monkeypatch):
     import musdb
 
     monkeypatch.setenv("SEPLIB_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("SEPLIB_MODELS", raising=False)   # models and scores inside that data folder
+    monkeypatch.delenv("SEPLIB_RESULTS", raising=False)
     for name in ("SEPLIB_SIZE", "SEPLIB_MODELS_FROM", "MUSDB_PATH"):  # setup_run sets them: undone after the test
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("SEPLIB_MODELS_FROM", "train")
@@ -85,6 +87,15 @@ def test_previews_are_downloaded_into_the_data_folder_decoded_once_and_opened_li
     np.testing.assert_array_equal(data.track_mixture(song), track.audio.T.astype(np.float32))
     # one name for the data set, from its root and from its tracks: scores and models are kept under it
     assert metrics.dataset_of(splits["test"]) == data.dataset_name() == "previews"
+    # what notebooks 05-08 do with it: train on the train split (validating on valid), score the test split
+    from seplib import train
+    from seplib.run import current
+
+    _, history = train.train_model("conv1d", steps=2, progress=False)
+    assert history["step"][-1] == 2 and (current().models_dir / "conv1d" / "best.pt").is_file()
+    assert current().models_dir == folder / "models" / "previews"
+    metrics.evaluate("mixture", splits["test"], progress=False)
+    assert metrics.leaderboard("previews").index.tolist() == ["mixture"]
 
     # decoded once: the next opening reads the WAVs, offline, with no download and no decoding
     monkeypatch.setenv("SEPLIB_OFFLINE", "1")
