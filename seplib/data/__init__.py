@@ -1,4 +1,5 @@
-"""Data: the synthetic default set (:mod:`seplib.data.synth`), one way to open any MUSDB18-style
+"""Data: the synthetic default set (:mod:`seplib.data.synth`), the same kind of songs played by
+SoundFont instruments, mixed and mastered (:mod:`seplib.data.render`), one way to open any MUSDB18-style
 set (:mod:`seplib.data.musdb`), the real MUSDB18 song that ships with musdb (:mod:`seplib.data.example`), MUSDB18 decoded once into WAV files (:mod:`seplib.data.decode`),
 and training chunks, from memory or from disk (:mod:`seplib.data.chunks`).
 
