@@ -97,9 +97,10 @@ def test_previews_are_downloaded_into_the_data_folder_decoded_once_and_opened_li
     metrics.evaluate("mixture", splits["test"], progress=False)
     assert metrics.leaderboard("previews").index.tolist() == ["mixture"]
 
-    # decoded once: the next opening reads the WAVs, offline, with no download and no decoding
+    # decoded once, the .stem.mp4 files are gone; the next opening reads the WAVs, offline, with
+    # no download and no decoding
+    assert not (folder / "MUSDB18-7").exists()
     monkeypatch.setenv("SEPLIB_OFFLINE", "1")
-    shutil.rmtree(folder / "MUSDB18-7")
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.wav")}
     assert [t.name for t in data.open_dataset("valid")] == ["Actions - One Minute Smile"]
     assert calls == [str(folder / "MUSDB18-7")]

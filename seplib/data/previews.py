@@ -1,17 +1,20 @@
 """musdb's previews of MUSDB18 as a data set: downloaded once, decoded once, then a folder like any other.
 
-``musdb`` can download a 7-second excerpt of each of MUSDB18's 150 songs (the "previews", about
-140 MB of ``.stem.mp4`` files, with musdb's own train / valid / test split). Choose them with
+``musdb`` can download a 7-second excerpt of each of MUSDB18's 150 songs (the "previews", as
+``.stem.mp4`` files, with musdb's own train / valid / test split). Choose them with
 ``DATA = "previews"`` in a notebook's run cell (or ``root="previews"``): the first use downloads
 them into the data folder, ``<data_dir>/MUSDB18-7`` (on Colab with ``KEEP_ON_DRIVE``, on Drive),
 and decodes them once into the MUSDB18-HQ layout, ``<data_dir>/previews`` (one WAV per stem,
-:func:`seplib.data.decode_tree`). From then on they open from the WAV folder, offline too.
+:func:`seplib.data.decode_tree`; about 0.9 GB), then removes the ``.stem.mp4`` files (the WAVs
+hold the very samples musdb decodes from them). From then on they open from the WAV folder,
+offline too.
 
 Taught in: 09_real_music
 """
 from __future__ import annotations
 
 import json
+import shutil
 
 from .. import config
 
@@ -43,7 +46,8 @@ def ensure_previews(progress=True):
     """Download the previews once (if not there yet) and decode them once; return the WAV tree.
 
     Nothing is downloaded when the decoded tree is already whole, or when the ``.stem.mp4``
-    files are already in :func:`download_root` (a stopped decode carries on from them).
+    files are already in :func:`download_root` (a stopped decode carries on from them); once
+    every song is decoded, the ``.stem.mp4`` files are removed.
 
     Args:
         progress (bool): progress bars for the download and the decoding
@@ -78,4 +82,5 @@ def ensure_previews(progress=True):
         songs = sum(1 for subset in ("train", "test") for p in (out / subset).iterdir() if p.is_dir())
         (out / "previews.json").write_text(json.dumps({"source": "musdb previews (MUSDB18-7)", "songs": songs,
                                                         "downloaded": DOWNLOADED}, indent=1))
+        shutil.rmtree(downloaded, ignore_errors=True)  # decoded whole: the WAVs hold the same samples
     return out
