@@ -185,7 +185,7 @@ def unet_diagram(stages, ax=None, title="the U-Net: channels×freqs×frames"):
     if ax is None:
         _, ax = plt.subplots(figsize=(max(8.0, 1.0 * len(stages)), 1.0 + 0.8 * (depth + 1)))
     colors = {"e": "tab:blue", "d": "tab:orange", "h": "tab:orange"}
-    heights = [0.3 + 0.5 * shape[2] / top for _, shape in stages]
+    heights = [0.55 + 0.35 * shape[2] / top for _, shape in stages]   # room for the two lines of its shape
     for i, ((name, shape), level, height) in enumerate(zip(stages, levels, heights)):
         y = -step * level
         ax.add_patch(plt.Rectangle((i - 0.42, y - height / 2), 0.84, height,

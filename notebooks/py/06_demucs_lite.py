@@ -426,7 +426,7 @@ start = time.perf_counter()
 model, history, CKPT = train.lesson_model("demucs-lite", out=out_dir, steps=PLAN["steps"], seconds=PLAN["seconds"],
                                           callback=plots.live_losses(title=f"Demucs-lite ({SIZE}): loss while training"))
 STEPS_DONE = history["step"][-1] if history["step"] else None         # None: a shipped record without its curve
-print(f"{STEPS_DONE} steps, {time.perf_counter() - start:.0f} s in this call; checkpoint {CKPT.name}")
+print(f"{STEPS_DONE} steps, " if STEPS_DONE else "", f"{time.perf_counter() - start:.0f} s in this call; checkpoint {CKPT.name}")
 
 # %%
 if history["step"]:
