@@ -631,12 +631,13 @@ for stem in ("vocals", "drums"):
     display(audio.play(real_refs[stem], real.rate, title=f"the real song's true {stem}"))
 
 # %% [markdown]
-# Read the change table stem by stem: the filter redistributes the mixture using the
-# estimates' own powers, so it sharpens what the estimates already got roughly right and can
-# pass on what they got wrong. Its effect depends on the stem, on the song and on how well
-# the U-Net was trained (run this notebook at another size, or with the shipped model, and
-# compare): nothing about its sign is asserted here. Open-Unmix reports a gain from it with
-# its models, trained on MUSDB18's real songs for far longer than any plan here.
+# Read the change table stem by stem. The filter shares out the mixture by the estimates' own
+# powers and spatial spreads: it has nothing else to go on, so it is only as right as they
+# are, and where they are wrong it can move the error rather than remove it. Its effect
+# depends on the stem, on the song and on how well the U-Net was trained (run this notebook at
+# another size, or with the shipped model, and compare the change table): nothing about its
+# sign is asserted here. Open-Unmix applies it to models trained on MUSDB18's real songs for
+# far longer than any plan here; whether it pays is a measurement, as above, not a given.
 
 
 # %% [markdown]
