@@ -13,7 +13,8 @@ helpers :func:`seconds_to_frames` and :func:`hz_to_bins` turn the physical param
 (seconds, Hz) into STFT frames and bins.
 
 Modules: :mod:`~seplib.classical.hpss` (02_hpss), :mod:`~seplib.classical.repet`
-(03_repet_sim), :mod:`~seplib.classical.nmf` and :mod:`~seplib.classical.pipelines` (04_nmf).
+(03_repet_sim), :mod:`~seplib.classical.nmf` and :mod:`~seplib.classical.pipelines` (04_nmf),
+:mod:`~seplib.classical.panning` (10_panning).
 Each registers its methods where their functions are defined
 (``@seplib.methods.register("hpss", family="classical", ...)``); a new method in one of them is
 that one decorator, a new module of methods one more line in ``seplib.methods.BUILTINS``.
