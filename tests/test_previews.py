@@ -67,6 +67,7 @@ def test_previews_are_downloaded_into_the_data_folder_decoded_once_and_opened_li
 
     folder, calls = data_folder
     shutil.copytree(stand_in, folder / previews.DOWNLOADED)  # where musdb's download puts the files
+    monkeypatch.setenv("SEPLIB_OFFLINE", "1")                # once downloaded, no internet is needed
     config.setup_run("quick", data="previews")               # the run cell's DATA = "previews"
     splits = {split: data.open_dataset(split) for split in data.SPLITS}
 
@@ -100,20 +101,10 @@ def test_previews_are_downloaded_into_the_data_folder_decoded_once_and_opened_li
     # decoded once, the .stem.mp4 files are gone; the next opening reads the WAVs, offline, with
     # no download and no decoding
     assert not (folder / "MUSDB18-7").exists()
-    monkeypatch.setenv("SEPLIB_OFFLINE", "1")
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.wav")}
     assert [t.name for t in data.open_dataset("valid")] == ["Actions - One Minute Smile"]
     assert calls == [str(folder / "MUSDB18-7")]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.wav")} == before
-
-
-def test_once_downloaded_the_previews_decode_offline(stand_in, data_folder, monkeypatch):
-    folder, calls = data_folder
-    shutil.copytree(stand_in, folder / previews.DOWNLOADED)
-    monkeypatch.setenv("SEPLIB_OFFLINE", "1")  # the files are here: no internet needed to decode them
-    root = previews.ensure_previews(progress=False)
-    assert root == folder / "previews" and len(calls) == 1
-    assert sorted(p.name for p in (root / "train").iterdir()) == sorted(n for s, n in SONGS if s == "train")
 
 
 def test_previews_offline_with_nothing_downloaded_is_one_line(data_folder, monkeypatch):
