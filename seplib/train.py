@@ -134,6 +134,20 @@ class _ByItem(torch.utils.data.Dataset):
         return _item(self.dataset, item)
 
 
+class _Plan:
+    """The items of steps ``first_step`` to ``steps - 1`` (:func:`batch_indices`), made as they are
+    used: memory and start-up time do not grow with the number of steps."""
+
+    def __init__(self, first_step, steps, batch_size, n, seed):
+        self.steps, self.args = range(first_step, steps), (batch_size, n, seed)
+
+    def __len__(self):
+        return len(self.steps)
+
+    def __iter__(self):
+        return (batch_indices(step, *self.args) for step in self.steps)
+
+
 def batches(dataset, first_step, steps, batch_size, seed=0, workers=0):
     """The training batches of steps ``first_step`` to ``steps - 1``, in order, on the CPU.
 
@@ -147,8 +161,8 @@ def batches(dataset, first_step, steps, batch_size, seed=0, workers=0):
 
     Taught in: 05_unet
     """
-    plan = [batch_indices(step, batch_size, len(dataset), seed) for step in range(first_step, steps)]
-    if workers == 0 or not plan:  # (a finished run resumed: no workers to start)
+    plan = _Plan(first_step, steps, batch_size, len(dataset), seed)  # drawn one step at a time
+    if workers == 0 or not len(plan):  # (a finished run resumed: no workers to start)
         return (_collate(dataset, items) for items in plan)
     loader = torch.utils.data.DataLoader(_ByItem(dataset), batch_sampler=plan, num_workers=workers,
                                          pin_memory=torch.cuda.is_available())
@@ -251,10 +265,17 @@ class TrainingInterrupted(KeyboardInterrupt):
         super().__init__(f"stopped at step {step}; {said}")
 
 
+MAX_STEPS = 10_000_000
+"""The most optimizer steps one run may ask for (the ``full`` plans take a few thousand)."""
+
+
 def check_steps(steps):
-    """Refuse a number of steps that trains nothing (0, negative, not a whole number)."""
+    """Refuse a number of steps that trains nothing (0, negative, not a whole number), or that no
+    run could finish (over :data:`MAX_STEPS`)."""
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0):
         raise ValueError(f"steps must be a positive whole number of optimizer steps, got {steps!r}")
+    if steps is not None and steps > MAX_STEPS:
+        raise ValueError(f"steps must be at most {MAX_STEPS:,} (the full plans take a few thousand), got {steps:,}")
 
 
 def check_resume(last_path, steps=None, name=None, saved=None):

@@ -526,3 +526,25 @@ def test_ctrl_c_in_the_first_seconds_is_one_line(delay):
     assert command.returncode in (0, 130)  # (0: it had finished)
     if command.returncode == 130:
         assert err.strip().splitlines() == ["seplib: interrupted (Ctrl-C)"] or "interrupted" in err.strip()
+
+
+# --- 12. huge --steps ----------------------------------------------------------------------------------
+
+def test_the_batches_of_a_long_run_are_drawn_as_they_are_used(monkeypatch):
+    from seplib import train
+
+    drawn = []
+    monkeypatch.setattr(train, "batch_indices", lambda step, *a: drawn.append(step) or [(0, 0), (0, 1)])
+    data = train.batches([(torch.zeros(2, 4), torch.zeros(4, 2, 4))] * 2, 0, 10**6, 2)
+    assert drawn == []  # nothing drawn up front (it was every step's, a list as long as the run)
+    mixture, stems = next(data)
+    assert drawn == [0] and tuple(mixture.shape) == (2, 2, 4)
+
+
+def test_steps_beyond_any_run_are_refused_before_the_work(tmp_path, capsys):
+    from seplib import train
+
+    message = refused(["train", "conv1d", "--steps", "100000000", "--out", str(tmp_path / "run")], capsys)
+    assert "at most" in message and "100,000,000" in message
+    assert not (tmp_path / "run").exists()
+    assert len(train._Plan(0, train.MAX_STEPS, 8, 100, 0)) == train.MAX_STEPS
