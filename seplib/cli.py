@@ -34,7 +34,7 @@ def _cmd_data(args):
 
     from . import config
 
-    size = args.size or config.run_size()
+    size = config.size_of(args.size)
     if args.set == "render":
         from .data.render import write_dataset
     default = config.data_dir() / f"render-{size}" if args.set == "render" else default_root(size)

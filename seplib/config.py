@@ -68,6 +68,27 @@ def run_size():
     return "full" if device().type == "cuda" else "lab"
 
 
+def size_of(size=None, run=None):
+    """The run size in force, decided in this one place: ``size`` if given, else the run
+    context's (``run.size``), else :func:`run_size` (the environment's).
+
+    Args:
+        size (str or None): a run size asked for
+        run (:class:`seplib.run.Run` or None): the run context
+
+    Returns:
+        size (str): one of :data:`SIZES`
+
+    Raises:
+        ValueError: an unknown size
+    """
+    size = size or (run.size if run is not None else None) or run_size()
+    size = str(size).strip().lower()
+    if size not in SIZES:
+        raise ValueError(f"run size must be one of {SIZES}, got {size!r}")
+    return size
+
+
 def models_from():
     """Where the lessons' networks come from: ``$SEPLIB_MODELS_FROM`` (a notebook sets it with
     :func:`setup_run`), else ``train``.

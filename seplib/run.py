@@ -65,9 +65,7 @@ def current(size=None, root=None, device=None):
     """
     from .data.musdb import dataset_name, models_dir_of
 
-    size = (size or config.run_size()).strip().lower()
-    if size not in config.SIZES:
-        raise ValueError(f"run size {size!r} is not one of {config.SIZES}")
+    size = config.size_of(size)
     dataset = dataset_name(root, size)
     return Run(size=size, root=root, dataset=dataset, device=str(device or config.device()),
                models_dir=models_dir_of(dataset), results_dir=config.results_dir())

@@ -67,9 +67,7 @@ def of(part, size=None, run=None):
 
     Taught in: 00_getting_started
     """
-    size = size or (run.size if run is not None else config.run_size())
-    if size not in TABLE:
-        raise ValueError(f"run size must be one of {tuple(TABLE)}, got {size!r}")
+    size = config.size_of(size, run)
     if part not in TABLE[size]:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
     return copy.deepcopy(TABLE[size][part])

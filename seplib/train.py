@@ -51,7 +51,7 @@ def plan(name, size=None, run=None):
     """
     from . import models, sizes
 
-    size = size or (run.size if run is not None else config.run_size())
+    size = config.size_of(size, run)
     base = sizes.of("training", size)
     own = models.spec(name).training.get(size, {})
     return {**base, **own, "loss": {**base.get("loss", {}), **own.get("loss", {})}}

@@ -55,8 +55,7 @@ def default_root(size=None, run=None):
 
     Taught in: 00_getting_started
     """
-    size = root_and_size(None, size, run)[1]
-    return config.data_dir() / f"synth-{size or config.run_size()}"
+    return config.data_dir() / f"synth-{config.size_of(size, run)}"
 
 
 def ensure_default(size=None, progress=True, run=None):
@@ -71,7 +70,7 @@ def ensure_default(size=None, progress=True, run=None):
     """
     from .synth import write_dataset
 
-    size = root_and_size(None, size, run)[1] or config.run_size()
+    size = config.size_of(size, run)
     root = default_root(size)
     with config.locked(root.with_name(f".{root.name}.lock")):  # one writer at a time
         return write_dataset(root, size=size, progress=progress, workers=min(4, os.cpu_count() or 1))
@@ -231,7 +230,7 @@ def dataset_name(root=None, size=None):
     Taught in: 01_stft_and_masks
     """
     if root is None and not os.environ.get("MUSDB_PATH"):
-        return f"synth-{size or config.run_size()}"
+        return f"synth-{config.size_of(size)}"
     root = root or os.environ["MUSDB_PATH"]
     if str(root) in (PREVIEWS, EXAMPLE):
         return str(root)

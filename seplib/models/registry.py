@@ -188,7 +188,7 @@ def hparams(name, size=None, run=None):
 
     Taught in: 05_unet
     """
-    size = size or (run.size if run is not None else config.run_size())
+    size = config.size_of(size, run)
     table = spec(name).hparams
     if size not in table:
         raise ValueError(f"run size must be one of {tuple(table)}, got {size!r}")
