@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Everything issue 15 asks of a GPU, in one go, within about nine minutes: the `full` plan of
+# A GPU's share of the work, in one go, within about nine minutes: the `full` plan of
 # notebooks 05, 06 and 07 side by side (each timed cell by cell), then notebook 08 (the
 # leaderboard); BSSEval's speed on the GPU, and every network's separation speed on it.
 #
 #   bash benchmarks/gpu_run.sh OUT_DIR            # SIZE=full by default
-#   SIZE=quick bash benchmarks/gpu_run.sh /tmp/x  # the same steps in a few minutes, on a CPU too
+#   SIZE=quick bash benchmarks/gpu_run.sh out    # the same steps in a few minutes, on a CPU too
 #
 # OUT_DIR gets log.txt and results.tar.gz, which holds: nbNN.json (the notebook's record: seconds,
 # CPU seconds, peak memory, error), nbNN.jsonl (a line per finished cell, so a run cut short still

@@ -98,7 +98,7 @@ def leaderboard(names=None, estimates_dir=None, share=True, songs=None):
         names = [m for f in methods.FAMILIES if f != "reference" for m in methods.names(f)]
     test = data.open_dataset("test")[:songs]
     wall, cpu = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
-    sharing = getattr(metrics, "shared_references", None) if share else None   # absent before it existed
+    sharing = getattr(metrics, "shared_references", None) if share else None   # None: a seplib without it
     context = sharing() if sharing else contextlib.nullcontext()
     with context:
         _score_songs(test, names, estimates_dir, wall, cpu)

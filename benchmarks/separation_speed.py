@@ -33,7 +33,7 @@ from pathlib import Path
 
 RATE = 44100
 RTF_BAR = {"unet": 0.05}
-"""The most real-time factor a method may take on one CPU thread (issue: separation speed)."""
+"""The most real-time factor a method may take on one CPU thread (README's bar for separating your own song)."""
 
 
 def write_song(path, seconds, rate=RATE):

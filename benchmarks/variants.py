@@ -74,19 +74,19 @@ DEMUCS_LITE = {
     "steps-2400-seed-1": {"steps": 2400, "seed": 1},
     "linear-17-2400": {"linear_taps": 17, "steps": 2400},
     "no-linear-path": {"linear_taps": 0},
-    # "old-plan": no linear path, 2400 steps (the plan's time without the path); and changes to it
-    "old-plan": {"linear_taps": 0, "steps": 2400},
-    "old-plan-seed-1": {"linear_taps": 0, "steps": 2400, "seed": 1},
-    "old-plan-lr-3e-3": {"linear_taps": 0, "steps": 2400, "lr": 3e-3},
-    "old-plan-steps-x2": {"linear_taps": 0, "steps": 4800},
-    "old-plan-channels-24-1500": {"linear_taps": 0, "channels": 24, "steps": 1500},  # a step costs 1.6x
-    # "older-plan": no linear path, 1200 steps (half that time); and changes to it
-    "older-plan": {"linear_taps": 0, "steps": 1200},
-    "older-plan-linear-33": {"steps": 1200},
-    "older-plan-lr-3e-3": {"linear_taps": 0, "steps": 1200, "lr": 3e-3},
-    "older-plan-batch-4-1s": {"linear_taps": 0, "steps": 1200, "batch_size": 4, "seconds": 1.0},
-    "older-plan-drums-x2": {"linear_taps": 0, "steps": 1200, "weights": {"drums": 2.0}},
-    "older-plan-channels-24": {"linear_taps": 0, "steps": 1200, "channels": 24},
+    # no linear path, 2400 steps (the plan's training time without the path), and changes to it
+    "no-path-2400": {"linear_taps": 0, "steps": 2400},
+    "no-path-2400-seed-1": {"linear_taps": 0, "steps": 2400, "seed": 1},
+    "no-path-2400-lr-3e-3": {"linear_taps": 0, "steps": 2400, "lr": 3e-3},
+    "no-path-4800": {"linear_taps": 0, "steps": 4800},
+    "no-path-channels-24-1500": {"linear_taps": 0, "channels": 24, "steps": 1500},  # a step costs 1.6x
+    # no linear path, 1200 steps (half that time), and changes to it
+    "no-path-1200": {"linear_taps": 0, "steps": 1200},
+    "path-1200": {"steps": 1200},
+    "no-path-1200-lr-3e-3": {"linear_taps": 0, "steps": 1200, "lr": 3e-3},
+    "no-path-1200-batch-4-1s": {"linear_taps": 0, "steps": 1200, "batch_size": 4, "seconds": 1.0},
+    "no-path-1200-drums-x2": {"linear_taps": 0, "steps": 1200, "weights": {"drums": 2.0}},
+    "no-path-1200-channels-24": {"linear_taps": 0, "steps": 1200, "channels": 24},
 }
 """Demucs-lite's variants, as :data:`UNET`'s; those without the linear path spell their steps out."""
 

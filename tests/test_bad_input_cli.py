@@ -1,5 +1,5 @@
 """Bad input at the command line: refused before the work, in one line, with a status a shell
-script can test, no traceback, and nothing the user had changed (issue 13)."""
+script can test, no traceback, and nothing the user had changed."""
 import errno
 import hashlib
 import os

@@ -1,5 +1,5 @@
 """Bad or edge inputs for the results store and the scores: nothing replaced silently, no
-score missing without a reason, mono stems scored as museval scores them (issue 13)."""
+score missing without a reason, mono stems scored as museval scores them."""
 import hashlib
 import json
 import types

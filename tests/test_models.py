@@ -193,7 +193,7 @@ def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, mo
 
 def test_separate_checks_rate_and_channels():
     model = quick("conv1d")
-    with pytest.warns(UserWarning, match="conv1d works at 44100 Hz: resampling the 16000 Hz"):  # issue 13
+    with pytest.warns(UserWarning, match="conv1d works at 44100 Hz: resampling the 16000 Hz"):
         est = seplib.separate("conv1d", np.zeros((2, 16000), np.float32), 16000, model=model)
     assert all(x.shape == (2, 16000) for x in est.values())
     mono = seplib.separate("conv1d", np.zeros((1, 16000), np.float32), RATE, model=model)  # channel by channel
