@@ -466,7 +466,8 @@ def _main(argv):
     p.add_argument("model", choices=methods.names("learned"))
     p.add_argument("--size", choices=config.SIZES)
     p.add_argument("--steps", type=int)
-    p.add_argument("--out", help="checkpoint folder (default: data/models/MODEL)")
+    p.add_argument("--out", help="checkpoint folder (default: the run's, data/models/DATASET/MODEL, "
+                                 "where separate and evaluate look)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--root", help="data set root (default: the synthetic set)")
     p.add_argument("--seed", type=int, default=0)

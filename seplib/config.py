@@ -285,6 +285,23 @@ def _lock_holders(lock_file):
         return []
 
 
+def models_dir(dataset):
+    """Where a data set's trained models (and NMF dictionaries) are kept: the one place that decides.
+
+    One folder per data set (``synth-quick``, ``synth-lab``, a MUSDB folder's name), so a model
+    trained at one run size or on one data set is never resumed on another; a model's run is the
+    subfolder of its name, holding :data:`seplib.models.checkpoint.BEST` and ``LAST``.
+
+    Args:
+        dataset (str): a data set's short name (:func:`seplib.data.dataset_name`)
+
+    Returns:
+        path (Path): ``$SEPLIB_MODELS/<dataset>`` if set, else ``<data_dir>/models/<dataset>``
+    """
+    base = os.environ.get("SEPLIB_MODELS")
+    return (Path(base).expanduser() if base else data_dir() / "models") / dataset
+
+
 @contextlib.contextmanager
 def locked(lock_file, what=None):
     """Hold an exclusive lock on ``lock_file`` (made if missing) while the block runs.

@@ -14,7 +14,7 @@ learned method (which model file to load), :func:`seplib.train.train_model` and
 :func:`seplib.train.plan`, :func:`seplib.models.hparams`, :func:`seplib.data.open_dataset`,
 :func:`seplib.classical.nmf.settings` / ``supervised_dictionaries`` / ``method_kwargs``. What
 each size holds is in :mod:`seplib.sizes`; where a data set's models live is
-:func:`seplib.data.models_dir_of` (``$SEPLIB_MODELS`` is a base folder: one subfolder per
+:func:`seplib.config.models_dir` (``$SEPLIB_MODELS`` is a base folder: one subfolder per
 data set).
 
 Taught in: 00_getting_started
@@ -63,9 +63,9 @@ def current(size=None, root=None, device=None):
     Raises:
         ValueError: an unknown run size
     """
-    from .data.musdb import dataset_name, models_dir_of
+    from .data.musdb import dataset_name
 
     size = config.size_of(size)
     dataset = dataset_name(root, size)
     return Run(size=size, root=root, dataset=dataset, device=str(device or config.device()),
-               models_dir=models_dir_of(dataset), results_dir=config.results_dir())
+               models_dir=config.models_dir(dataset), results_dir=config.results_dir())

@@ -239,7 +239,7 @@ def check_out_dir(out_dir, resume=False):
 
     Taught in: 05_unet
     """
-    last_path = Path(out_dir) / "last.pt"
+    last_path = Path(out_dir) / checkpoint.LAST
     if last_path.exists() and not resume:
         raise FileExistsError(f"{last_path} exists: continue that run with resume=True (--resume on "
                               "the command line), or choose another folder (nothing was overwritten)")
@@ -461,9 +461,9 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             scaler.load_state_dict(saved["scaler_state"])
         state = saved["state"]
         _set_rng_state(saved["rng"])
-        if (out_dir / "best.pt").exists():
+        if (out_dir / checkpoint.BEST).exists():
             try:  # a damaged best.pt must not block a sound last.pt: it is written again
-                best_state = checkpoint.read(out_dir / "best.pt")["model_state"]
+                best_state = checkpoint.read(out_dir / checkpoint.BEST)["model_state"]
             except ValueError as err:
                 print(f"{err}; resuming from {last_path} all the same: best.pt is written again at "
                       "the next validation")
@@ -512,7 +512,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
                         state["best_valid"], state["bad_validations"] = valid, 0
                         best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                         if out_dir:
-                            checkpoint.save(out_dir / "best.pt", {**info, "model_state": best_state,
+                            checkpoint.save(out_dir / checkpoint.BEST, {**info, "model_state": best_state,
                                                                   "step": step, "valid_loss": valid})
                     else:
                         state["bad_validations"] += 1
@@ -664,5 +664,5 @@ def lesson_model(name, run=None, **train_kwargs):
         return model, {c: list(record.get("history", {}).get(c, [])) for c in COLUMNS}, path
     model, history = train_model(name, resume=True, run=run, **train_kwargs)
     out = Path(train_kwargs["out"]) if train_kwargs.get("out") is not None else run.models_dir / name
-    print(f"{name}: trained here ({out / 'best.pt'})")
-    return model, history, out / "best.pt"
+    print(f"{name}: trained here ({out / checkpoint.BEST})")
+    return model, history, out / checkpoint.BEST

@@ -6,7 +6,8 @@ import torch
 import seplib
 from seplib import models, train
 from seplib.classical import nmf
-from seplib.data import dataset_name, models_dir_of, open_dataset
+from seplib.config import models_dir
+from seplib.data import dataset_name, open_dataset
 from seplib.run import current
 
 RATE = 44100
@@ -44,7 +45,7 @@ def test_current_decides_size_data_set_and_folders(lab_environment, tiny_root, m
     assert mine.dataset == dataset_name(tiny_root) == tiny_root.name
     monkeypatch.setenv("SEPLIB_MODELS", str(lab_environment / "elsewhere"))  # a base: one folder per data set
     assert current(size="quick").models_dir == lab_environment / "elsewhere" / "synth-quick"
-    assert models_dir_of("MUSDB18HQ") == lab_environment / "elsewhere" / "MUSDB18HQ"
+    assert models_dir("MUSDB18HQ") == lab_environment / "elsewhere" / "MUSDB18HQ"
     with pytest.raises(ValueError, match="huge"):
         current(size="huge")
 
@@ -56,7 +57,7 @@ def test_run_dependent_functions_follow_the_run_not_the_environment(lab_environm
     assert nmf.settings(run=quick) == nmf.settings("quick") != nmf.settings()
     assert models.hparams("unet", run=quick) == models.hparams("unet", "quick")
     assert train.plan("unet", run=quick) == train.plan("unet", "quick")
-    assert nmf.dictionary_path("synth-quick", {"a": 1}).is_relative_to(models_dir_of("synth-quick") / "nmf")
+    assert nmf.dictionary_path("synth-quick", {"a": 1}).is_relative_to(models_dir("synth-quick") / "nmf")
     tracks = open_dataset("test", run=current(size="quick", root=tiny_root))
     assert len(tracks) == 2 and all(t.subset == "test" for t in tracks)
 

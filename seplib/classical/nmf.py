@@ -514,7 +514,7 @@ def training_spectrograms(tracks, seconds=30.0, n_fft=N_FFT, hop=HOP, stems=STEM
 
 def dictionary_path(dataset, params):
     """Where learned dictionaries are cached: with the data set's models,
-    ``<models_dir_of(dataset)>/nmf/<hash of params>.pt``.
+    ``<config.models_dir(dataset)>/nmf/<hash of params>.pt``.
 
     Args:
         dataset (str): data set name, e.g. ``synth-lab`` (:func:`seplib.data.dataset_name`)
@@ -525,10 +525,9 @@ def dictionary_path(dataset, params):
 
     Taught in: 04_nmf
     """
-    from ..data.musdb import models_dir_of
 
     key = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
-    return models_dir_of(dataset) / "nmf" / f"{key}.pt"
+    return config.models_dir(dataset) / "nmf" / f"{key}.pt"
 
 
 def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", n_iter=None,

@@ -6,7 +6,7 @@ and training chunks, from memory or from disk (:mod:`seplib.data.chunks`).
 Taught in: 00_getting_started
 """
 from .musdb import (PREVIEWS, SPLITS, check_track_folder, dataset_name, dataset_of, default_root,  # noqa: F401
-                    ensure_default, models_dir_of, online, open_dataset, resolve_root, root_and_size,
+                    ensure_default, online, open_dataset, resolve_root, root_and_size,
                     track_mixture, track_stems)
 from .decode import decode_tree  # noqa: F401
 from .example import EXAMPLE, ensure_example, real_song  # noqa: F401

@@ -224,7 +224,7 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
 
 def dataset_name(root=None, size=None):
     """A short name for a data set, from its root: e.g. ``synth-quick``, ``MUSDB18HQ``; the
-    folder its models and dictionaries are kept in (:func:`models_dir_of`). :func:`dataset_of`
+    folder its models and dictionaries are kept in (:func:`seplib.config.models_dir`). :func:`dataset_of`
     names it from its tracks.
 
     Taught in: 01_stft_and_masks
@@ -235,22 +235,6 @@ def dataset_name(root=None, size=None):
     if str(root) in (PREVIEWS, EXAMPLE):
         return str(root)
     return Path(root).expanduser().resolve().name
-
-
-def models_dir_of(dataset):
-    """Where a data set's trained models (and NMF dictionaries) are kept.
-
-    One folder per data set (``synth-quick``, ``synth-lab``, a MUSDB folder's name), so a model
-    trained at one run size or on one data set is never resumed on another.
-
-    Args:
-        dataset (str): a name from :func:`dataset_name`
-
-    Returns:
-        path (Path): ``$SEPLIB_MODELS/<dataset>`` if set, else ``<data_dir>/models/<dataset>``
-    """
-    base = os.environ.get("SEPLIB_MODELS")
-    return (Path(base).expanduser() if base else config.data_dir() / "models") / dataset
 
 
 def dataset_of(tracks):

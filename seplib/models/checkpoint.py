@@ -24,6 +24,11 @@ from pathlib import Path
 
 import torch
 
+BEST = "best.pt"
+"""A training run's best validation weights, in its folder (what separating loads by default)."""
+LAST = "last.pt"
+"""A training run's latest state, in its folder: everything an exact resume needs."""
+
 KEYS = ("model_name", "hparams", "model_state")
 """What a seplib checkpoint holds at least (the training loop adds optimizer state etc.)."""
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from .. import RATE, STEMS, config, methods
+from .checkpoint import BEST
 
 
 @dataclass(frozen=True)
@@ -240,14 +241,14 @@ def default_checkpoint(name, run=None):
             the model trained on its data set, at its size
 
     Returns:
-        path (Path): ``run.models_dir / name / "best.pt"``
+        path (Path): ``run.models_dir / name / checkpoint.BEST`` (``best.pt``)
 
     Taught in: 05_unet
     """
     from ..run import current
 
     spec(name)
-    return (run or current()).models_dir / name / "best.pt"
+    return (run or current()).models_dir / name / BEST
 
 
 def checkpoint_to_use(name, run=None):
