@@ -119,6 +119,7 @@ print(f"a source at p = 0.5 is {ild_half_right:.2f} dB louder on the right")
 assert 7.6 < ild_half_right < 7.7
 linear_read = panning.pan_index((1 - p) / 2, (1 + p) / 2)            # a linear law, read with ours
 assert np.all(np.diff(linear_read) > 0) and linear_read[0] == -1 and linear_read[-1] == 1
+assert abs(20 * np.log10(0.5) + 6) < 0.05                             # the linear law: 6 dB down at the centre
 
 # %% [markdown]
 # ## 2. Build it from the idea: three instruments, three places
@@ -218,6 +219,7 @@ assert diff < 1e-3
 # mix panned by level, the level is enough.)
 
 # %%
+assert panning.WIDTH == 0.2
 masks, rest = panning.azimuth_masks(pan_hat, found, width=panning.WIDTH)
 assert np.allclose(masks.sum(0) + rest, 1, atol=1e-6)
 n = toy_mix.shape[1]
@@ -233,6 +235,8 @@ toy_table = pd.DataFrame(rows).T
 display(toy_table.round(2))
 assert (toy_table["estimate SDR"] > toy_table["mixture SDR"] + 10).all()   # each source, far above the mixture
 assert (toy_table["estimate SDR"] > 12).all()
+for j, v in enumerate(used):  # each estimate keeps its place: its own tallest peak is where it was found
+    assert abs(panning.pan_positions(*panning.pan_features(toy_est[j]))[0] - v) <= 1 / panning.BINS
 
 # %% [markdown]
 # Each instrument comes out more than 10 dB above the mixture, and above 12 dB SDR (asserted).
