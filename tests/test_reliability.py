@@ -514,8 +514,11 @@ def test_disk_full_while_saving_a_checkpoint(tmp_path, monkeypatch):
 
 # --- 11. Ctrl-C at any moment: no traceback ----------------------------------------------------------
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5])
+@pytest.mark.parametrize("delay", [0.6, 1.5, 3.0])
 def test_ctrl_c_in_the_first_seconds_is_one_line(delay):
+    """(Python itself, and ``import seplib``'s numpy, take the first few tenths of a second: a
+    Ctrl-C there is Python's.)  -2: Python re-raised the signal on exit, as after an interrupted
+    import (the shell sees 130 either way)."""
     command = subprocess.Popen([sys.executable, "-m", "seplib", "methods"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
                                cwd=REPO)
@@ -523,9 +526,10 @@ def test_ctrl_c_in_the_first_seconds_is_one_line(delay):
     command.send_signal(signal.SIGINT)
     out, err = command.communicate(timeout=120)
     assert "Traceback" not in err, err
-    assert command.returncode in (0, 130)  # (0: it had finished)
-    if command.returncode == 130:
-        assert err.strip().splitlines() == ["seplib: interrupted (Ctrl-C)"] or "interrupted" in err.strip()
+    assert command.returncode in (0, 130, -signal.SIGINT)  # (0: it had finished)
+    if command.returncode:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("seplib") and "interrupted (Ctrl-C)" in lines[0], err
 
 
 # --- 12. huge --steps ----------------------------------------------------------------------------------
