@@ -14,7 +14,7 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from . import STEMS
+from .stems import STEMS
 from .audio import play
 from .separation import reference_of
 
@@ -370,38 +370,48 @@ def disagreements(ratings, scores):
             if scores[a] > scores[b] and ratings[b] > ratings[a]]
 
 
-def mushra_panel(trials, rate, path, reference=None, listener=""):
-    """An ipywidgets panel for the test: the open reference, then one player and one slider
-    (0 to 100) per trial, labelled only A, B, C, ...; "save" adds the ratings to ``path``.
+def mushra_players(trials, rate, reference=None):
+    """The test's players as one HTML table: the open reference, then sample A, B, C, ...
+    (names hidden). Shown as plain HTML, so a static copy of the notebook plays them too.
 
     Args:
         trials (list of dict): from :func:`mushra_trials`
         rate (int): sample rate in Hz
-        path (str or Path): the ratings file (:func:`save_ratings`)
         reference (np.ndarray): the open reference (default: the hidden reference's audio)
-        listener (str): the listener's name written with the ratings
 
     Returns:
-        panel (ipywidgets.VBox): display it; a static copy of the notebook shows the players
-        without sliders
+        table (IPython.display.HTML)
 
     Taught in: 01_stft_and_masks
     """
-    from IPython.display import display
+    from IPython.display import HTML
 
     if reference is None:
         reference = next(t["audio"] for t in trials if t["name"] == HIDDEN_REFERENCE)
-    sliders, rows = {}, []
-    for t in trials:
-        out = widgets.Output()
-        with out:
-            display(play(t["audio"], rate))
-        sliders[t["name"]] = widgets.IntSlider(value=0, min=0, max=100, step=1, description=f"sample {t['label']}",
-                                               continuous_update=False)
-        rows.append(widgets.HBox([sliders[t["name"]], out]))
-    ref_out = widgets.Output()
-    with ref_out:
-        display(play(reference, rate, title="reference (open)"))
+    rows = [("reference (open)", reference)] + [(f"sample {t['label']}", t["audio"]) for t in trials]
+    return HTML('<table class="seplib-mushra">' + "".join(
+        f"<tr><td><b>{html.escape(label)}</b></td><td>{play(x, rate)._repr_html_()}</td></tr>" for label, x in rows)
+        + "</table>")
+
+
+def mushra_panel(trials, path, listener=""):
+    """The test's rating panel (ipywidgets): one slider (0 to 100) per sample, labelled only
+    A, B, C, ... as in :func:`mushra_players`; "save my ratings" adds them to ``path``.
+
+    Args:
+        trials (list of dict): from :func:`mushra_trials`
+        path (str or Path): the ratings file (:func:`save_ratings`)
+        listener (str): the listener's name written with the ratings
+
+    Returns:
+        panel (ipywidgets.VBox): display it; a static copy of the notebook says where to rate.
+        ``panel.sliders`` (``{condition name: slider}``), ``panel.save_button`` and
+        ``panel.status`` are there for scripts and tests
+
+    Taught in: 01_stft_and_masks
+    """
+    sliders = {t["name"]: widgets.IntSlider(value=0, min=0, max=100, step=1, description=f"sample {t['label']}",
+                                            continuous_update=False) for t in trials}
     name_w = widgets.Text(value=listener, description="listener")
     save_w, status = widgets.Button(description="save my ratings"), widgets.HTML()
 
@@ -414,11 +424,8 @@ def mushra_panel(trials, rate, path, reference=None, listener=""):
             status.value = f"<b>not saved</b>: {html.escape(str(err))}"
 
     save_w.on_click(on_save)
-    fallback = ("<p>Open the notebook in Jupyter to rate these samples.</p><table>"
-                + f"<tr><td>reference</td><td>{play(reference, rate)._repr_html_()}</td></tr>"
-                + "".join(f"<tr><td>sample {t['label']}</td><td>{play(t['audio'], rate)._repr_html_()}</td></tr>"
-                          for t in trials) + "</table>")
-    panel = Room([ref_out, *rows, widgets.HBox([name_w, save_w]), status], fallback=fallback)
+    panel = Room([*sliders.values(), widgets.HBox([name_w, save_w]), status],
+                 fallback="<p><i>Open the notebook in Jupyter to rate the samples with sliders.</i></p>")
     panel.sliders, panel.save_button, panel.status = sliders, save_w, status
     return panel
 

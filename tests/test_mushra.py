@@ -102,16 +102,25 @@ def test_disagreements_are_the_pairs_ordered_differently():
 def test_the_panel_saves_what_the_sliders_say(tmp_path, reference):
     trials = listen.mushra_trials(reference[:, :800], {"x": 0.5 * reference[:, :800]}, RATE, seed=0)
     path = tmp_path / "ratings.json"
-    panel = listen.mushra_panel(trials, RATE, path, listener="ana")
+    panel = listen.mushra_panel(trials, path, listener="ana")
+    assert [s.description for s in panel.sliders.values()] == [f"sample {t['label']}" for t in trials]
     for i, slider in enumerate(panel.sliders.values()):
         slider.value = 10 * i
     panel.save_button.click()
     assert listen.load_ratings(path) == [{"listener": "ana",
                                           "ratings": {n: 10.0 * i for i, n in enumerate(panel.sliders)}}]
     assert "saved: 1 listener" in panel.status.value
-    # a static copy shows the players under their labels only, never the names
-    html = panel._repr_mimebundle_()["text/html"]
-    assert html.count("<audio") == len(trials) + 1 and listen.HIDDEN_REFERENCE not in html
+    panel.sliders[listen.ANCHOR].value = 100
+    panel.save_button.click()
+    assert len(listen.load_ratings(path)) == 2
+
+
+def test_the_players_show_labels_only_never_the_names(reference):
+    trials = listen.mushra_trials(reference[:, :800], {"x": 0.5 * reference[:, :800]}, RATE, seed=0)
+    table = listen.mushra_players(trials, RATE).data
+    assert table.count("<audio") == len(trials) + 1  # the open reference and every sample
+    assert all(f"sample {t['label']}" in table for t in trials)
+    assert listen.HIDDEN_REFERENCE not in table and listen.ANCHOR not in table and ">x<" not in table
 
 
 def test_the_plot_shows_ratings_beside_the_scores():

@@ -360,8 +360,9 @@ def oracle_table(tracks):
 
 
 dataset = metrics.dataset_of(test)
-synthetic_board = oracle_table(test)
-real_board = oracle_table([real])
+with metrics.shared_references():  # each song's references are factored once for all five methods
+    synthetic_board = oracle_table(test)
+    real_board = oracle_table([real])
 both = pd.concat({"synthetic test split": synthetic_board, f"real song: {real.name}": real_board}, axis=1)
 display(both.round(2))
 ceilings = {}
@@ -623,7 +624,8 @@ qa, qb, qc = np.sum(d * d), 2 * np.sum(e0 * d), np.sum(e0 * e0) - target
 g = (-qb + np.sqrt(qb ** 2 - 4 * qa * qc)) / (2 * qa)
 leaky = (real_oracles["wiener"]["vocals"] + g * d).astype(np.float32)
 anchor = listen.lowpass(real_ref, real.rate, listen.ANCHOR_HZ)
-candidates = {"hard mask (IBM)": hard, f"leaky mask (Wiener + {g:.3f} of the rest)": leaky, listen.ANCHOR: anchor}
+candidates = {"hard mask (IBM)": hard, "leaky mask (Wiener + a share g of the rest)": leaky, listen.ANCHOR: anchor}
+print(f"g = {g:.3f}")
 listening_scores = pd.DataFrame({name: {"plain SDR": metrics.sdr(x, real_ref),
                                         **metrics.aggregate(metrics.track_scores(real_stems, {"vocals": x}, real.rate)).loc["vocals"]}
                                  for name, x in candidates.items()}).T
@@ -660,9 +662,9 @@ display(audio.play(real_ref, real.rate, title="reference vocals (real)"))
 # (a careful listener gives it 100) and the 3.5 kHz low-pass anchor (it should be rated
 # low); both check the listener. The samples come in a random order, labelled A to D only.
 # Use headphones, play the reference and each sample as often as you like, move the sliders,
-# then press "save my ratings": they are added to a file in this run's results folder, so a
-# class can pool its ratings. `seplib.listen` builds the trials, saves and checks the ratings
-# (a rating outside 0 to 100 is refused) and plots them.
+# then press "save my ratings" below the players: they are added to a file in this run's
+# results folder, so a class can pool its ratings. `seplib.listen` builds the trials, saves
+# and checks the ratings (a rating outside 0 to 100 is refused) and plots them.
 
 # %%
 from seplib import config
@@ -671,7 +673,8 @@ ratings_file = config.results_dir() / "listening" / "01_real_vocals_mushra.json"
 trials = listen.mushra_trials(real_ref, {name: x for name, x in candidates.items() if name != listen.ANCHOR},
                               real.rate, seed=1)
 assert {t["name"] for t in trials} == {listen.HIDDEN_REFERENCE, listen.ANCHOR, *list(candidates)}
-display(listen.mushra_panel(trials, real.rate, ratings_file))
+display(listen.mushra_players(trials, real.rate))
+display(listen.mushra_panel(trials, ratings_file))
 
 # %% [markdown]
 # Run the next cell after rating: it plots the ratings beside the SDRs (the hidden reference
