@@ -188,7 +188,7 @@ def at_rate(fn, mixture, rate, work_rate, name):
     return {stem: resample(est, work_rate, rate, length=length) for stem, est in estimates.items()}
 
 
-def save(path, audio, rate, overwrite=False):
+def save(path, audio, rate, overwrite=False, subtype=None):
     """Write ``audio`` as a 16-bit WAV (or by extension), refusing to replace an existing file.
 
     Args:
@@ -196,6 +196,7 @@ def save(path, audio, rate, overwrite=False):
         audio (np.ndarray): ``(channels, samples)``
         rate (int): sample rate in Hz
         overwrite (bool): allow replacing an existing file
+        subtype (str or None): soundfile's subtype, e.g. ``"FLOAT"`` (default: ``PCM_16`` for a WAV)
 
     Returns:
         path (Path)
@@ -215,7 +216,7 @@ def save(path, audio, rate, overwrite=False):
     tmp = path.with_name(f".{path.stem}.part{path.suffix}")  # write, then rename: no half files
     wav = path.suffix.lower() == ".wav"
     try:
-        sf.write(str(tmp), audio.T, int(rate), subtype="PCM_16" if wav else None)
+        sf.write(str(tmp), audio.T, int(rate), subtype=subtype or ("PCM_16" if wav else None))
         os.replace(tmp, path)
     except (OSError, RuntimeError) as err:  # (sf.LibsndfileError is a RuntimeError)
         failed = write_error(err, path, audio.size * 2)

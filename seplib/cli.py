@@ -282,9 +282,11 @@ def _cmd_separate(args):
     from .separation import separate
 
     record = _checked_method("separate", args)
-    if not Path(args.song).expanduser().is_file():
-        raise FileNotFoundError(f"song not found: {args.song}" if not Path(args.song).exists()
-                                else f"{args.song} is a folder, not an audio file")
+    song = Path(args.song).expanduser()
+    if not song.is_file():
+        raise FileNotFoundError(f"song not found: {args.song}" if not song.exists()
+                                else f"{args.song} is a folder, not an audio file" if song.is_dir()
+                                else f"{args.song} is not a regular file (a device or a pipe?): give an audio file")
     _check_checkpoint(args)
     song_folder = Path(args.song).expanduser().resolve().parent
     if args.force and str(args.out).strip() and song_folder == Path(args.out).expanduser().resolve():
@@ -293,12 +295,16 @@ def _cmd_separate(args):
     folder = _StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
     try:
         mixture, rate = load(args.song)
+        channels, subtype = _song_format(args.song)
         kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
         estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
         _check_finite(args, estimates)
         for stem in estimates:
             try:
-                save(folder.path(stem), estimates[stem], rate)
+                x = estimates[stem]
+                if channels == 1 and getattr(x, "ndim", 0) == 2 and x.shape[0] == 2:
+                    x = x.mean(axis=0, keepdims=True)  # a mono song (read as dual mono): mono stems
+                save(folder.path(stem), x, rate, subtype=subtype)
             except OSError as err:  # name the file the user asked for, not the temporary one
                 raise OSError(err.errno, err.strerror, str(folder.out / f"{stem}.wav")) from err
         paths = folder.commit(list(estimates))
@@ -307,6 +313,19 @@ def _cmd_separate(args):
         raise
     for path in paths:
         print(path)
+
+
+def _song_format(path):
+    """``(channels, subtype)`` for the stems of a song: as many channels as the song (a mono song
+    gives mono stems), and 32-bit float WAVs for a float song (16 bits would round a quiet one
+    to silence); ``subtype`` ``None``: the 16-bit default."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, OSError):  # read by another decoder: stereo, 16-bit
+        return 2, None
+    return info.channels, ("FLOAT" if info.subtype in ("FLOAT", "DOUBLE") else None)
 
 
 def _check_finite(args, estimates):
@@ -417,7 +436,7 @@ def _main(argv):
         plugins.load(names)  # your own methods and models, before the choices are listed
     except ValueError as err:
         sys.exit(f"seplib: {err}")
-    parser = argparse.ArgumentParser(prog="seplib", description="Music source separation workbook tools")
+    parser = _Parser(prog="seplib", description="Music source separation workbook tools")
     parser.add_argument("--plugin", action="append", metavar="MODULE",
                         help="import MODULE first: the methods and models it registers can be used "
                              "(also $SEPLIB_PLUGINS, comma-separated)")
@@ -429,7 +448,7 @@ def _main(argv):
                    help="synth: songs played by small synthesizers (the default); render: the same kind of "
                         "songs played by a General MIDI SoundFont, then mixed and mastered")
     p.add_argument("--root", help="folder to write (default: data/synth-SIZE or data/render-SIZE)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes writing songs side by side")
     p.set_defaults(fn=_cmd_data, data_command=None)
     decode = p.add_subparsers(dest="data_command", metavar="{decode}").add_parser(
@@ -470,7 +489,7 @@ def _main(argv):
                                  "where separate and evaluate look)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     p.add_argument("--root", help="data set root (default: the synthetic set)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--load", choices=("auto", "memory", "disk"), default="auto",
                    help="read the songs into memory, or each chunk from the WAV files (auto: memory "
                         "for sets under 1 GiB of stems); the chunks are the same")
@@ -498,6 +517,24 @@ def _main(argv):
         sys.exit(code)
     finally:
         warnings.formatwarning = python_format  # main() called from Python leaves it as it was
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (what is wrong, and where the help is)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _seed(text):
+    """``--seed``: a whole number, 0 or more (numpy's seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def _warnings_as_lines(command):

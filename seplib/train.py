@@ -606,7 +606,10 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     todo = plan(name, run=run)
     todo.update({k: v for k, v in dict(steps=steps, batch_size=batch_size, seconds=seconds).items()
                  if v is not None})
-    out = Path(out) if out is not None else run.models_dir / name
+    if out is not None and not str(out).strip():  # Path("") is the current folder
+        raise ValueError("--out is empty: give the folder the checkpoints go in (or leave it out for "
+                         f"the default, {run.models_dir / name})")
+    out = Path(out).expanduser() if out is not None else run.models_dir / name
     # A second notebook (or test worker) training the same folder waits here, then resumes
     # the finished run instead of writing over it.
     with config.locked(out / ".lock"):

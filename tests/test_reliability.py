@@ -552,3 +552,46 @@ def test_steps_beyond_any_run_are_refused_before_the_work(tmp_path, capsys):
     assert "at most" in message and "100,000,000" in message
     assert not (tmp_path / "run").exists()
     assert len(train._Plan(0, train.MAX_STEPS, 8, 100, 0)) == train.MAX_STEPS
+
+
+# --- 3, 4, 13: smaller silent results and unclear refusals -------------------------------------------
+
+def test_train_refuses_an_empty_out_before_the_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    message = refused(["train", "conv1d", "--out", "", "--steps", "2"], capsys)
+    assert "--out is empty" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mono_song_gives_mono_stems(tmp_path, capsys):
+    import soundfile as sf
+
+    song = tmp_path / "mono.wav"
+    audio.save(song, (0.1 * np.random.default_rng(0).standard_normal((1, 8000))).astype(np.float32), 44100)
+    separate(song, tmp_path / "o")
+    assert {sf.info(str(p)).channels for p in (tmp_path / "o").iterdir()} == {1}
+
+
+def test_a_quiet_float_song_is_not_rounded_to_silence(tmp_path, capsys):
+    import soundfile as sf
+
+    song = tmp_path / "quiet.wav"
+    x = (1e-6 * np.random.default_rng(0).standard_normal((2, 8000))).astype(np.float32)  # under 1/32768
+    sf.write(song, x.T, 44100, subtype="FLOAT")
+    separate(song, tmp_path / "o")
+    drums, _ = sf.read(tmp_path / "o" / "drums.wav", dtype="float32")
+    assert sf.info(str(tmp_path / "o" / "drums.wav")).subtype == "FLOAT" and np.abs(drums).max() > 0
+
+
+def test_a_fifo_as_song_is_not_called_a_folder(tmp_path, capsys, no_separating):
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    message = refused(["separate", str(fifo), "--method", "mixture", "--out", str(tmp_path / "o")], capsys)
+    assert "not a regular file" in message and "folder" not in message
+
+
+def test_a_usage_error_is_one_line_naming_the_option(capsys):
+    message = refused(["data", "--seed", "-1"], capsys, status=2)
+    assert "--seed" in message and "0 or more" in message and "usage" not in message
+    message = refused(["separate"], capsys, status=2)
+    assert "required" in message and "usage" not in message
