@@ -246,6 +246,10 @@ class _StemFolder:
     def commit(self, stems):
         """Move the new set in; returns the final paths."""
         out = self.out
+        if self.swap:  # the folder gets the mode of the one it replaces, else the umask's (not mkdtemp's 0700)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, out.stat().st_mode & 0o7777 if out.is_dir() else 0o777 & ~umask)
         if self.swap and out.is_dir():
             old = out.with_name(f".{out.name}.seplib-old-{os.getpid()}")
             os.replace(out, old)

@@ -595,3 +595,18 @@ def test_a_usage_error_is_one_line_naming_the_option(capsys):
     assert "--seed" in message and "0 or more" in message and "usage" not in message
     message = refused(["separate"], capsys, status=2)
     assert "required" in message and "usage" not in message
+
+
+# --- 15. the stem folder's mode ---------------------------------------------------------------------
+
+def test_a_new_stem_folder_follows_the_umask_and_an_existing_one_keeps_its_mode(song, tmp_path, capsys):
+    old = os.umask(0o022)
+    try:
+        separate(song, tmp_path / "new")
+        assert (tmp_path / "new").stat().st_mode & 0o777 == 0o755
+        (tmp_path / "mine").mkdir()
+        os.chmod(tmp_path / "mine", 0o750)
+        separate(song, tmp_path / "mine")
+        assert (tmp_path / "mine").stat().st_mode & 0o777 == 0o750
+    finally:
+        os.umask(old)
