@@ -92,3 +92,27 @@ def test_a_silent_mixture_gives_silence():
     assert not separate("panning", silent, RATE)["other"].any()
     pan, energy = panning.pan_features(silent)
     assert panning.pan_positions(pan, energy).size == 0
+
+
+def test_a_long_song_in_blocks_gives_the_whole_song_result_in_bounded_memory(monkeypatch):
+    """The masks are applied a block of frames at a time: the same result, and the numpy memory
+    grows by a few song-sized arrays per song (the pan index, the energy, the mask, the estimate)."""
+    import tracemalloc
+
+    from seplib import separation
+
+    low, high = tones(4.0)
+    mix = panning.pan_mono(low, 0.0) + panning.pan_mono(high, 0.6)
+    whole = separate("panning", mix, RATE)["other"]
+    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    assert np.abs(separate("panning", mix, RATE)["other"] - whole).max() < 1e-4
+    peaks, sizes = [], []
+    for repeats in (1, 3):
+        x = np.concatenate([mix] * repeats, axis=1)
+        tracemalloc.start()
+        separate("panning", x, RATE)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        sizes.append(x.nbytes)
+    growth = (peaks[1] - peaks[0]) / (sizes[1] - sizes[0])
+    assert growth < 4.5, f"panning holds {growth:.2f} song-sized arrays per song of input"

@@ -116,12 +116,15 @@ def pan_index(left, right):
 
     Taught in: 10_panning
     """
-    left, right = np.abs(np.asarray(left)), np.abs(np.asarray(right))
+    left, right = (np.asarray(x, dtype=np.float32) for x in (left, right))
+    left, right = (np.abs(x) if (x < 0).any() else x for x in (left, right))  # (no copy of magnitudes)
     if left.shape != right.shape:
         raise ValueError(f"pan_index: left and right differ in shape: {left.shape} vs {right.shape}")
-    pan = (4 / np.pi) * np.arctan2(right, left) - 1
+    pan = np.arctan2(right, left)  # in place from here on: a long song's bins are many
+    pan *= np.float32(4 / np.pi)
+    pan -= 1
     pan[(left == 0) & (right == 0)] = 0.0
-    return pan.astype(np.float32)
+    return pan
 
 
 def pan_features(mixture, n_fft=N_FFT, hop=HOP):
@@ -142,7 +145,10 @@ def pan_features(mixture, n_fft=N_FFT, hop=HOP):
     """
     mixture = _stereo(mixture)
     left, right = magnitude(mixture[0], n_fft, hop), magnitude(mixture[1], n_fft, hop)
-    return pan_index(left, right), left ** 2 + right ** 2
+    pan = pan_index(left, right)
+    energy = np.square(left, out=left)  # in place: the magnitudes are not needed any more
+    energy += np.square(right, out=right)
+    return pan, energy
 
 
 def pan_histogram(pan, energy, bins=BINS):
@@ -164,7 +170,7 @@ def pan_histogram(pan, energy, bins=BINS):
     if pan.shape != energy.shape:
         raise ValueError(f"pan_histogram: pan and energy differ in shape: {pan.shape} vs {energy.shape}")
     edges = np.linspace(-1, 1, int(bins) + 1)
-    hist, _ = np.histogram(pan.ravel(), edges, weights=energy.ravel().astype(np.float64))
+    hist, _ = np.histogram(pan.ravel(), edges, weights=energy.ravel())  # (sums in float64, a block at a time)
     total = hist.sum()
     return (edges[1:] + edges[:-1]) / 2, hist / total if total > 0 else hist
 
@@ -218,9 +224,17 @@ def azimuth_masks(pan, positions, width=WIDTH):
         raise ValueError(f"the window width must be positive, got {width}")
     pan = np.asarray(pan, dtype=np.float32)
     positions = np.asarray(positions, dtype=np.float32).reshape(-1)
-    W = np.exp(-0.5 * ((pan[None] - positions.reshape((-1,) + (1,) * pan.ndim)) / width) ** 2)
-    masks = (W / np.maximum(1.0, W.sum(0))).astype(np.float32)
-    return masks, np.clip(1 - masks.sum(0), 0, 1).astype(np.float32)
+    masks = np.empty((len(positions),) + pan.shape, dtype=np.float32)
+    for W, position in zip(masks, positions):  # W_k, computed in place (a long song's bins are many)
+        np.subtract(pan, position, out=W)
+        W /= np.float32(width)
+        np.square(W, out=W)
+        W *= np.float32(-0.5)
+        np.exp(W, out=W)
+    total = masks.sum(0) if len(positions) else np.zeros(pan.shape, np.float32)
+    masks /= np.maximum(total, 1, out=total)
+    rest = np.subtract(1, masks.sum(0, out=total), out=total)
+    return masks, np.clip(rest, 0, 1, out=rest)
 
 
 def separate_by_pan(mixture, positions=None, width=WIDTH, count=None, n_fft=N_FFT, hop=HOP):
@@ -280,9 +294,8 @@ def separate_panning(mixture, rate, width=WIDTH, n_fft=N_FFT, hop=HOP):
     """
     mixture = _stereo(mixture)
     mask, _ = centre_mask(mixture, width, n_fft, hop)
-    out = masks_in_blocks(mixture, lambda c, frames, V: {"centre": mask[:, frames]}, rest="other",
-                          n_fft=n_fft, hop=hop)
-    return {"other": out["other"]}
+    other = np.subtract(1, mask, out=mask)  # the rest's mask, in place
+    return masks_in_blocks(mixture, lambda c, frames, V: {"other": other[:, frames]}, n_fft=n_fft, hop=hop)
 
 
 def centre_mask(mixture, width=WIDTH, n_fft=N_FFT, hop=HOP):
@@ -300,6 +313,7 @@ def centre_mask(mixture, width=WIDTH, n_fft=N_FFT, hop=HOP):
     """
     pan, energy = pan_features(mixture, n_fft, hop)
     positions = pan_positions(pan, energy)
+    del energy
     if positions.size == 0:  # a silent mixture: no centre, nothing taken
         return np.zeros_like(pan), 0.0
     centre = float(positions[np.argmin(np.abs(positions))])
