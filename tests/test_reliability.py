@@ -610,3 +610,19 @@ def test_a_new_stem_folder_follows_the_umask_and_an_existing_one_keeps_its_mode(
         assert (tmp_path / "mine").stat().st_mode & 0o777 == 0o750
     finally:
         os.umask(old)
+
+
+def test_a_corrupt_scores_file_is_refused_before_the_evaluation(tmp_path, tiny, monkeypatch):
+    from seplib import metrics, separation
+    from seplib.data import open_dataset, synth
+    from seplib.metrics import store
+
+    root = synth.write_dataset(tmp_path / "set", size=tiny, progress=False)
+    tracks = open_dataset("test", root=root)
+    path = store.scores_path("oracle-irm", "t", tmp_path / "results", tracks=tracks)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"method": "oracle-irm", "data')  # cut short
+    monkeypatch.setattr(separation, "separate", lambda *a, **k: pytest.fail("scored before refusing"))
+    with pytest.raises(ValueError, match="not a seplib scores file") as err:
+        metrics.evaluate("oracle-irm", tracks, dataset="t", results_dir=tmp_path / "results", progress=False)
+    assert str(path) in str(err.value)

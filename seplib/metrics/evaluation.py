@@ -12,8 +12,8 @@ from .. import methods
 from ..data.musdb import dataset_of
 from .bsseval import shared_references
 from .protocol import _sorted_stems, _track_medians, missing_reasons, track_scores
-from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path, read_partial, save_scores,
-                    scores_path, why_rescore)
+from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path, read_partial, refuse_foreign,
+                    save_scores, scores_path, why_rescore)
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
@@ -73,6 +73,8 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     header = {"method": method, "dataset": dataset, "backend": backend,
               "checkpoint": checkpoint_id(checkpoint), "tracks": [t.name for t in tracks],
               "kwargs": {k: repr(v) for k, v in sorted(kwargs.items())}}
+    if store:
+        refuse_foreign(path, method, dataset)  # a file save_scores would refuse: before the work
     done = read_partial(path, header) if store else {}
     if done:
         print(f"evaluate {method}: continuing an interrupted evaluation, "

@@ -150,6 +150,27 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
 # --------------------------------------------------------------------------------------------
 # An evaluation in progress: one line per finished track, so an interrupted one continues
 # --------------------------------------------------------------------------------------------
+def refuse_foreign(path, method, dataset):
+    """Refuse, before any work, a scores file that :func:`save_scores` would not overwrite: one that
+    is not a seplib scores file (damaged JSON), or holds another method's or data set's scores.
+
+    Raises:
+        ValueError: naming the file and what it holds
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+        held = (old.get("method"), old.get("dataset"))
+    except (OSError, ValueError, AttributeError) as err:
+        raise ValueError(f"{path} exists and is not a seplib scores file ({' '.join(str(err).split())}); "
+                         "not overwriting: move it aside to score again (nothing was scored)") from None
+    if held != (method, dataset):
+        raise ValueError(f"{path} holds scores of {held[0]!r} on {held[1]!r}, not {method!r} on {dataset!r}; "
+                         "not overwriting (nothing was scored)")
+
+
 def partial_path(path):
     """Where an evaluation in progress keeps its finished tracks: a hidden ``.<name>.partial.jsonl``
     beside the scores file ``path`` it will become (see :func:`scores_path`)."""
