@@ -541,6 +541,24 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     return {c: list(v) for c, v in state["history"].items()}
 
 
+def _check_same_data(last_path, saved, todo, seed):
+    """Refuse, before the data are read, a resume whose batch size, chunk length or seed differ
+    from those of the run in ``last_path`` (``fit`` checks them all again, with the data)."""
+    from . import RATE
+    from .data.synth import seconds_to_samples
+
+    if not saved or "settings" not in saved:
+        return
+    now = {"seed": seed, "batch_size": todo["batch_size"],
+           "chunk_samples": seconds_to_samples(todo["seconds"], RATE)}
+    differ = {k: (saved["settings"][k], v) for k, v in now.items()
+              if saved["settings"].get(k) is not None and saved["settings"][k] != v}
+    if differ:
+        said = ", ".join(f"{k} {a} (now {b})" for k, (a, b) in sorted(differ.items()))
+        raise ValueError(f"{last_path} was trained with {said}: resuming would change the data it sees; "
+                         "resume with the same size and settings, or train into another folder")
+
+
 def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, root=None,
                 progress=True, batch_size=None, seconds=None, lr=1e-3, kind=None, stft_weight=None,
                 spec_augment=None, weights=None, callback=None, run=None, load="auto", augment=None, warmup=0,
@@ -614,8 +632,8 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
     # the finished run instead of writing over it.
     with config.locked(out / ".lock"):
         last_path = check_out_dir(out, resume)  # before the slow part
-        if resume:
-            check_resume(last_path, todo["steps"], name)
+        if resume:  # a run of another size or seed is refused here, before its data set is written
+            _check_same_data(last_path, check_resume(last_path, todo["steps"], name), todo, seed)
         config.seed_everything(seed)
         model = models.build(name, **{**models.hparams(name, run=run), **hparams})
         stems = tuple(getattr(model, "stems", STEMS))

@@ -626,3 +626,13 @@ def test_a_corrupt_scores_file_is_refused_before_the_evaluation(tmp_path, tiny, 
     with pytest.raises(ValueError, match="not a seplib scores file") as err:
         metrics.evaluate("oracle-irm", tracks, dataset="t", results_dir=tmp_path / "results", progress=False)
     assert str(path) in str(err.value)
+
+
+def test_resume_of_a_run_of_another_size_is_refused_before_its_data_set_is_written(tmp_path, capsys, monkeypatch):
+    fit_tiny(tmp_path / "run")  # batch 2, chunks of 800 samples
+    monkeypatch.setenv("SEPLIB_DATA", str(tmp_path / "data"))
+    before = hashes(tmp_path / "run")
+    message = refused(["train", "conv1d", "--size", "lab", "--resume", "--out", str(tmp_path / "run")], capsys)
+    assert "last.pt" in message and "batch_size 2 (now 4)" in message
+    assert not (tmp_path / "data").exists() or not list((tmp_path / "data").rglob("*.wav"))
+    assert hashes(tmp_path / "run") == before
