@@ -588,11 +588,11 @@ def share_of_margin(board, method, bound, stem):
 ex.q1.check(share_of_margin, board=board)
 
 # %% [markdown]
-# **2.** How much did the fine-tuning see? It ran `FINE_STEPS` steps of `PLAN["batch_size"]`
+# **2.** How much does the fine-tuning see? It runs `FINE_STEPS` steps of `PLAN["batch_size"]`
 # chunks of `PLAN["seconds"]` seconds each. Write `passes(steps, batch_size, seconds,
 # durations)`: how many times over such a training's chunks add up to the total length of
-# excerpts of the given `durations` (seconds). The check tries this fine-tuning
-# (`excerpts["train"]`, each `e.duration` seconds long) and other plans. Is it a lot?
+# excerpts of the given `durations` (seconds). The check tries other plans, and this run's
+# fine-tuning where it ran (`excerpts["train"]`, each `e.duration` seconds long). Is it a lot?
 
 # %% tags=["answer-2"]
 def passes(steps, batch_size, seconds, durations):

@@ -6,7 +6,7 @@ above and below the threshold), so a name or a number read off a printed table d
 """
 import numpy as np
 
-from .. import STEMS
+from ..stems import STEMS
 from . import UNANSWERED, Exercise, close, not_a_function, uses
 
 NOTEBOOK = "00_getting_started"
@@ -132,7 +132,7 @@ def _grade_silent(silent_fraction, vocals, rate):
         return wrong
     if silent_fraction(vocals, rate) is None:
         return UNANSWERED
-    if uses(silent_fraction, names=("_silent_fraction", "has_rests", "silent_fraction_of")):
+    if uses(silent_fraction, modules=("seplib.exercises",), names=("_silent_fraction", "has_rests", "silent_fraction_of")):
         return "it calls the checker's own code: compute the windows and their levels yourself"
     for x, r in [(vocals, rate), *_silence_cases()]:
         reason = close(silent_fraction(x, r), _silent_fraction(x, r), tol=1e-6)

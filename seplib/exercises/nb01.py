@@ -7,7 +7,7 @@ the reference and of the opposite sign.
 import numpy as np
 import torch
 
-from .. import STEMS
+from ..stems import STEMS
 from . import UNANSWERED, Exercise, close, not_a_function, uses
 
 NOTEBOOK = "01_stft_and_masks"

@@ -6,7 +6,9 @@ with a forward hook, by back-propagation, or by reading the masks.
 """
 import torch
 
-from .. import STEMS, models
+from ..stems import STEMS
+
+from .. import models
 from . import UNANSWERED, Exercise, close, not_a_function
 
 NOTEBOOK = "05_unet"

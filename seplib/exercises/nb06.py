@@ -8,7 +8,7 @@ samples, not one gain.
 """
 import torch
 
-from .. import STEMS
+from ..stems import STEMS
 from . import UNANSWERED, Exercise, close, not_a_function
 
 NOTEBOOK = "06_demucs_lite"

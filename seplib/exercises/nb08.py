@@ -8,7 +8,7 @@ off the printed leaderboard does not pass.
 import numpy as np
 import pandas as pd
 
-from .. import STEMS
+from ..stems import STEMS
 from . import UNANSWERED, Exercise, close, not_a_function, uses
 
 NOTEBOOK = "08_leaderboard"

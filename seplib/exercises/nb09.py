@@ -101,9 +101,10 @@ def _grade_passes(passes, steps, batch_size, seconds, durations):
     wrong = not_a_function(passes, "passes")
     if wrong:
         return wrong
-    if passes(steps, batch_size, seconds, list(durations)) is None:
+    if passes(*PLANS[0]) is None:
         return UNANSWERED
-    for k, (n, b, s, d) in enumerate([(steps, batch_size, seconds, list(durations)), *PLANS]):
+    own = [(steps, batch_size, seconds, list(durations))] if float(np.sum(durations)) > 0 else []  # no fine-tuning ran: no excerpts
+    for k, (n, b, s, d) in enumerate([*own, *PLANS]):
         truth = _passes(n, b, s, d)
         value = passes(n, b, s, list(d))
         reason = close(value, truth, tol=1e-6 * truth)
@@ -114,7 +115,7 @@ def _grade_passes(passes, steps, batch_size, seconds, durations):
                 per_chunk = False
             if per_chunk:
                 return "each step sees a whole batch of chunks, not one"
-            where = "for the fine-tuning" if k == 0 else f"for {n} steps of {b} chunks of {s} s over {len(d)} excerpts"
+            where = "for the fine-tuning" if own and k == 0 else f"for {n} steps of {b} chunks of {s} s over {len(d)} excerpts"
             return f"{where}: {reason}"
     return None
 
