@@ -647,15 +647,9 @@ assert listening_scores.loc[listen.ANCHOR, "SDR"] > max(hard_row["SDR"], leaky_r
 # higher in SAR. And the anchor, which a listener hears at once as dull, has the *highest* SDR
 # of the three, by more than 3 dB: the vocals keep less than 5% of their energy above
 # 3.5 kHz, so removing it costs little energy, but it is the energy of consonants, breaths and
-# brightness. Listen:
-
-# %%
-display(audio.play(real_mix, real.rate, title=f"mixture: {real.name}"))
-for name, x in candidates.items():
-    display(audio.play(x, real.rate, title=f"{name}: vocals"))
-display(audio.play(real_ref, real.rate, title="reference vocals (real)"))
-
-# %% [markdown]
+# brightness. Listen to them blind first, in the test below (the mixture is in section 6);
+# the last cell of this section says which sample was which.
+#
 # ### A small listening test
 # A MUSHRA test (ITU-R BS.1534) asks listeners to rate each sample from 0 (bad) to 100
 # (excellent) against an open reference. Hidden among the samples are the reference itself
@@ -689,16 +683,28 @@ if sessions:
     listen.plot_ratings(sessions, sdr_of, order=order)
     plt.show()
     means = listen.mean_ratings(sessions)
-    for better_sdr, preferred in listen.disagreements(means, sdr_of):
+    disagree = listen.disagreements(means, sdr_of)
+    for better_sdr, preferred in disagree:
         print(f"they disagree: the SDR ranks {better_sdr!r} above {preferred!r} ({sdr_of[better_sdr]:.2f} against "
               f"{sdr_of[preferred]:.2f} dB); the listeners, below ({means[better_sdr]:.0f} against {means[preferred]:.0f})")
+    if not disagree:
+        print("the listeners and the SDR order every pair of samples the same way")
 else:
     print("No ratings yet: rate samples A to D with the sliders above, press 'save my ratings', then run this cell again.")
 
 # %% [markdown]
+# Which sample was which (read it after rating):
+
+# %%
+for t in trials:
+    print(f"sample {t['label']}: {t['name']} (SDR {sdr_of[t['name']]:.2f} dB)" if t["name"] in sdr_of
+          else f"sample {t['label']}: {t['name']}")
+
+# %% [markdown]
 # Where ratings and SDR disagree, trust the ears about what the error sounds like and the SDR
-# about how much energy is wrong: the SDR cannot tell musical noise from leakage, and it
-# barely notices a missing top octave. The anchor is the plainest case: MUSHRA uses it as a
+# about how much energy is wrong: the SDR cannot tell musical noise from leakage (the two
+# estimates above score the same), and it barely notices that everything above 3.5 kHz is
+# gone. The anchor is the plainest case: MUSHRA uses it as a
 # sample everyone rates low, yet its SDR is the highest here. Report SIR and SAR beside the
 # SDR, and listen before you believe a small difference.
 
