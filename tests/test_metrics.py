@@ -159,6 +159,12 @@ def test_evaluate_oracle_beats_mixture(tmp_path, monkeypatch):
     board = metrics.leaderboard("fake", results_dir=tmp_path)
     assert list(board.index) == ["oracle-irm", "mixture"]
     assert (board.loc["oracle-irm"] > board.loc["mixture"] + 3).all()
+    # keep=: the estimates it scored, to listen to afterwards, the same as separating again
+    kept = {}
+    metrics.evaluate("oracle-irm", [track], dataset="fake", results_dir=tmp_path, progress=False, keep=kept)
+    again = seplib.separate("oracle-irm", sum(stems.values()), RATE, references=dict(stems))
+    assert list(kept) == ["Fake - Song"] and set(kept["Fake - Song"]) == set(again)
+    assert all(np.allclose(kept["Fake - Song"][s], again[s], atol=1e-6) for s in again)
 
 
 def test_leaderboard_ranks_four_stem_methods_before_partial_ones(tmp_path):

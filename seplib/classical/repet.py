@@ -346,7 +346,11 @@ def similarity_model(V, neighbours, block=32):
     """The REPET-SIM background: for each frame, the median of its similar frames, clipped.
 
     The median is the middle value of the ``k`` neighbours (for an even ``k``, the upper of
-    the two middle values, as ``scipy.ndimage.median_filter`` takes it).
+    the two middle values, as ``scipy.ndimage.median_filter`` takes it). It is what
+    ``librosa.decompose.nn_filter(V, rec=R, aggregate=np.median)`` gives, value for value, for
+    an odd ``k`` and ``R`` from ``librosa.segment.recurrence_matrix(..., k=k, width=min_frames,
+    metric="cosine", mode="affinity")`` (``np.median`` of an even count averages the two
+    middle values instead).
 
     Args:
         V (np.ndarray): magnitude ``(..., freqs, frames)``
@@ -456,8 +460,9 @@ def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background
     r"""librosa's "vocal separation" recipe, run by librosa on seplib's STFT.
 
     ``nn_filter`` (median of cosine nearest neighbours at least ``width`` frames away, with
-    librosa's default :math:`k = 2\lceil\sqrt{T - 2w + 1}\rceil`), clipped to the mixture,
-    then soft masks with margins:
+    librosa's default :math:`k = 2\lceil\sqrt{T - 2w + 1}\rceil`; in librosa's default
+    ``mode="connectivity"`` these are ``k`` of the nearest candidates, not always the ``k``
+    nearest), clipped to the mixture, then soft masks with margins:
 
     .. math:: M_{\mathrm{acc}} = \mathrm{softmask}(\tilde V,\ \beta_a (V - \tilde V)), \qquad
               M_{\mathrm{voc}} = \mathrm{softmask}(V - \tilde V,\ \beta_v \tilde V)
@@ -481,7 +486,11 @@ def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background
 
     X, V = spectrogram(mixture, n_fft, hop)
     width = int(librosa.time_to_frames(width_seconds, sr=rate, hop_length=hop))
-    V_filter = librosa.decompose.nn_filter(V, aggregate=np.median, metric="cosine", width=width)
+    rec = librosa.segment.recurrence_matrix(V, metric="cosine", width=width)  # what nn_filter would build
+    # the median of each frame's neighbours, taken with the frames first and contiguous: the same
+    # values as nn_filter(V, ...), several times faster than on V's strided (channels, freqs) columns
+    frames_first = np.ascontiguousarray(np.moveaxis(V, -1, 0))  # (frames, channels, freqs)
+    V_filter = np.moveaxis(librosa.decompose.nn_filter(frames_first, rec=rec, aggregate=np.median, axis=0), 0, -1)
     V_filter = np.minimum(V, V_filter)
     masks = {"vocals": softmask(V - V_filter, margin_vocals * V_filter, power),
              "accompaniment": softmask(V_filter, margin_background * (V - V_filter), power)}

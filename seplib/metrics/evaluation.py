@@ -17,7 +17,7 @@ from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path,
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
-             progress=True, run=None, **kwargs):
+             progress=True, run=None, keep=None, **kwargs):
     """Separate and score every track with one method (and store the scores).
 
     For each track: ``separate(method, mixture, rate)`` (a method whose record says it needs
@@ -44,6 +44,10 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         progress (bool): show a progress bar
         run (seplib.run.Run): the run context, passed on to the method (a trained model's
             default checkpoint is the run's)
+        keep (dict): if given, the estimates of each track separated here are put in it,
+            ``{track name: {stem: (channels, samples)}}``, to listen to without separating
+            again (a short song's; a track already scored by an interrupted evaluation is not
+            separated, so not kept)
         **kwargs: passed to the method (e.g. ``checkpoint=PATH``)
 
     Returns:
@@ -92,6 +96,8 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
             estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
             del mixture, extra
             estimates = as_rows(estimates)
+            if keep is not None:
+                keep[track.name] = estimates
             scores = track_scores(refs, estimates, track.rate, backend=backend)
             missing = missing_reasons(refs, estimates, scores)
             del refs, estimates  # a long song: hold one track's audio at a time
