@@ -30,11 +30,7 @@ Map of the package (one place per concept):
   checks in ``seplib/exercises/nbNN.py``, and "Taught in: NN_name" where its code lives.
 """
 
-STEMS = ("drums", "bass", "other", "vocals")
-"""The four MUSDB18 stems, in the order seplib uses everywhere."""
-
-RATE = 44100
-"""Sample rate of MUSDB18 and of the synthetic default data (Hz)."""
+from .stems import RATE, STEMS  # noqa: F401  (the four stems, 44100 Hz: seplib.stems)
 
 __version__ = "0.1.0"
 

@@ -81,7 +81,8 @@ def _check_checkpoint(args):
 
 
 def _stem_names():
-    from . import STEMS, methods
+    from .stems import STEMS
+    from . import methods
 
     return set(STEMS) | {s for m in methods.records() for s in m.stems}
 
@@ -298,10 +299,13 @@ def _cmd_separate(args):
                          "with the stems; give the stems a folder of their own")
     folder = _StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
     try:
-        mixture, rate = load(args.song)
         channels, subtype = _song_format(args.song)
+        mixture, rate = load(args.song, stereo=channels <= 2)
         kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-        estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
+        if channels > 2:  # 3, 6, 12 channels: each pair of channels is a stereo song
+            estimates = _separate_pairs(args, separate, mixture, rate, current(size=args.size), kwargs)
+        else:
+            estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
         _check_finite(args, estimates)
         for stem in estimates:
             try:
@@ -317,6 +321,27 @@ def _cmd_separate(args):
         raise
     for path in paths:
         print(path)
+
+
+def _separate_pairs(args, separate, mixture, rate, run, kwargs):
+    """Separate a song of more than two channels pair by pair (channels 1-2, 3-4, ...; a last odd
+    channel as dual mono, its stems back to mono); the stems have the song's channels."""
+    import warnings
+
+    import numpy as np
+
+    n = mixture.shape[0]
+    parts = [mixture[i:i + 2] for i in range(0, n, 2)]
+    named = ", ".join(f"{i + 1}-{i + 2}" if i + 1 < n else f"{i + 1}" for i in range(0, n, 2))
+    warnings.warn(f"{args.song} has {n} channels: separating them as stereo pairs ({named}); "
+                  f"each stem has the {n} channels", stacklevel=2)
+    stems = {}
+    for part in parts:
+        pair = part if part.shape[0] == 2 else np.repeat(part, 2, axis=0)
+        for stem, x in separate(args.method, pair, rate, run=run, **kwargs).items():
+            stems.setdefault(stem, []).append(np.asarray(x)[: part.shape[0]] if part.shape[0] == 2
+                                              else np.asarray(x).mean(axis=0, keepdims=True))
+    return {stem: np.concatenate(xs, axis=0) for stem, xs in stems.items()}
 
 
 def _song_format(path):

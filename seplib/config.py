@@ -285,6 +285,25 @@ def _lock_holders(lock_file):
         return []
 
 
+def online(host="github.com", timeout=3.0):
+    """Whether the internet can be reached (``False`` at once if ``$SEPLIB_OFFLINE`` is set).
+
+    Cells that need a download (musdb previews, pretrained models) call this first and skip
+    with one line when it says no.
+
+    Taught in: 00_getting_started
+    """
+    import socket  # stdlib, only when asked
+
+    if os.environ.get("SEPLIB_OFFLINE"):
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def models_dir(dataset):
     """Where a data set's trained models (and NMF dictionaries) are kept: the one place that decides.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from . import STEMS
+from .stems import STEMS
 from .spectral import stft
 
 EPS = 1e-8
@@ -275,6 +275,11 @@ def _stem_spectrogram(model, stems):
     return spec.reshape(batch, n, *spec.shape[1:])
 
 
+MODEL_LOSSES = {}
+"""Model name -> the loss recipe it declares; :func:`seplib.models.register_model` fills it in
+(so this module needs nothing from the models)."""
+
+
 def loss_family(model_name):
     """The loss recipe a registered model declares (one of :data:`LOSS_FAMILIES`).
 
@@ -283,11 +288,9 @@ def loss_family(model_name):
 
     Taught in: 05_unet
     """
-    from .models import MODELS
-
-    if model_name not in MODELS:
-        raise ValueError(f"no default loss for model {model_name!r}; known: {', '.join(MODELS)}")
-    return MODELS[model_name].loss
+    if model_name not in MODEL_LOSSES:
+        raise ValueError(f"no default loss for model {model_name!r}; known: {', '.join(MODEL_LOSSES)}")
+    return MODEL_LOSSES[model_name]
 
 
 def loss_for(model_name, kind=None, stft_weight=1.0, spec_augment=None, **stem_weights):

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import STEMS
+from .stems import STEMS
 
 FAMILIES = ("floor", "oracle", "classical", "learned", "reference")
 """The families, in leaderboard order: ``floor`` (the unprocessed mixture), ``oracle`` (upper

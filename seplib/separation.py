@@ -18,7 +18,7 @@ import inspect
 
 import numpy as np
 
-from . import STEMS
+from .stems import STEMS, accompaniment  # noqa: F401  (accompaniment: defined with the stems)
 from . import methods
 from .spectral import HOP, N_FFT, oracle
 
@@ -81,26 +81,6 @@ def _has_parameter(fn, name):
 # --------------------------------------------------------------------------------------------
 # What an estimate is compared with
 # --------------------------------------------------------------------------------------------
-def accompaniment(stems):
-    """The accompaniment: the sum of every stem but the vocals (musdb's definition).
-
-    Args:
-        stems (dict): ``{stem: (channels, samples)}``, the true stems
-
-    Returns:
-        accompaniment (np.ndarray): ``(channels, samples)``
-
-    Raises:
-        ValueError: no stem other than vocals
-
-    Taught in: 03_repet_sim
-    """
-    others = [np.asarray(v) for k, v in stems.items() if k not in ("vocals", "accompaniment")]
-    if not others:
-        raise ValueError(f"no stems besides the vocals to sum into an accompaniment (got {sorted(stems)})")
-    return np.sum(others, axis=0)
-
-
 def reference_of(stem, references):
     """The reference an estimated ``stem`` is scored against and listened beside.
 
@@ -144,16 +124,14 @@ def _oracle(kind, description):
     def fn(mixture, rate, references=None, **kwargs):
         if references is None:
             raise ValueError(f"oracle-{kind} needs the true stems: separate(..., references={{stem: array}})")
-        if not isinstance(references, dict):  # a musdb track
-            from .data.chunks import wav_songs
-
-            on_disk = wav_songs([references])
-            if on_disk is None:  # a .stem.mp4 track: its stems are decoded whole
-                return oracle(references, kind, mixture=mixture, **kwargs)
-            if on_disk.frames(0) != np.shape(mixture)[-1]:
-                raise ValueError(f"track {getattr(references, 'name', '?')!r}: its stems hold {on_disk.frames(0)} "
+        if not isinstance(references, dict):  # stems on disk (seplib.data.references_of(track))
+            if not hasattr(references, "frames"):
+                raise TypeError(f"oracle-{kind}: references must be {{stem: array}} or the stems on disk, "
+                                f"got {type(references).__name__}: pass seplib.data.references_of(track)")
+            if references.frames(0) != np.shape(mixture)[-1]:
+                raise ValueError(f"track {getattr(references, 'name', '?')!r}: its stems hold {references.frames(0)} "
                                  f"samples, the mixture {np.shape(mixture)[-1]}")
-            references = on_disk  # WAV files: each block reads its own samples of the true stems
+            # WAV files: each block reads its own samples of the true stems
         # a frame's oracle mask depends on that frame alone: exact in blocks (long songs); small
         # blocks, as every stem's spectrogram is made for each
         return separate_in_frame_blocks(

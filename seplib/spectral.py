@@ -221,7 +221,8 @@ def oracle(stems, kind="irm", mixture=None, n_fft=N_FFT, hop=HOP, device=None):
     good in every bin, and the ceiling is whichever oracle scores best (01_stft_and_masks).
 
     Args:
-        stems (dict or musdb Track): ``{stem: (channels, samples)}`` true sources, or a track
+        stems (dict): ``{stem: (channels, samples)}`` true sources (a musdb track's:
+            :func:`seplib.data.track_stems`)
         kind (str): ``"ibm"``, ``"irm"`` or ``"wiener"``
         mixture (np.ndarray): ``(channels, samples)`` the signal to mask (default: the sum of
             the stems)
@@ -236,9 +237,8 @@ def oracle(stems, kind="irm", mixture=None, n_fft=N_FFT, hop=HOP, device=None):
     if kind not in MASKS:
         raise ValueError(f"unknown mask kind {kind!r}; choose one of {MASKS}")
     if not isinstance(stems, dict):
-        from .data import track_stems
-
-        stems = track_stems(stems)
+        raise TypeError(f"stems must be {{stem: (channels, samples)}}, got {type(stems).__name__} "
+                        "(a musdb track's are seplib.data.track_stems(track))")
     lengths = {s.shape[-1] for s in stems.values()}
     if len(lengths) != 1:
         raise ValueError(f"stems differ in length: { {n: s.shape for n, s in stems.items()} }")

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import STEMS, config
+from .stems import STEMS
+
+from . import config
 from .models import checkpoint
 
 SCHEDULES = ("constant", "cosine", "step")

@@ -382,7 +382,7 @@ def test_a_demucs_checkpoint_saved_before_the_linear_path_loads_without_it(tmp_p
     old_hparams = {k: v for k, v in plain.hparams.items() if k != "linear_taps"}  # as saved then
     path = tmp_path / "old.pt"
     checkpoint.save(path, {"model_name": "demucs-lite", "hparams": old_hparams, "model_state": plain.state_dict()})
-    loaded = checkpoint.load(path, device="cpu")
+    loaded = models.load(path, device="cpu")
     assert loaded.linear is None and loaded.hparams["linear_taps"] == 0
     mixture = torch.randn(1, 2, 4096)
     with torch.no_grad():

@@ -31,7 +31,9 @@ import json
 import numpy as np
 import torch
 
-from .. import RATE, STEMS, config, methods, sizes
+from ..stems import RATE, STEMS
+
+from .. import config, methods, sizes
 from ..spectral import HOP, N_FFT, istft, stft
 from . import channel_sum_magnitude, masks_in_blocks, spectrogram
 

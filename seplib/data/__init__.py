@@ -9,4 +9,6 @@ from .musdb import (PREVIEWS, SPLITS, check_track_folder, dataset_name, dataset_
                     ensure_default, online, open_dataset, resolve_root, root_and_size,
                     track_mixture, track_stems)
 from .decode import decode_tree  # noqa: F401
-from .example import EXAMPLE, ensure_example, real_song  # noqa: F401
+from .chunks import references_of  # noqa: F401
+from .example import EXAMPLE, ensure_example  # noqa: F401
+from .musdb import real_song  # noqa: F401

@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from .. import RATE, STEMS
+from ..stems import RATE, STEMS
 from ..spectral import seconds_to_samples
 
 IN_MEMORY_BYTES = 2**30
@@ -219,6 +219,28 @@ def wav_songs(tracks, stems=STEMS):
     if files is None:
         return None
     return SongsOnDisk(files, [_wav_frames(track, f) for track, f in zip(tracks, files)])
+
+
+def references_of(track, stems=STEMS):
+    """A track's true stems as the oracles take them: on disk when they are WAV files (each block
+    of a long song reads only its own samples), else read whole.
+
+    Args:
+        track: a musdb track
+        stems (tuple): which stems
+
+    Returns:
+        references (SongsOnDisk or dict): pass as ``separate("oracle-...", ..., references=...)``
+
+    Taught in: 01_stft_and_masks
+    """
+    from .musdb import track_stems
+
+    songs = wav_songs([track], stems)
+    if songs is None:  # a .stem.mp4 track: its stems are decoded whole
+        return track_stems(track, stems)
+    songs.name = track.name
+    return songs
 
 
 def _songs_on_disk(tracks, stems, load):

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .. import STEMS
+from ..stems import STEMS
 
 PARTIAL = ".partial"
 """Songs being written live in ``OUT/.partial/<subset>/<name>`` until they are whole, then move in."""
@@ -45,10 +45,10 @@ def stem_tracks(root):
     """
     import musdb
 
-    from .musdb import _layout
+    from .layout import layout_of
 
     root = Path(root)
-    layout = _layout(root)  # a missing or empty tree: one line naming it
+    layout = layout_of(root)  # a missing or empty tree: one line naming it
     if layout != "stems":
         raise ValueError(f"{root} already holds WAV files (the MUSDB18-HQ layout): train on it as it is, "
                          "no decoding needed")
@@ -83,7 +83,7 @@ def _unreadable(path):
 
 def _check_streams(path, info, stem_ids):
     """Refuse a ``.stem.mp4`` without the five streams of MUSDB18 at 44100 Hz, before writing."""
-    from .. import RATE
+    from ..stems import RATE
 
     need = max(stem_ids.values()) + 1
     if info.nb_audio_streams < need:
@@ -137,7 +137,7 @@ def decode_song(path, folder, stem_ids):
 
 def _song_done(folder):
     """Whether a decoded song's folder is whole: its five WAVs there, complete, of one length."""
-    from .musdb import check_track_folder
+    from .layout import check_track_folder
 
     if not folder.is_dir():
         return False

@@ -23,7 +23,9 @@ import json
 import shutil
 from pathlib import Path
 
-from .. import STEMS, config
+from ..stems import STEMS
+
+from .. import config
 
 EXAMPLE = "example"
 """Pass ``root=EXAMPLE`` to :func:`seplib.data.open_dataset` for the real song (a test split of one)."""
@@ -61,7 +63,7 @@ def example_root():
 
 
 def _whole(folder):
-    from .musdb import check_track_folder
+    from .layout import check_track_folder
 
     try:
         check_track_folder(folder)
@@ -101,20 +103,6 @@ def ensure_example(quiet=False):
         if not quiet:
             print(NOTICE)
     return root
-
-
-def real_song():
-    """The real song as a ``musdb`` track (decoded on first use).
-
-    Returns:
-        track (musdb.audio_classes.MultiTrack): read it with :func:`seplib.data.track_mixture` and
-        :func:`seplib.data.track_stems`; its stems are ``drums``, ``bass``, ``other``, ``vocals``
-
-    Taught in: 00_getting_started
-    """
-    from .musdb import open_dataset
-
-    return open_dataset("test", root=EXAMPLE)[0]
 
 
 assert tuple(STREAMS)[1:] == tuple(STEMS)

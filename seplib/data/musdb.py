@@ -8,19 +8,20 @@ Taught in: 00_getting_started
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from .. import RATE, STEMS, config
-from ..audio import as_stereo, check_complete
+from ..stems import RATE, STEMS, accompaniment
+
+from .. import config
+from ..audio import as_stereo
+from ..config import online  # noqa: F401  (seplib.data.online: whether the internet can be reached)
 from .example import EXAMPLE, ensure_example
+from .layout import FILES, check_track_folder, layout_of  # noqa: F401
 
 SPLITS = ("train", "valid", "test")
-FILES = ("mixture.wav",) + tuple(f"{s}.wav" for s in STEMS)
-"""The five files of a MUSDB18-HQ track folder."""
 PREVIEWS = "previews"
 """Pass ``root="previews"`` to use musdb's 7-second excerpts (downloaded: needs the internet)."""
 
@@ -102,81 +103,6 @@ def resolve_root(root=None, size=None, run=None):
     return Path(root).expanduser()
 
 
-def online(host="github.com", timeout=3.0):
-    """Whether the internet can be reached (``False`` at once if ``$SEPLIB_OFFLINE`` is set).
-
-    Cells that need a download (musdb previews, pretrained models) call this first and skip
-    with one line when it says no.
-
-    Taught in: 00_getting_started
-    """
-    import socket
-
-    if os.environ.get("SEPLIB_OFFLINE"):
-        return False
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-        return True
-    except OSError:
-        return False
-
-
-def _layout(root):
-    """'wav' for a MUSDB18-HQ tree, 'stems' for MUSDB18 (.stem.mp4), or raise naming what is wrong."""
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such data folder (expected a MUSDB18(-HQ) tree with "
-                                "train/ and test/ inside)")
-    subsets = [root / s for s in ("train", "test") if (root / s).is_dir()]
-    if not subsets:
-        raise ValueError(f"{root}: not a MUSDB18 tree: expected folders train/ and test/ inside")
-    if any(p.suffix == ".mp4" for s in subsets for p in s.iterdir()):
-        return "stems"
-    if any(p.is_dir() for s in subsets for p in s.iterdir()):
-        return "wav"
-    raise ValueError(f"{root}: train/ and test/ are empty: expected one folder per track with "
-                     f"{', '.join(FILES)} (MUSDB18-HQ) or *.stem.mp4 files (MUSDB18)")
-
-
-def check_track_folder(folder):
-    """Check a MUSDB18-HQ track folder: all five files there, readable, none cut short, same rate and length.
-
-    Args:
-        folder (Path): ``.../train/<track name>``
-
-    Returns:
-        frames (int): the common length in samples
-
-    Taught in: 00_getting_started
-    """
-    folder = Path(folder)
-    infos = {}
-    for name in FILES:
-        path = folder / name
-        if not path.is_file():
-            raise ValueError(f"track {folder.name!r}: missing {name} in {folder}")
-        try:
-            infos[name] = sf.info(str(path))
-        except (RuntimeError, sf.LibsndfileError) as err:
-            raise ValueError(f"track {folder.name!r}: cannot read {path} ({err})") from None
-        try:
-            check_complete(path)  # a copy cut short: soundfile would read it short, silently
-        except ValueError as err:
-            raise ValueError(f"track {folder.name!r}: {err}") from None
-    rates = {n: i.samplerate for n, i in infos.items()}
-    if set(rates.values()) != {RATE}:
-        raise ValueError(f"track {folder.name!r}: every file must be {RATE} Hz, got {rates}")
-    frames = {n: i.frames for n, i in infos.items()}
-    if len(set(frames.values())) != 1:
-        raise ValueError(f"track {folder.name!r}: files differ in length (samples): {frames}")
-    for n, i in infos.items():
-        if i.channels == 1:
-            warnings.warn(f"track {folder.name!r}: {n} is mono; it will be used as dual-mono",
-                          stacklevel=2)
-        elif i.channels != 2:
-            raise ValueError(f"track {folder.name!r}: {n} has {i.channels} channels (expected 1 or 2)")
-    return frames["mixture.wav"]
-
-
 def open_dataset(split="test", root=None, size=None, check=True, run=None):
     """Open a split of a MUSDB18-style data set as ``musdb`` tracks.
 
@@ -208,7 +134,7 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
         from .previews import ensure_previews
 
         root = ensure_previews()
-    layout = _layout(root)
+    layout = layout_of(root)
     setup = "setup.yaml" if (root / "setup.yaml").is_file() else None
     if check and layout == "wav":
         folder = root / subsets
@@ -295,14 +221,24 @@ def track_stems(track, stems=STEMS):
 
     Taught in: 00_getting_started
     """
-    accompaniment = [s for s in STEMS if s != "vocals"] if "accompaniment" in stems else []
-    wanted = list(dict.fromkeys([s for s in stems if s != "accompaniment"] + accompaniment))
+    besides_vocals = [s for s in STEMS if s != "vocals"] if "accompaniment" in stems else []
+    wanted = list(dict.fromkeys([s for s in stems if s != "accompaniment"] + besides_vocals))
     missing = [s for s in wanted if s not in track.sources]
     if missing:
         raise ValueError(f"track {track.name!r}: missing stem file(s) {missing} next to {track.path}")
     parts = {s: _read(track, track.sources[s], s) for s in wanted}
-    if accompaniment:
-        from ..separation import accompaniment as accompaniment_of  # the one definition
-
-        parts["accompaniment"] = accompaniment_of(parts)
+    if besides_vocals:
+        parts["accompaniment"] = accompaniment(parts)
     return {s: parts[s] for s in stems}
+
+
+def real_song():
+    """The real song as a ``musdb`` track (decoded on first use).
+
+    Returns:
+        track (musdb.audio_classes.MultiTrack): read it with :func:`seplib.data.track_mixture` and
+        :func:`seplib.data.track_stems`; its stems are ``drums``, ``bass``, ``other``, ``vocals``
+
+    Taught in: 00_getting_started
+    """
+    return open_dataset("test", root=EXAMPLE)[0]

@@ -63,7 +63,7 @@ def ensure_previews(progress=True):
     import musdb
 
     from .decode import decode_tree
-    from .musdb import online
+    from ..config import online
 
     out, downloaded = previews_root(), download_root()
     if _decoded(out):

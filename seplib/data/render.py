@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage, signal
 
-from .. import STEMS
+from ..stems import STEMS
 from . import synth
 from .synth import (VOICE_RANGES, _active_rms, _bass_notes, _drum_hits, _other_parts, _phrases, _place,
                     _song_plan, room_impulse, seconds_to_samples, song_problem)  # noqa: F401

@@ -23,7 +23,8 @@ import numpy as np
 import soundfile as sf
 from scipy import fft, signal
 
-from .. import STEMS, config, sizes  # ("drums", "bass", "other", "vocals")
+from .. import config, sizes
+from ..stems import STEMS  # ("drums", "bass", "other", "vocals")
 
 VERSION = 1
 

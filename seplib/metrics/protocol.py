@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import STEMS
+from ..stems import STEMS
 from ..separation import reference_of
 from .bsseval import _pad_or_truncate, bss_eval_v4, museval_v4
 

@@ -14,7 +14,9 @@ import os
 import re
 from pathlib import Path
 
-from .. import STEMS, methods
+from ..stems import STEMS
+
+from .. import methods
 from ..data.musdb import dataset_of
 from .protocol import METRICS, PROTOCOL, _json_number, _sorted_stems, _track_medians, aggregate, summary
 

@@ -35,9 +35,8 @@ Taught in: 05_unet
 from __future__ import annotations
 
 from .base import mixture_std, waveform_scale  # noqa: F401
-from .checkpoint import load  # noqa: F401
 from .shipped import shipped_checkpoint, shipped_record  # noqa: F401
 from .registry import (MODELS, ModelSpec, build, checkpoint_to_use, default_checkpoint, hparams,  # noqa: F401
-                       names, parameter_count, register_model, separate_with_model, spec)
+                       load, names, parameter_count, register_model, separate_with_model, spec)
 
 from . import unet, demucs_lite, dprnn, conv1d  # noqa: F401,E402  (each file registers its model)

@@ -1,4 +1,5 @@
-"""The checkpoint format, in one place: what :func:`seplib.train.fit` writes and :func:`load` reads.
+"""The checkpoint format, in one place: what :func:`seplib.train.fit` writes and :func:`read` reads
+(:func:`seplib.models.load` rebuilds the model from it).
 
 A checkpoint is a ``.pt`` file holding a dict with (at least) :data:`KEYS`: ``model_name``,
 ``hparams`` (``seplib.models.build(model_name, **hparams)`` rebuilds the network) and
@@ -224,52 +225,11 @@ def _damage(path):
     return None
 
 
-def load(checkpoint_path, device=None, name=None):
-    """Rebuild a trained model from a checkpoint file, in eval mode.
-
-    Args:
-        checkpoint_path (str or Path): a ``.pt`` file holding ``model_name``, ``hparams`` and
-            ``model_state``
-        device (str or torch.device): where to put it (default: ``config.device()``)
-        name (str): if given, the model the checkpoint must hold
-
-    Returns:
-        model (nn.Module): in eval mode, on ``device``
-
-    Raises:
-        FileNotFoundError: the file does not exist
-        ValueError: the file is not a seplib checkpoint, or holds another model
-
-    Taught in: 05_unet
-    """
-    from .. import config
-    from .registry import MODELS, build
-
-    device = torch.device(device) if device is not None else config.device()
-    path = Path(checkpoint_path).expanduser()
-    ckpt = read(path, device)
-    model_name = ckpt["model_name"]
-    if model_name not in MODELS:
-        raise ValueError(f"{path} holds an unknown model {model_name!r}; known: {', '.join(MODELS)}")
-    if name is not None and model_name != name:
-        raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}: give a {name} checkpoint, "
-                         f"or the method {model_name!r}")
-    # a hyper-parameter added after this checkpoint was saved: the value it was trained with
-    hparams = {**getattr(MODELS[model_name].cls, "saved_before", {}), **ckpt["hparams"]}
-    model = build(model_name, **hparams)
-    try:
-        model.load_state_dict(ckpt["model_state"])
-    except RuntimeError as err:
-        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams "
-                         f"({misfit(model, ckpt['model_state'])})") from err
-    return model.to(device).eval()
-
-
 def slim(checkpoint_path, out_path, half=True, **extra):
     """A small copy of a checkpoint that keeps only what separating needs.
 
     Keeps :data:`KEYS`, ``stems`` and ``step``, drops the optimizer and everything a resume
-    needs, and with ``half`` stores the float weights as float16 (half the bytes; :func:`load`
+    needs, and with ``half`` stores the float weights as float16 (half the bytes; :func:`seplib.models.load`
     copies them into the float32 model, so they come back as float32). This is how the checkpoint
     shipped with the package was made from a trained ``best.pt``.
 

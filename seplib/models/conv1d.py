@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from .. import STEMS
+from ..stems import STEMS
 from .base import WaveformModel
 from .registry import register_model
 

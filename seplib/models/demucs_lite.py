@@ -22,7 +22,7 @@ import math
 
 from torch import nn
 
-from .. import STEMS
+from ..stems import STEMS
 from .base import WaveformModel, mixture_std, waveform_scale  # noqa: F401  (taught here, in 06)
 from .registry import register_model
 
@@ -107,7 +107,7 @@ class DemucsLite(WaveformModel):
     name = "demucs-lite"
     saved_before = {"linear_taps": 0}
     """Hyper-parameters added since checkpoints were first saved, with the value a checkpoint
-    that does not name them was trained with (:func:`seplib.models.checkpoint.load` fills them in)."""
+    that does not name them was trained with (:func:`seplib.models.load` fills them in)."""
 
     def __init__(self, stems=STEMS, audio_channels=2, depth=4, channels=16, growth=2, kernel_size=8,
                  stride=4, lstm_layers=2, rescale=0.1, linear_taps=33):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from .. import STEMS
+from ..stems import STEMS
 from .base import MaskingModel
 from .registry import register_model
 

@@ -25,7 +25,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import RATE, STEMS, config, methods
+from ..stems import RATE, STEMS
+
+from .. import config, losses, methods
+from . import checkpoint
 from .checkpoint import BEST
 
 
@@ -102,16 +105,14 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
 
     Taught in: 05_unet
     """
-    from ..losses import LOSS_FAMILIES
-
     missing = [size for size in config.SIZES if size not in hparams]
     if missing:
         raise ValueError(f"model {name!r}: no hyper-parameters for run size(s) {missing}")
     unknown = set(training or {}) - set(config.SIZES)
     if unknown:
         raise ValueError(f"model {name!r}: training plans for unknown run size(s) {sorted(unknown)}")
-    if loss not in LOSS_FAMILIES:
-        raise ValueError(f"model {name!r}: loss must be one of {LOSS_FAMILIES}, got {loss!r}")
+    if loss not in losses.LOSS_FAMILIES:
+        raise ValueError(f"model {name!r}: loss must be one of {losses.LOSS_FAMILIES}, got {loss!r}")
     _check_class(name, cls, hparams, loss)
     unknown = set(checks or {}) - set(CHECKS)
     if unknown:
@@ -127,6 +128,7 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
                      loss, {size: dict(plan) for size, plan in (training or {}).items()}, notebook, description,
                      tuple(stems), {**CHECKS, **(checks or {})})
     MODELS[name] = spec
+    losses.MODEL_LOSSES[name] = loss  # seplib.losses.loss_for(name) finds its recipe
     fn = functools.partial(separate_with_model, name)
     fn.__name__ = f"separate_{name.replace('-', '_')}"
     fn.__doc__ = f"Separate with the trained {name!r} model: :func:`separate_with_model` with ``name={name!r}``."
@@ -224,6 +226,44 @@ def build(name, **hparams):
     return model
 
 
+def load(checkpoint_path, device=None, name=None):
+    """Rebuild a trained model from a checkpoint file, in eval mode.
+
+    Args:
+        checkpoint_path (str or Path): a ``.pt`` file holding ``model_name``, ``hparams`` and
+            ``model_state``
+        device (str or torch.device): where to put it (default: ``config.device()``)
+        name (str): if given, the model the checkpoint must hold
+
+    Returns:
+        model (nn.Module): in eval mode, on ``device``
+
+    Raises:
+        FileNotFoundError: the file does not exist
+        ValueError: the file is not a seplib checkpoint, or holds another model
+
+    Taught in: 05_unet
+    """
+    device = torch.device(device) if device is not None else config.device()
+    path = Path(checkpoint_path).expanduser()
+    ckpt = checkpoint.read(path, device)
+    model_name = ckpt["model_name"]
+    if model_name not in MODELS:
+        raise ValueError(f"{path} holds an unknown model {model_name!r}; known: {', '.join(MODELS)}")
+    if name is not None and model_name != name:
+        raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}: give a {name} checkpoint, "
+                         f"or the method {model_name!r}")
+    # a hyper-parameter added after this checkpoint was saved: the value it was trained with
+    hparams = {**getattr(MODELS[model_name].cls, "saved_before", {}), **ckpt["hparams"]}
+    model = build(model_name, **hparams)
+    try:
+        model.load_state_dict(ckpt["model_state"])
+    except RuntimeError as err:
+        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams "
+                         f"({checkpoint.misfit(model, ckpt['model_state'])})") from err
+    return model.to(device).eval()
+
+
 def parameter_count(model):
     """Number of trainable parameters.
 
@@ -313,8 +353,6 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
     Taught in: 05_unet
     """
     from ..separation import separate_chunked
-    from .checkpoint import load
-
     from ..audio import at_rate
 
     record = spec(name)

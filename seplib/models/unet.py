@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import STEMS
+from ..stems import STEMS
 from .base import MaskingModel
 from .registry import register_model
 
