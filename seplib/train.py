@@ -678,7 +678,9 @@ def lesson_model(name, run=None, **train_kwargs):
     from .run import current
 
     run = run or current()
-    if config.models_from() == "shipped":
+    if config.models_from() == "shipped" and name not in models.shipped.SHIPPED:
+        print(f"{name}: no trained {name} ships with seplib, so it is trained here")
+    elif config.models_from() == "shipped":
         path = models.shipped_checkpoint(name)
         record = models.shipped_record(name)
         model = models.load(path, device=run.device)
