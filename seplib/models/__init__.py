@@ -18,10 +18,11 @@ Where things are:
 
 * :mod:`~seplib.models.base`: what the models share (the spectrogram front end and masking;
   the waveform models' normalisation);
-* :mod:`~seplib.models.registry`: :func:`register_model`, :func:`build`, :func:`hparams`,
-  :func:`default_checkpoint` and :func:`separate_with_model` (any model on a whole track);
-* :mod:`~seplib.models.checkpoint`: the checkpoint format (:func:`load` rebuilds a model);
-* :mod:`~seplib.models.shipped`: the trained U-Net that ships with the package
+* :mod:`~seplib.models.registry`: :func:`register_model` (which checks the contract), :func:`build`,
+  :func:`hparams`, :func:`load` (a model rebuilt from its checkpoint), :func:`default_checkpoint`
+  and :func:`separate_with_model` (any model on a whole track);
+* :mod:`~seplib.models.checkpoint`: the checkpoint format (``best.pt``, ``last.pt``; save, read, slim);
+* :mod:`~seplib.models.shipped`: the trained networks that ship with the package
   (:func:`shipped_checkpoint`), used when a run has no trained model of its own;
 * one file per model: its class, ``HPARAMS`` per run size, and one :func:`register_model`
   call with its chunking, training plan changes and loss recipe.
@@ -29,6 +30,7 @@ Where things are:
 **Add a model**: write ``seplib/models/my_net.py`` (a class on :class:`~seplib.models.base.MaskingModel`
 or :class:`~seplib.models.base.WaveformModel`, its ``HPARAMS``, ``register_model(...)``) and
 import it on the line below. ``seplib train my-net`` and ``separate("my-net", ...)`` then work.
+The contract, with a worked toy model, is in ``seplib/README.md``.
 
 Taught in: 05_unet
 """
