@@ -636,3 +636,18 @@ def test_resume_of_a_run_of_another_size_is_refused_before_its_data_set_is_writt
     assert "last.pt" in message and "batch_size 2 (now 4)" in message
     assert not (tmp_path / "data").exists() or not list((tmp_path / "data").rglob("*.wav"))
     assert hashes(tmp_path / "run") == before
+
+
+@pytest.mark.parametrize("channels", [3, 6])
+def test_a_song_of_many_channels_is_separated_pair_by_pair(channels, tmp_path, capsys):
+    import soundfile as sf
+
+    song = tmp_path / "surround.wav"
+    x = (0.1 * np.random.default_rng(0).standard_normal((channels, 8000))).astype(np.float32)
+    sf.write(song, x.T, 44100, subtype="PCM_16")
+    with pytest.warns(UserWarning, match=f"{channels} channels: separating them as stereo pairs"):
+        separate(song, tmp_path / "o")
+    drums, _ = sf.read(tmp_path / "o" / "drums.wav", dtype="float32", always_2d=True)
+    assert drums.shape == (8000, channels)
+    alone, _ = sf.read(song, dtype="float32", always_2d=True)  # the method "mixture" gives the mixture
+    np.testing.assert_allclose(drums, alone, atol=2 / 32768)  # each channel where it was
