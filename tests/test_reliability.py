@@ -651,3 +651,13 @@ def test_a_song_of_many_channels_is_separated_pair_by_pair(channels, tmp_path, c
     assert drums.shape == (8000, channels)
     alone, _ = sf.read(song, dtype="float32", always_2d=True)  # the method "mixture" gives the mixture
     np.testing.assert_allclose(drums, alone, atol=2 / 32768)  # each channel where it was
+
+
+def test_a_resumed_evaluation_keeps_its_finished_tracks_exactly(tmp_path):
+    from seplib.metrics import store
+
+    path, header = tmp_path / "scores.json", {"method": "m"}
+    value = 7.123456789012345
+    store.append_partial(path, header, "song", [("drums", "SDR", value), ("bass", "SDR", float("nan"))], {})
+    rows = store.read_partial(path, header)["song"]["rows"]
+    assert rows == [["drums", "SDR", value], ["bass", "SDR", None]]  # not rounded to 7.1235

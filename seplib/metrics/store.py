@@ -10,6 +10,7 @@ Taught in: 08_leaderboard
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -224,10 +225,17 @@ def append_partial(path, header, track, rows, missing):
     with open(part, "w" if fresh else "a") as handle:
         if fresh:
             handle.write(json.dumps(header) + "\n")
-        handle.write(json.dumps({"track": track, "rows": [[s, m, _json_number(v)] for s, m, v in rows],
+        # full precision (not the 4 decimals of the scores file): a resumed evaluation's medians
+        # are those of an unbroken one
+        handle.write(json.dumps({"track": track, "rows": [[s, m, _exact_number(v)] for s, m, v in rows],
                                  "missing": missing}) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _exact_number(x):
+    """A score as JSON keeps it exactly (``None``: NaN or inf, no score)."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
 def _header_of(part):
