@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 from scipy import signal
 
-from seplib import STEMS, sizes
+from seplib import STEMS, config, sizes
 from seplib.data import open_dataset, render, synth, track_mixture, track_stems
 
 RATE = 44100
@@ -18,6 +18,7 @@ RATE = 44100
 def tiny(monkeypatch):
     """A 4-song, 3-second run size, so the data-set tests take seconds."""
     monkeypatch.setitem(sizes.TABLE, "tiny", {"data": dict(train=2, valid=1, test=1, seconds=3.0)})
+    monkeypatch.setattr(config, "SIZES", (*config.SIZES, "tiny"))
     return "tiny"
 
 
