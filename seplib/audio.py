@@ -148,11 +148,21 @@ def resample(audio, rate, target_rate, length=None):
     rate, target_rate = int(rate), int(target_rate)
     if rate <= 0 or target_rate <= 0:
         raise ValueError(f"sample rates must be positive, got rate={rate}, target_rate={target_rate}")
-    if rate != target_rate:
+    if rate != target_rate and audio.size:
         import librosa
 
-        audio = librosa.resample(audio, orig_sr=rate, target_sr=target_rate, res_type="soxr_hq", axis=-1)
-        audio = np.ascontiguousarray(audio, dtype=np.float32)
+        # channel by channel, into the result (and cut or padded there): the same samples as all
+        # channels at once, without a transposed copy of the whole signal (a long song's memory)
+        rows = audio.reshape(-1, audio.shape[-1])
+        out = None
+        for i, row in enumerate(rows):
+            y = librosa.resample(row, orig_sr=rate, target_sr=target_rate, res_type="soxr_hq")
+            if out is None:
+                out = np.zeros((rows.shape[0], y.shape[-1] if length is None else length), np.float32)
+            keep = min(out.shape[1], y.shape[-1])
+            out[i, :keep] = y[:keep]
+            del y
+        audio = out.reshape(*audio.shape[:-1], out.shape[1])
     if length is not None and audio.shape[-1] != length:
         pad = [(0, 0)] * (audio.ndim - 1) + [(0, max(0, length - audio.shape[-1]))]
         audio = np.pad(audio[..., :length], pad)
@@ -185,7 +195,12 @@ def at_rate(fn, mixture, rate, work_rate, name):
                   f"and its stems back to {rate} Hz", stacklevel=3)
     length = np.shape(mixture)[-1]
     estimates = fn(resample(mixture, rate, work_rate), work_rate)
-    return {stem: resample(est, work_rate, rate, length=length) for stem, est in estimates.items()}
+    # one stem at a time, each let go once resampled: the stems at both rates are never all held
+    # at once (a long song at 48 or 96 kHz would need twice the memory)
+    back = {}
+    for stem in list(estimates):
+        back[stem] = resample(estimates.pop(stem), work_rate, rate, length=length)
+    return back
 
 
 def save(path, audio, rate, overwrite=False, subtype=None):

@@ -661,3 +661,36 @@ def test_a_resumed_evaluation_keeps_its_finished_tracks_exactly(tmp_path):
     store.append_partial(path, header, "song", [("drums", "SDR", value), ("bass", "SDR", float("nan"))], {})
     rows = store.read_partial(path, header)["song"]["rows"]
     assert rows == [["drums", "SDR", value], ["bass", "SDR", None]]  # not rounded to 7.1235
+
+
+# --- 14. memory at other rates -------------------------------------------------------------------
+
+def test_resampled_stems_are_not_all_held_at_both_rates(recwarn):
+    """A method at 44.1 kHz on a 48 kHz song: at most one stem is held at both rates (a 10-minute
+    song at 48 or 96 kHz went over 2 GiB with all four)."""
+    import tracemalloc
+
+    mixture = np.random.default_rng(0).standard_normal((2, 48000 * 10)).astype(np.float32)
+    audio.resample(mixture[:, :4800], 48000, 44100)  # librosa and soxr loaded before measuring
+
+    def method(x, rate):
+        return {s: x * 0.25 for s in ("drums", "bass", "other", "vocals")}
+
+    tracemalloc.start()
+    stems = audio.at_rate(method, mixture, 48000, 44100, "m")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert all(x.shape == mixture.shape for x in stems.values())
+    # the four stems returned, the rest of the stems at 44.1 kHz, one being resampled: about 6
+    # mixtures (all eight at once were 8.7)
+    assert peak < 6.5 * mixture.nbytes, peak / mixture.nbytes
+
+
+def test_resampling_channel_by_channel_gives_the_same_samples():
+    import librosa
+
+    x = np.random.default_rng(1).standard_normal((2, 48001)).astype(np.float32)
+    for a, b in ((48000, 44100), (44100, 96000)):
+        whole = librosa.resample(x, orig_sr=a, target_sr=b, res_type="soxr_hq", axis=-1)
+        assert np.array_equal(audio.resample(x, a, b), whole)
+        assert np.array_equal(audio.resample(x, a, b, length=whole.shape[-1] + 3)[:, :whole.shape[-1]], whole)
