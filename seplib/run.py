@@ -66,6 +66,8 @@ def current(size=None, root=None, device=None):
     from .data.musdb import dataset_name
 
     size = config.size_of(size)
+    if size not in config.SIZES:
+        raise ValueError(f"run size {size!r} is not one of {config.SIZES}")
     dataset = dataset_name(root, size)
     return Run(size=size, root=root, dataset=dataset, device=str(device or config.device()),
                models_dir=config.models_dir(dataset), results_dir=config.results_dir())

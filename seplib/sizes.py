@@ -68,6 +68,8 @@ def of(part, size=None, run=None):
     Taught in: 00_getting_started
     """
     size = config.size_of(size, run)
+    if size not in TABLE:
+        raise ValueError(f"run size must be one of {tuple(TABLE)}, got {size!r}")
     if part not in TABLE[size]:
         raise ValueError(f"part must be one of {PARTS}, got {part!r}")
     return copy.deepcopy(TABLE[size][part])
