@@ -456,7 +456,8 @@ def main(argv=None):
 
 
 def _main(argv):
-    from . import config, methods
+    with _interrupt_after():  # torch loads here: a Ctrl-C inside its C++ start-up would abort Python
+        from . import config, methods
 
     from . import plugins
 
@@ -546,6 +547,30 @@ def _main(argv):
         sys.exit(code)
     finally:
         warnings.formatwarning = python_format  # main() called from Python leaves it as it was
+
+
+class _interrupt_after:
+    """Hold a Ctrl-C back until the block ends, then raise it (in the main thread; elsewhere the
+    block runs as it is)."""
+
+    def __enter__(self):
+        import signal
+
+        self.pressed, self.previous = [], None
+        try:
+            self.previous = signal.signal(signal.SIGINT, lambda *_: self.pressed.append(1))
+        except ValueError:  # not the main thread
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        if self.pressed and exc[0] is None:
+            raise KeyboardInterrupt
+        return False
 
 
 class _Parser(argparse.ArgumentParser):
