@@ -698,3 +698,19 @@ def test_resampling_channel_by_channel_gives_the_same_samples():
         whole = librosa.resample(x, orig_sr=a, target_sr=b, res_type="soxr_hq", axis=-1)
         assert np.array_equal(audio.resample(x, a, b), whole)
         assert np.array_equal(audio.resample(x, a, b, length=whole.shape[-1] + 3)[:, :whole.shape[-1]], whole)
+
+
+@pytest.mark.parametrize("name", ["My Songs", "Ünïcode Lieder", "_private"])
+def test_scores_of_a_data_set_named_after_any_folder_are_stored(name, tmp_path):
+    import pandas as pd
+
+    from seplib import metrics
+
+    rows = pd.DataFrame([{"track": t, "stem": s, "metric": "SDR", "value": 1.5}
+                         for t in ("a", "b") for s in ("drums", "bass", "other", "vocals")])
+    path = metrics.save_scores("oracle-irm", name, rows, results_dir=tmp_path)
+    assert path.parent.name == name
+    assert metrics.leaderboard(name, results_dir=tmp_path).loc["oracle-irm", "drums"] == 1.5
+    for bad in ("../x", ".hidden", "a/b", " x"):
+        with pytest.raises(ValueError, match="plain name"):
+            metrics.save_scores("oracle-irm", bad, rows, results_dir=tmp_path)

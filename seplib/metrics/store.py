@@ -23,8 +23,13 @@ from .protocol import METRICS, PROTOCOL, _json_number, _sorted_stems, _track_med
 
 
 def _checked_name(name, what):
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name):
-        raise ValueError(f"{what} must be a plain name (letters, digits, . _ + -), got {name!r}")
+    """A data set's or method's name as one folder or file name of the store: any letters (a
+    space, accents, a leading ``_``: a data set is named after its folder), but no path (``/``,
+    ``\\``), no hidden or special name (a leading ``.``), no ``@`` (it starts a run's key)."""
+    if (not isinstance(name, str) or not name.strip() or name != name.strip() or name.startswith(".")
+            or any(c in name for c in "/\\@\0") or len(name.encode()) > 200):
+        raise ValueError(f"{what} must be a plain name (one folder or file name: no /, \\, @ or leading ., "
+                         f"no spaces around it), got {name!r}")
     return name
 
 
