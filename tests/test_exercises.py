@@ -284,17 +284,14 @@ ALL = [(ex.notebook[:2], ex) for path in NOTEBOOKS if path.stem[:2] in STAND_INS
 def test_the_solution_passes_and_wrong_answers_and_shortcuts_fail(notebook, ex):
     ns, kwargs = context(notebook, ex.number)
     assert len(ex.wrong_codes) >= 3, f"{ex.notebook} exercise {ex.number}: fewer than three wrong answers tried"
-    verdict = ex.grade(answer_of(ex.solution_code, ns, ex), **kwargs)
+    verdict = ex.verdict(answer_of(ex.solution_code, ns, ex), **kwargs)
     assert verdict is None, f"the solution is refused: {verdict}"
     for code in ex.wrong_codes:
         try:
             answer = answer_of(code, ns, ex)
         except Exception:                     # a wrong answer whose cell fails already is refused there
             continue
-        try:
-            verdict = ex.grade(answer, **kwargs)
-        except Exception as error:            # Exercise.check turns a raise into "not quite"
-            verdict = f"raised {type(error).__name__}"
+        verdict = ex.verdict(answer, **kwargs)  # a raise is "not quite" too
         assert verdict is not None and verdict is not UNANSWERED, f"a wrong answer passes:\n{code}"
         for word in ("too large", "too small"):
             assert word not in str(verdict)

@@ -91,13 +91,7 @@ class Exercise:
 
         The verdict (``"unanswered"``, ``"wrong"`` or ``"correct"``) is kept in ``self.status``.
         """
-        if answer is None:
-            verdict = UNANSWERED
-        else:
-            try:
-                verdict = self.grade(answer, **context)
-            except Exception as error:  # the student's code raised: say what, not the answer
-                verdict = f"your answer raised {type(error).__name__}: {error}"
+        verdict = self.verdict(answer, **context)
         if verdict is UNANSWERED:
             status, line = "unanswered", f"not answered yet. {self.missing}"
         elif verdict is None:
@@ -107,6 +101,21 @@ class Exercise:
         print(f"Exercise {self.number}: {line}")
         self.status = status
         _log(self, status)
+
+    def verdict(self, answer, **context):
+        """What :meth:`check` decides, without printing it.
+
+        Returns:
+            ``None`` (right), :data:`UNANSWERED`, or a reason (str) that does not give the answer
+        """
+        if answer is None:
+            return UNANSWERED
+        if callable(answer) and uses(answer, modules=(__name__,)):
+            return "it calls the checker's own code (seplib.exercises): write the computation yourself"
+        try:
+            return self.grade(answer, **context)
+        except Exception as error:  # the student's code raised: say what, not the answer
+            return f"your answer raised {type(error).__name__}: {error}"
 
     def hint(self):
         """Print a hint (it does not give the answer away)."""

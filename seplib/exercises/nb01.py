@@ -201,6 +201,9 @@ q3 = Exercise(
     return 1.0  # the estimate as it is
 ''',
         '''def best_gain(est, ref):
+    return ex.best_gain_of(est, ref)  # the checker's own code
+''',
+        '''def best_gain(est, ref):
     e, r = est.ravel().astype(np.float64), ref.ravel().astype(np.float64)
     return float(abs(np.dot(e, r)) / np.dot(e, e))  # loses the sign
 ''',

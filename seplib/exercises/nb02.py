@@ -27,7 +27,7 @@ def _grade_frames(filter_frames, rate, hop):
         return wrong
     if filter_frames(0.5, rate, hop) is None:
         return UNANSWERED
-    if uses(filter_frames, names=("seconds_to_frames",)):
+    if uses(filter_frames, modules=("seplib.classical", "librosa"), names=("seconds_to_frames",)):
         return "it calls classical.seconds_to_frames: write the conversion yourself"
     for seconds, r, h in [(0.5, rate, hop), *DURATIONS]:
         answer = filter_frames(seconds, r, h)
@@ -70,6 +70,9 @@ q1 = Exercise(
         '''def filter_frames(seconds, rate, hop):
     return 23  # the count for 0.5 s at one rate and hop
 ''',
+        '''def filter_frames(seconds, rate, hop):
+    return classical.seconds_to_frames(seconds, rate, hop=hop, odd=True)  # the library's
+''',
     ),
 )
 
@@ -101,7 +104,7 @@ def _grade_hard(hard_percussive_mask, V, L_h, L_p):
     answer = hard_percussive_mask(V, L_h, L_p)
     if answer is None:
         return UNANSWERED
-    if uses(hard_percussive_mask, names=("hpss_masks", "hpss")):
+    if uses(hard_percussive_mask, modules=("seplib.classical", "librosa"), names=("hpss_masks",)):
         return "it calls seplib's HPSS: write the two median filters yourself"
     for k, (v, lh, lp) in enumerate([(V, L_h, L_p), *_hard_cases()]):
         answer = np.asarray(hard_percussive_mask(v, lh, lp))

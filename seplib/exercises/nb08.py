@@ -160,7 +160,8 @@ def _grade_half_loud(sdr_pair, reference):
     noisy = 0.5 * given + 0.1 * float(np.std(given)) * rng.standard_normal(given.shape)
     if sdr_pair(noisy, given) is None:
         return UNANSWERED
-    if uses(sdr_pair, modules=("seplib.metrics", "seplib.losses", "museval", "mir_eval", "torchmetrics")):
+    if uses(sdr_pair, modules=("seplib.metrics", "seplib.losses", "museval", "mir_eval", "torchmetrics",
+                               "torchaudio", "fast_bss_eval")):
         return "it calls a metrics library: write both ratios from their formulas"
     for k, (e, r) in enumerate([(noisy, given), *_pairs()]):
         try:
