@@ -7,6 +7,7 @@ import sys
 import warnings
 
 import numpy as np
+import soundfile as sf
 import pytest
 import torch
 
@@ -53,8 +54,8 @@ def test_a_missing_shipped_checkpoint_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(shipped, "WEIGHTS", tmp_path / "weights")
     with pytest.raises(FileNotFoundError, match=r"weights[/\\]unet-synth.pt"):
         models.shipped_checkpoint()
-    with pytest.raises(ValueError, match="one ships for: unet"):
-        models.shipped_checkpoint("dprnn")
+    with pytest.raises(ValueError, match="no shipped checkpoint for 'toy'; one ships for: .*unet"):
+        models.shipped_checkpoint("toy")
 
 
 def test_slim_keeps_what_separating_needs_and_refuses_to_overwrite(tmp_path):
@@ -82,7 +83,7 @@ def test_the_shipped_unet_separates_a_song_better_than_the_mixture(song):
     assert gain["vocals"] > 1.5 and gain["drums"] > 4.0, gain
 
 
-def test_without_a_trained_unet_the_shipped_one_is_used_and_named(no_trained_models, song):
+def test_without_a_trained_unet_the_shipped_one_is_used_and_named(no_trained_models, song, monkeypatch):
     mixture = song[0][:, : 2 * RATE]
     with pytest.warns(UserWarning, match=r"shipped unet, unet-synth.pt, trained on synthetic songs") as said:
         fallback = seplib.separate("unet", mixture, RATE, device="cpu")
@@ -91,7 +92,8 @@ def test_without_a_trained_unet_the_shipped_one_is_used_and_named(no_trained_mod
     direct = seplib.separate("unet", mixture, RATE, checkpoint=models.shipped_checkpoint(), device="cpu")
     for stem in STEMS:
         np.testing.assert_array_equal(fallback[stem], direct[stem])
-    with pytest.raises(FileNotFoundError, match="seplib train dprnn"):  # nothing ships for the others
+    monkeypatch.delitem(shipped.SHIPPED, "dprnn", raising=False)
+    with pytest.raises(FileNotFoundError, match="seplib train dprnn"):  # nothing ships: how to train it
         seplib.separate("dprnn", mixture, RATE)
 
 
@@ -136,3 +138,43 @@ def test_the_command_line_falls_back_to_the_shipped_unet_and_names_it(tmp_path, 
     assert len(said) == 1 and said[0].startswith("seplib separate: warning: "), done.stderr
     assert "unet-synth.pt" in said[0] and "synthetic songs" in said[0]
     assert sorted(p.name for p in (tmp_path / "stems").iterdir()) == sorted(f"{s}.wav" for s in STEMS)
+
+
+@pytest.mark.parametrize("name", sorted(shipped.SHIPPED))
+def test_every_shipped_network_is_small_has_its_record_and_scores_as_it_says(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("SEPLIB_DATA", str(tmp_path))
+    path = models.shipped_checkpoint(name)
+    assert path.stat().st_size < 10 * 2 ** 20 and path.name == f"{name}-synth.pt"
+    record = models.shipped_record(name)
+    assert record["model_name"] == name and f"seplib train {name} --size lab" in record["command"]
+    for key in ("plan", "seed", "data", "commit", "torch", "train_seconds", "scores"):
+        assert key in record, key
+    for split in record["scores"].values():
+        assert set(split["SDR"]) == set(STEMS)
+    # its record's scores on the real song are what it scores here, and above the mixture's on every stem
+    from seplib.data import real_song
+    from seplib.metrics import evaluate
+
+    def medians(method, **kw):
+        table = evaluate(method, [real_song()], store=False, progress=False, **kw)
+        return table[table.metric == "SDR"].groupby("stem")["value"].median()
+
+    got, floor = medians(name, checkpoint=path), medians("mixture")
+    for stem in STEMS:
+        assert abs(got[stem] - record["scores"]["real song"]["SDR"][stem]) < 0.05, (stem, got[stem])
+        assert got[stem] > floor[stem] + 1.0, (stem, got[stem], floor[stem])
+
+
+def test_all_shipped_weights_together_are_small():
+    assert sum(models.shipped_checkpoint(n).stat().st_size for n in shipped.SHIPPED) < 25 * 2 ** 20
+
+
+def test_the_command_line_separates_with_every_shipped_network_and_says_which(no_trained_models, tmp_path, song):
+    from seplib import cli
+
+    wav = tmp_path / "song.wav"
+    sf.write(wav, song[0][:, : 2 * RATE].T, RATE)
+    for name in shipped.SHIPPED:
+        with pytest.warns(UserWarning, match=f"using the shipped {name}, {name}-synth.pt"):  # says which model
+            cli.main(["separate", str(wav), "--method", name, "--out", str(tmp_path / name)])
+        assert sorted(p.stem for p in (tmp_path / name).glob("*.wav")) == sorted(STEMS)
