@@ -3,6 +3,7 @@ typical wrong answers (at least three per exercise) are refused without giving t
 import numpy as np
 import pytest
 
+from seplib import spectral
 from seplib.exercises import UNANSWERED, nb10
 
 
@@ -60,14 +61,25 @@ def test_the_checks_inputs_tell_counts_from_energy():
         assert -1 + (2 / bins) * (np.argmax(counts) + 0.5) != nb10.tallest_position_of(pan, energy, bins)
 
 
-def test_bass_kept_share():
+def test_share_kept_is_checked_on_inputs_the_notebook_never_shows():
     rng = np.random.default_rng(0)
-    mask = rng.uniform(0, 1, (5, 7)).astype(np.float32)
-    power = rng.uniform(0, 1, (2, 5, 7)) * np.linspace(0.01, 3, 7)  # energy where the mask is large
-    truth = nb10.centre_share_of(mask, power)
-    assert nb10.q3.grade(truth, mask=mask, power=power) is None
-    assert nb10.q3.grade(None, mask=mask, power=power) is UNANSWERED
-    assert "average" in nb10.q3.grade(float(mask.mean()), mask=mask, power=power)
-    assert "percentage" in nb10.q3.grade(100 * truth, mask=mask, power=power)
-    assert "bool" in nb10.q3.grade(True, mask=mask, power=power)
-    assert nb10.q3.grade(truth + 0.05, mask=mask, power=power) == "too large"
+    x = rng.standard_normal((2, 22050)).astype(np.float32)
+    freqs, frames = spectral.stft(x).shape[-2:]
+    mask = rng.uniform(0, 1, (freqs, frames))
+
+    def right(mask, x):
+        power = spectral.stft(x).abs().numpy() ** 2
+        return float((mask * power).sum() / power.sum())
+
+    assert nb10.q3.grade(right, mask=mask, x=x) is None
+    assert nb10.q3.grade(None, mask=mask, x=x) is UNANSWERED
+    assert nb10.q3.grade(lambda m, x: None, mask=mask, x=x) is UNANSWERED
+    assert "function" in nb10.q3.grade(0.81, mask=mask, x=x)  # a number copied from a table
+    assert "average" in nb10.q3.grade(lambda m, x: float(np.mean(m)), mask=mask, x=x)
+    assert "percentage" in nb10.q3.grade(lambda m, x: 100 * right(m, x), mask=mask, x=x)
+    for wrong in (lambda m, x: 0.81,                                                   # the printed share
+                  lambda m, x: right(m, x[:1]),                                         # one channel
+                  lambda m, x: float((m * spectral.stft(x).abs().numpy()).sum()
+                                     / spectral.stft(x).abs().numpy().sum())):          # magnitude, not energy
+        said = nb10.q3.grade(wrong, mask=mask, x=x)
+        assert said is not None and "too" not in said, said

@@ -497,15 +497,18 @@ def tallest_position(pan, energy, bins):
 ex.q2.check(tallest_position)
 
 # %% [markdown]
-# **3.** What share of the real song's bass energy does the centre mask `real_mask` (section 5)
-# keep? Use the true bass `real_stems["bass"]` and `spectral.stft`. Store it in `bass_kept` (a
-# number between 0 and 1).
+# **3.** Write `share_kept(mask, x)`: the share (between 0 and 1) of the energy of a stereo
+# signal `x` (channels, samples) that a (freqs, frames) mask keeps, with `spectral.stft`. Section 5
+# used such shares for the centre mask; the check runs yours on the real song's bass with
+# `real_mask`, and on signals of its own.
 
 # %% tags=["answer-3"]
-bass_kept = None  # your answer
+def share_kept(mask, x):
+    return None  # your code
+
 
 # %%
-ex.q3.check(bass_kept, mask=real_mask, power=spectral.stft(real_stems["bass"]).abs().numpy() ** 2)
+ex.q3.check(share_kept, mask=real_mask, x=real_stems["bass"])
 
 # %% [markdown]
 # ## References

@@ -5,7 +5,7 @@ edge cases a pan position has: hard left, hard right, the centre, and silent bin
 """
 import numpy as np
 
-from . import UNANSWERED, Exercise
+from . import UNANSWERED, Exercise, not_a_function
 
 NOTEBOOK = "10_panning"
 
@@ -139,35 +139,89 @@ def centre_share_of(mask, power):
     return float((mask * power).sum() / power.sum())
 
 
-def _grade_share(answer, mask, power):
-    if answer is None:
+def _share_truth(mask, x):
+    from ..spectral import stft
+
+    return centre_share_of(mask, stft(x).abs().numpy().astype(np.float64) ** 2)
+
+
+def _share_cases(mask=None, x=None):
+    """The notebook's mask and bass (when given), then inputs the notebook never shows: a random
+    mask on noise whose energy sits where the mask is large, a signal silent in one channel, and
+    the all-pass and all-stop masks."""
+    from ..spectral import stft
+
+    cases = [] if mask is None or x is None else [(np.asarray(mask), np.asarray(x, dtype=np.float32))]
+    rng = np.random.default_rng(77)
+    t = np.arange(22050) / 44100
+    tone = np.stack([np.sin(2 * np.pi * 3000 * t), 0.3 * np.sin(2 * np.pi * 300 * t)]).astype(np.float32)
+    freqs, frames = stft(tone).shape[-2:]
+    ramp = np.linspace(0, 1, freqs)[:, None] * np.ones((1, frames))       # keeps the highs, drops the lows
+    one_side = np.stack([rng.standard_normal(t.size), np.zeros(t.size)]).astype(np.float32)
+    cases += [(ramp, tone), (rng.uniform(0, 1, (freqs, frames)), one_side),
+              (np.ones((freqs, frames)), tone), (np.zeros((freqs, frames)), one_side)]
+    return cases
+
+
+def _grade_share(share_kept, mask=None, x=None):
+    if share_kept is None:
         return UNANSWERED
-    if isinstance(answer, (bool, np.bool_)):
-        return "expected a number, got a bool"
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return f"expected a number, got {type(answer).__name__}"
-    if not 0 <= value <= 1:
-        return "a share of energy is between 0 and 1 (not a percentage)"
-    truth = centre_share_of(mask, power)
-    if abs(value - truth) <= 0.005:
-        return None
-    if abs(value - float(np.mean(mask))) <= 0.005 and abs(float(np.mean(mask)) - truth) > 0.005:
-        return "that is the mask's average over the bins: weight each bin by the stem's energy there"
-    return "too large" if value > truth else "too small"
+    problem = not_a_function(share_kept, "share_kept")
+    if problem:
+        return problem
+    for i, (m, sig) in enumerate(_share_cases(mask, x)):
+        try:
+            value = share_kept(m.copy(), sig.copy())
+        except Exception as err:  # noqa: BLE001 - the student's code, reported in one line
+            return f"share_kept raised {type(err).__name__}: {err}"
+        if value is None:
+            return UNANSWERED
+        if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
+            return f"share_kept should return one number, got {type(value).__name__} {np.shape(value)}"
+        value, truth = float(value), _share_truth(m, sig)
+        if not np.isfinite(value):
+            return "share_kept gave NaN or infinity"
+        if not -1e-4 <= value <= 1 + 1e-4:
+            return "a share of energy is between 0 and 1 (not a percentage)"
+        if abs(value - truth) <= 1e-3:
+            continue
+        if abs(value - float(np.mean(m))) <= 1e-3:
+            return "that is the mask's average over the bins: weight each bin by the stem's energy there"
+        return ("not the right share on an input of the check's own (energy is |STFT|^2, summed over both "
+                "channels, every bin weighted by the mask)" if i or mask is None else
+                "not the right share for the real song's bass")
+    return None
 
 
 q3 = Exercise(
     NOTEBOOK, 3,
-    missing="Store in `bass_kept` the share (0 to 1) of the real song's bass energy that the centre mask "
-            "`real_mask` keeps.",
+    missing="Make `share_kept(mask, x)` return the share (0 to 1) of the energy of `x` (channels, samples) "
+            "that a (freqs, frames) mask keeps.",
     grade=_grade_share,
-    hint_text="The bass's power spectrogram is `|STFT|**2` of the true bass stem, (channels, freqs, frames); "
-              "the mask is (freqs, frames) and serves both channels. Weight, sum, divide by the unweighted sum.",
-    solution_code='''bass_power = spectral.stft(real_stems["bass"]).abs().numpy() ** 2
-bass_kept = float((real_mask * bass_power).sum() / bass_power.sum())
+    hint_text="The power spectrogram is `spectral.stft(x).abs().numpy() ** 2`, (channels, freqs, frames); the "
+              "mask is (freqs, frames) and serves both channels. Weight, sum, divide by the unweighted sum.",
+    solution_code='''def share_kept(mask, x):
+    power = spectral.stft(x).abs().numpy() ** 2
+    return float((mask * power).sum() / power.sum())
 ''',
-    wrong_code='''bass_kept = float(real_mask.mean())   # the mask's average, not the bass's energy
+    wrong_code='''def share_kept(mask, x):
+    return float(np.mean(mask))   # the mask's average, not the energy it keeps
 ''',
+    more_wrong=(
+        '''def share_kept(mask, x):
+    magnitude = spectral.stft(x).abs().numpy()   # magnitude, not energy
+    return float((mask * magnitude).sum() / magnitude.sum())
+''',
+        '''def share_kept(mask, x):
+    power = spectral.stft(x[:1]).abs().numpy() ** 2   # the left channel only
+    return float((mask * power).sum() / power.sum())
+''',
+        '''def share_kept(mask, x):
+    power = spectral.stft(x).abs().numpy() ** 2
+    return 100 * float((mask * power).sum() / power.sum())   # a percentage
+''',
+        '''def share_kept(mask, x):
+    return 0.81   # a number read off a printed table
+''',
+    ),
 )
