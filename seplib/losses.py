@@ -99,46 +99,6 @@ def magnitude_loss(magnitudes, targets, kind="l1", weights=None, stems=STEMS):
     return mask_loss(magnitudes, targets, kind, weights, stems)
 
 
-def log_magnitude_loss(magnitudes, targets, weights=None, stems=STEMS, eps=1e-4):
-    r"""Log-L2: mean squared error of log magnitudes.
-
-    .. math:: (\log(|\hat S|+\epsilon) - \log(|S|+\epsilon))^2
-
-    Quiet bins count as much as loud ones, as they do to the ear.
-
-    Args:
-        magnitudes (torch.Tensor): ``(batch, stems, channels, freqs, frames)``
-        targets (torch.Tensor): same shape
-        weights: per-stem weights
-        eps (float): floor inside the log
-
-    Returns:
-        loss (torch.Tensor): scalar, 0 for a perfect estimate
-
-    Taught in: 05_unet
-    """
-    diff = torch.log(magnitudes.float() + eps) - torch.log(targets.float() + eps)
-    return weigh_stems(_per_stem(diff ** 2), weights, stems)
-
-
-def complex_l1(estimates, targets, weights=None, stems=STEMS):
-    """Phase-aware L1 on complex spectra: mean of ``|Re diff| + |Im diff|``.
-
-    Unlike magnitude losses, it is zero only when the phases agree too.
-
-    Args:
-        estimates (torch.Tensor): complex ``(batch, stems, channels, freqs, frames)``
-        targets (torch.Tensor): same shape, complex
-
-    Returns:
-        loss (torch.Tensor): scalar
-
-    Taught in: 07_dprnn
-    """
-    diff = torch.view_as_real(estimates - targets).abs().sum(-1)
-    return weigh_stems(_per_stem(diff), weights, stems)
-
-
 def time_l1(estimates, targets, weights=None, stems=STEMS):
     """Mean absolute error of waveforms.
 
@@ -238,21 +198,6 @@ def sdr_loss(estimates, targets, weights=None, stems=STEMS, eps=EPS):
     signal = targets.pow(2).transpose(0, 1).reshape(targets.shape[1], -1).sum(1)               # (stems,)
     error = (targets - estimates).pow(2).transpose(0, 1).reshape(targets.shape[1], -1).sum(1)  # (stems,)
     return weigh_stems(-10 * torch.log10((signal + eps) / (error + eps)), weights, stems)
-
-
-def si_sdr_loss(estimates, targets, weights=None, stems=STEMS):
-    """Negative SI-SDR (dB), averaged: lower is better, unchanged by rescaling an estimate.
-
-    Args:
-        estimates (torch.Tensor): ``(batch, stems, channels, samples)``
-        targets (torch.Tensor): same shape
-
-    Returns:
-        loss (torch.Tensor): scalar (about -100 for a perfect estimate in float32)
-
-    Taught in: 06_demucs_lite
-    """
-    return weigh_stems(_per_stem(-si_sdr(estimates, targets)), weights, stems)
 
 
 LOSS_FAMILIES = ("masked-magnitude", "waveform", "waveform+stft")

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from math import gcd
 from typing import Callable
 
 import numpy as np
+
+from .audio import resample  # the one resampler of seplib
 
 
 @dataclass(frozen=True)
@@ -43,28 +44,6 @@ class Reference:
     package: str
     load: Callable
     about: str
-
-
-def resample(x, rate_in, rate_out):
-    """Resample ``(channels, samples)`` from ``rate_in`` to ``rate_out`` Hz (polyphase filter).
-
-    Args:
-        x (np.ndarray): ``(channels, samples)``
-        rate_in, rate_out (float): sample rates in Hz (rounded to whole numbers)
-
-    Returns:
-        y (np.ndarray): ``(channels, about samples * rate_out / rate_in)`` float32; ``x``
-        itself when the rates are equal
-
-    Taught in: 08_leaderboard
-    """
-    rate_in, rate_out = int(round(rate_in)), int(round(rate_out))
-    if rate_in == rate_out:
-        return x
-    from scipy.signal import resample_poly
-
-    g = gcd(rate_in, rate_out)
-    return resample_poly(x, rate_out // g, rate_in // g, axis=-1).astype(np.float32)
 
 
 def fit_length(x, n):
@@ -95,8 +74,9 @@ def apply_stereo_model(fn, model_rate, mixture, rate):
     """
     channels, n = mixture.shape
     x = np.repeat(mixture, 2, axis=0) if channels == 1 else mixture           # mono -> stereo
-    est = fn(resample(x, rate, model_rate))
-    est = {s: fit_length(resample(np.asarray(e), model_rate, rate), n) for s, e in est.items()}
+    est = fn(resample(x, int(round(rate)), int(round(model_rate))))
+    est = {s: fit_length(resample(np.asarray(e), int(round(model_rate)), int(round(rate))), n)
+           for s, e in est.items()}
     return {s: e.mean(axis=0, keepdims=True) if channels == 1 else e for s, e in est.items()}
 
 

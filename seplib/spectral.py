@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .units import seconds_to_samples  # noqa: F401  (seplib.spectral.seconds_to_samples, as before)
+
 N_FFT = 4096
 """Default frame length (samples): 93 ms at 44.1 kHz, as in Open-Unmix."""
 HOP = 1024
@@ -26,46 +28,9 @@ MASKS = ("ibm", "irm", "wiener")
 """Ideal mask kinds :func:`oracle` knows."""
 
 
-def seconds_to_samples(seconds, rate):
-    """A duration in seconds as a whole number of samples, rounded to the nearest sample.
-
-    The one conversion seplib uses (training chunks, synthetic songs, BSSEval frames).
-    ``museval`` truncates (``int(seconds * rate)``) instead; the two agree whenever
-    ``seconds * rate`` is a whole number, as for its 1 s frames at a whole-number rate, and
-    rounding keeps a float error (``0.29 * 100 = 28.999...``) from costing a sample.
-
-    Args:
-        seconds (float): duration (``>= 0``), or ``None`` / ``inf`` for "the whole signal"
-        rate (int): sample rate in Hz
-
-    Returns:
-        samples (int or None): ``None`` for the whole signal
-
-    Raises:
-        ValueError: a negative duration
-
-    Taught in: 01_stft_and_masks
-    """
-    if seconds is None or np.isinf(seconds):
-        return None
-    if seconds < 0:
-        raise ValueError(f"a duration must not be negative, got {seconds} s")
-    return int(round(seconds * rate))
-
-
 def frame_to_seconds(frames, rate, hop=HOP):
     """Convert STFT frame indices (or counts) to seconds."""
     return np.asarray(frames) * hop / rate
-
-
-def bin_to_hz(bins, rate, n_fft=N_FFT):
-    """Convert STFT bin indices to their centre frequency in Hz."""
-    return np.asarray(bins) * rate / n_fft
-
-
-def hz_to_bin(hz, rate, n_fft=N_FFT):
-    """The STFT bin whose centre is nearest ``hz`` (clipped to the valid range)."""
-    return int(np.clip(round(hz * n_fft / rate), 0, n_fft // 2))
 
 
 def _tensor(x, device=None):

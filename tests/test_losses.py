@@ -15,7 +15,7 @@ def pair(shape=(2, 4, 2, 1024), seed=0):
 
 
 WAVEFORM = [losses.time_l1, losses.multi_resolution_stft_loss]
-SPECTRAL = [losses.mask_loss, losses.magnitude_loss, losses.log_magnitude_loss]
+SPECTRAL = [losses.mask_loss, losses.magnitude_loss]
 
 
 @pytest.mark.parametrize("fn", WAVEFORM + SPECTRAL)
@@ -23,28 +23,6 @@ def test_zero_for_a_perfect_estimate_positive_otherwise(fn):
     est, target = pair() if fn in WAVEFORM else (t.abs().reshape(2, 4, 2, 32, 32) for t in pair())
     assert float(fn(target, target)) == pytest.approx(0.0, abs=1e-6)
     assert float(fn(est, target)) > 0.01
-
-
-def test_complex_l1_sees_phase():
-    X = stft(pair()[1], 256, 64)
-    assert float(losses.complex_l1(X, X)) == 0.0
-    rotated = X * torch.exp(torch.tensor(1j))
-    assert float(losses.complex_l1(rotated, X)) > 0.1
-    assert float(losses.magnitude_loss(rotated.abs(), X.abs())) < 1e-5  # magnitudes cannot tell
-
-
-def test_si_sdr_loss_is_scale_invariant_and_best_when_perfect():
-    est, target = pair()
-    value = float(losses.si_sdr_loss(est, target))
-    assert float(losses.si_sdr_loss(3.0 * est, target)) == pytest.approx(value, abs=1e-4)
-    assert float(losses.si_sdr_loss(target, target)) < -60 < value
-    # a known value: estimate = target + noise of the same power -> 0 dB
-    g = torch.Generator().manual_seed(1)
-    s = torch.randn(1, 1, 1, 100000, generator=g)
-    n = torch.randn(1, 1, 1, 100000, generator=g)
-    n = n - (n * s).sum() / (s * s).sum() * s  # orthogonal noise
-    n = n * s.norm() / n.norm()
-    assert float(losses.si_sdr(s + n, s)) == pytest.approx(0.0, abs=1e-3)
 
 
 def test_stem_weights():

@@ -37,7 +37,7 @@ from scipy import ndimage, signal
 from ..stems import STEMS
 from . import synth
 from .synth import (VOICE_RANGES, _active_rms, _bass_notes, _drum_hits, _other_parts, _phrases, _place,
-                    _song_plan, room_impulse, seconds_to_samples, song_problem)  # noqa: F401
+                    _song_plan, room_impulse, time_to_sample, song_problem)  # noqa: F401
 
 VERSION = 1
 
@@ -243,7 +243,7 @@ class _Player:
             synth_ = self.synth
             synth_.sounds_off(0)  # silence: each sound starts from the same state
             synth_.program_select(0, self.sfid, 128 if is_drum else 0, program, is_drum)
-            tail, block = seconds_to_samples(1.5, self.rate), 1024
+            tail, block = time_to_sample(1.5, self.rate), 1024
             out = np.zeros((samples + tail, 2), np.float32)
             view = memoryview(out).cast("B")
             for midi, vel in notes:
@@ -268,8 +268,8 @@ class _Player:
             chords.setdefault((note.start, note.end), []).append((note.pitch, note.velocity))
         out = np.zeros((2, n), np.float32)
         for (start, end), notes in sorted(chords.items()):
-            begin = seconds_to_samples(start, self.rate)
-            length = max(1, seconds_to_samples(end, self.rate) - begin)
+            begin = time_to_sample(start, self.rate)
+            length = max(1, time_to_sample(end, self.rate) - begin)
             _place(out, self.sound(instrument.program, instrument.is_drum, tuple(sorted(notes)), length), begin)
         return out
 
@@ -420,7 +420,7 @@ def make_song(seed, seconds=30.0, rate=44100, soundfont=None):
         raise ValueError(f"make_song needs seconds > 0 and rate >= 8000 Hz, got seconds={seconds}, rate={rate}")
     path = str((Path(soundfont) if soundfont else default_soundfont()).resolve())
     record = soundfont_record(path)
-    n = seconds_to_samples(seconds, rate)
+    n = time_to_sample(seconds, rate)
     plan, parts, phrases = _arrange(seed, seconds)
     player, mix_rng = _Player(path, rate), np.random.default_rng([int(seed), 7])
     levels = dict(pad=-4.0, pluck=-3.0, piano=-2.0, organ=-5.0, lead=-1.0, backing=-9.0)
@@ -492,7 +492,7 @@ def _formant(phrases, plan, rate, n, rng):
         t0 = notes[0][0]
         sound = synth.voice([(s - t0, d, m) for s, d, m in notes], rate, rng, vowels, consonants, scale,
                             (rng.uniform(4.8, 6.2), rng.uniform(0.2, 0.5)))
-        _place(out, sound, seconds_to_samples(t0, rate))
+        _place(out, sound, time_to_sample(t0, rate))
     return out
 
 

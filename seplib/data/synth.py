@@ -24,7 +24,8 @@ import soundfile as sf
 from scipy import fft, signal
 
 from .. import config, sizes
-from ..stems import STEMS  # ("drums", "bass", "other", "vocals")
+from ..stems import STEMS
+from ..units import seconds_to_samples  # ("drums", "bass", "other", "vocals")
 
 VERSION = 1
 
@@ -53,11 +54,13 @@ WORDS = ("Amber", "Harbor", "Neon", "River", "Paper", "Moon", "Glass", "Echo", "
          "Garden", "Silver", "Static", "Copper", "Tide", "Hollow", "Lantern", "Orbit", "Meadow", "Ember", "Atlas")
 
 
-def seconds_to_samples(seconds, rate):
-    """Convert a duration to a whole number of samples.
+def time_to_sample(seconds, rate):
+    """A time or duration as a sample index, rounded to the nearest sample; a time may be a
+    little negative (a note played ahead of the beat). Durations elsewhere in seplib go through
+    :func:`seplib.units.seconds_to_samples`, which refuses a negative one.
 
     Args:
-        seconds (float): duration (s)
+        seconds (float): time or duration (s)
         rate (int): sample rate (Hz)
 
     Returns:
@@ -120,7 +123,7 @@ def oscillator(freq, seconds, rate, harmonics=(1.0,), phase=0.0):
     Taught in: 00_getting_started
     """
     freq = np.asarray(freq, dtype=np.float64)
-    n = freq.size if freq.ndim else seconds_to_samples(seconds, rate)
+    n = freq.size if freq.ndim else time_to_sample(seconds, rate)
     top = int(0.45 * rate / float(freq.max()))  # highest harmonic below Nyquist
     cycles = (np.cumsum(freq / rate) if freq.ndim else np.arange(n) * (float(freq) / rate)) + phase
     return _wavetable(tuple(harmonics[:top]))[(cycles * 2048).astype(np.int64) & 2047]
@@ -153,7 +156,7 @@ def kick(rate, rng, pitch=55.0, decay=0.3):
 
     Taught in: 00_getting_started
     """
-    n = seconds_to_samples(decay * 4, rate)
+    n = time_to_sample(decay * 4, rate)
     t = np.arange(n) / rate
     f = pitch * (1 + 3 * np.exp(-t / 0.025))
     body = np.sin(2 * np.pi * np.cumsum(f) / rate) * np.exp(-t / decay)
@@ -166,7 +169,7 @@ def snare(rate, rng, tone=190.0, decay=0.12):
 
     Taught in: 00_getting_started
     """
-    n = seconds_to_samples(decay * 4, rate)
+    n = time_to_sample(decay * 4, rate)
     t = np.arange(n) / rate
     body = (np.sin(2 * np.pi * tone * t) + 0.5 * np.sin(2 * np.pi * 1.6 * tone * t)) * np.exp(-t / 0.04)
     wires = signal.sosfilt(_band(1500, 9000, rate), rng.standard_normal(n)) * np.exp(-t / decay)
@@ -187,7 +190,7 @@ def hihat(rate, rng, open_=False):
     Taught in: 00_getting_started
     """
     decay = 0.35 if open_ else 0.045
-    n = seconds_to_samples(decay * 4, rate)
+    n = time_to_sample(decay * 4, rate)
     x = signal.sosfilt(_band(7000, rate, rate), _metal(n, rate, rng, 410.0))
     return (x * np.exp(-np.arange(n) / rate / decay) * envelope(n, rate, 0.0005)).astype(np.float32)
 
@@ -197,7 +200,7 @@ def cymbal(rate, rng, decay=1.0):
 
     Taught in: 00_getting_started
     """
-    n = seconds_to_samples(decay * 3, rate)
+    n = time_to_sample(decay * 3, rate)
     x = signal.sosfilt(_band(4000, rate, rate), _metal(n, rate, rng, 330.0))
     return (x * np.exp(-np.arange(n) / rate / decay) * envelope(n, rate, 0.002, None, 0.1)).astype(np.float32)
 
@@ -207,7 +210,7 @@ def tom(rate, rng, pitch=120.0, decay=0.25):
 
     Taught in: 00_getting_started
     """
-    n = seconds_to_samples(decay * 4, rate)
+    n = time_to_sample(decay * 4, rate)
     t = np.arange(n) / rate
     f = pitch * (1 + 0.6 * np.exp(-t / 0.05))
     x = np.sin(2 * np.pi * np.cumsum(f) / rate) + 0.15 * rng.standard_normal(n) * np.exp(-t / 0.03)
@@ -231,7 +234,7 @@ def karplus_strong(freq, seconds, rate, rng, decay=1.0, brightness=0.5):
 
     Taught in: 00_getting_started
     """
-    n, period = seconds_to_samples(seconds, rate), max(2, int(round(rate / freq - 0.5)))
+    n, period = time_to_sample(seconds, rate), max(2, int(round(rate / freq - 0.5)))
     gain = 10 ** (-3 * period / (rate * decay))
     burst = signal.lfilter([brightness], [1, brightness - 1], rng.uniform(-1, 1, period))  # one-pole lowpass
     y = np.zeros(n + period + 1)
@@ -307,7 +310,7 @@ def lead(notes, rate, harmonics=(1.0, 0.2, 0.33, 0.1, 0.2, 0.05, 0.14)):
     tone = oscillator(midi_to_hz(glide_curve(notes, rate, 0.04, (5.0, 0.2))), None, rate, harmonics)
     env = np.zeros_like(tone)
     for start, dur, _ in notes:
-        s, m = seconds_to_samples(start, rate), seconds_to_samples(dur, rate)
+        s, m = time_to_sample(start, rate), time_to_sample(dur, rate)
         env[s:s + m] = np.maximum(env[s:s + m], envelope(m, rate, 0.01, dur * 2, 0.03))
     return tone * env
 
@@ -327,7 +330,7 @@ def glide_curve(notes, rate, glide=0.06, vibrato=(5.5, 0.35)):
     Taught in: 00_getting_started
     """
     end = notes[-1][0] + notes[-1][1] + 0.2
-    t = np.arange(seconds_to_samples(end, rate)) / rate
+    t = np.arange(time_to_sample(end, rate)) / rate
     times, pitch, depth_t, depth = [], [], [], []
     prev = notes[0][2] - 1.0  # scoop up into the first note
     for start, dur, midi in notes:
@@ -403,13 +406,13 @@ def voice(notes, rate, rng, vowels, consonants, scale=1.0, vibrato=(5.5, 0.35), 
     source += breath * rng.standard_normal(source.size).astype(np.float32) * (0.3 + np.abs(source) * 5)
     out = np.zeros(source.size, dtype=np.float32)
     for i, (start, dur, _) in enumerate(notes):
-        s, e = seconds_to_samples(start, rate), seconds_to_samples(start + dur, rate)
+        s, e = time_to_sample(start, rate), time_to_sample(start + dur, rate)
         gap = i + 1 < len(notes) and consonants[i + 1] is not None or i + 1 == len(notes)
         seg = source[s:e + 800] * envelope(e - s + 800, rate, 0.03, None, 0.07 if gap else 0.02)[:source.size - s]
         out[s:s + seg.size] += formant_filter(seg, vowels[i], rate, scale)
         if consonants[i] is not None:  # a burst of shaped noise just before the vowel
             low, high, length, level = CONSONANTS[consonants[i]]
-            m = seconds_to_samples(length, rate)
+            m = time_to_sample(length, rate)
             burst = signal.sosfilt(_band(low, min(high, 0.45 * rate), rate), rng.standard_normal(m))
             burst *= envelope(m, rate, length * 0.3, None, length * 0.5) * level * 0.3
             c = max(0, s - int(0.7 * m))
@@ -428,14 +431,14 @@ def room_impulse(rate, rng, rt60=0.8):
 
     Taught in: 00_getting_started
     """
-    n = seconds_to_samples(rt60, rate)
+    n = time_to_sample(rt60, rate)
     t = np.arange(n) / rate
     noise = rng.standard_normal((2, n))
     dull = signal.sosfilt(signal.butter(1, 2500, fs=rate, output="sos"), noise, axis=-1)
     late = np.exp(-t / 0.25 / rt60)  # highs die first: bright early, dull late
     ir = (late * noise + (1 - late) * dull) * np.exp(-6.9 * t / rt60) * np.clip((t - 0.015) / 0.02, 0, 1)
     for _ in range(6):  # early reflections
-        ir[:, seconds_to_samples(rng.uniform(0.005, 0.04), rate)] += rng.uniform(-3, 3, 2)
+        ir[:, time_to_sample(rng.uniform(0.005, 0.04), rate)] += rng.uniform(-3, 3, 2)
     ir /= np.sqrt((ir ** 2).sum(axis=1, keepdims=True))
     return ir.astype(np.float32)
 
@@ -517,7 +520,7 @@ def _drums(rng, plan, rate, n):
                **{f"tom{i}": tom(rate, rng, p * rng.uniform(0.9, 1.1)) for i, p in enumerate((180, 130, 95))})
     out = np.zeros((2, n), np.float32)
     for sound, start_s, gain, pan in _drum_hits(rng, plan):
-        _place(out, kit[sound], seconds_to_samples(start_s, rate), gain, pan)
+        _place(out, kit[sound], time_to_sample(start_s, rate), gain, pan)
     return out
 
 
@@ -562,7 +565,7 @@ def _bass(rng, plan, rate, n):
                 cache[key] = signal.sosfilt(signal.butter(4, 700, fs=rate, output="sos"), note).astype(np.float32)
             else:
                 cache[key] = 0.5 * synth_bass(midi_to_hz(midi), seconds, rate)
-        _place(out, cache[key], seconds_to_samples(start_s, rate), rng.uniform(0.85, 1.0))
+        _place(out, cache[key], time_to_sample(start_s, rate), rng.uniform(0.85, 1.0))
     return out
 
 
@@ -614,7 +617,7 @@ def _sing(rng, rate, out, notes, scale, pan):
     t0 = notes[0][0]
     rel = [(s - t0, d, m) for s, d, m in notes]
     sound = voice(rel, rate, rng, vowels, consonants, scale, (rng.uniform(4.8, 6.2), rng.uniform(0.2, 0.5)))
-    _place(out, sound, seconds_to_samples(t0, rate), 1.0, pan)
+    _place(out, sound, time_to_sample(t0, rate), 1.0, pan)
 
 
 def _vocals_and_lead(rng, plan, rate, n):
@@ -627,7 +630,7 @@ def _vocals_and_lead(rng, plan, rate, n):
             _sing(rng, rate, vocals, notes, scale, pan)
         else:
             _place(lead_out, lead([(s - notes[0][0], d, m) for s, d, m in notes], rate),
-                   seconds_to_samples(notes[0][0], rate), 0.35, rng.uniform(-0.3, 0.3))
+                   time_to_sample(notes[0][0], rate), 0.35, rng.uniform(-0.3, 0.3))
     return vocals, lead_out
 
 
@@ -659,12 +662,12 @@ def _other(rng, plan, rate, n):
             key = ("pad", *notes)
             if key not in cache:
                 cache[key] = pad(midi_to_hz(notes), seconds + 0.3, rate)
-            _place(out, cache[key], seconds_to_samples(start_s, rate), 0.5)
+            _place(out, cache[key], time_to_sample(start_s, rate), 0.5)
         elif inst == "pluck":
             key = ("pluck", notes[0])
             if key not in cache:
                 cache[key] = karplus_strong(midi_to_hz(notes[0] + 12), 0.9, rate, rng, 0.6, 0.35)
-            _place(out, cache[key], seconds_to_samples(start_s + rng.normal(0, 0.003), rate),
+            _place(out, cache[key], time_to_sample(start_s + rng.normal(0, 0.003), rate),
                    0.5 * rng.uniform(0.8, 1.0), pan)
         else:
             for m in notes:
@@ -672,7 +675,7 @@ def _other(rng, plan, rate, n):
                 sound = piano if inst == "piano" else organ
                 if key not in cache:
                     cache[key] = sound(midi_to_hz(m), seconds, rate)
-                _place(out, cache[key], seconds_to_samples(start_s, rate),
+                _place(out, cache[key], time_to_sample(start_s, rate),
                        (0.3 if inst == "piano" else 0.15) * rng.uniform(0.9, 1.0), pan)
     return out
 
@@ -726,7 +729,7 @@ def make_song(seed, seconds=30.0, rate=44100):
     if seconds <= 0 or rate < 8000:
         raise ValueError(f"make_song needs seconds > 0 and rate >= 8000 Hz, got seconds={seconds}, rate={rate}")
     rng = np.random.default_rng([int(seed), 1])
-    n = seconds_to_samples(seconds, rate)
+    n = time_to_sample(seconds, rate)
     plan = _song_plan(rng, seconds)
     vocals, lead_line = _vocals_and_lead(np.random.default_rng([int(seed), 2]), plan, rate, n)
     stems = dict(drums=_drums(np.random.default_rng([int(seed), 3]), plan, rate, n),
@@ -923,7 +926,7 @@ def song_problem(folder, info, verified=None):
     from ..audio import wav_frames
 
     rate = int(info.get("rate", 0))
-    frames = seconds_to_samples(float(info.get("seconds", 0)), rate)
+    frames = time_to_sample(float(info.get("seconds", 0)), rate)
     for stem in ("mixture",) + STEMS:
         path = folder / f"{stem}.wav"
         if not path.is_file():
