@@ -231,7 +231,7 @@ for beta in ("euclidean", "kl"):
 # divergence of both results in more than one way: seplib's own cost, `scipy.special.kl_div`
 # summed over the bins, and scikit-learn's `reconstruction_err_`, which for this loss is
 # $\sqrt{2D}$. On the toy the two results are the same. On the real song's spectrogram
-# (section 6 listens to it; 16 components, 50 iterations) they differ by a few percent, for one
+# (section 6 listens to it; 16 components, 30 iterations) they differ by a few percent, for one
 # reason: in each iteration scikit-learn updates $W$ before $H$, and seplib $H$ before $W$.
 # The same updates by hand in scikit-learn's order give scikit-learn's result.
 
@@ -256,7 +256,7 @@ start = np.random.default_rng(2)
 W0_real = start.random((V_real.shape[0], 16)) + 0.1
 H0_real = (start.random((16, V_real.shape[1])) + 0.1) * V_real.mean()
 against_sklearn = {}
-for name, (V_m, W_i, H_i, n_iter) in {"toy": (V_toy, W0, H0, 200), "real song": (V_real, W0_real, H0_real, 50)}.items():
+for name, (V_m, W_i, H_i, n_iter) in {"toy": (V_toy, W0, H0, 200), "real song": (V_real, W0_real, H0_real, 30)}.items():
     W_s, H_s, c_s = nmf.nmf(V_m, beta="kl", n_iter=n_iter, W=W_i, H=H_i, device="cpu")
     model = NMF(n_components=W_i.shape[1], solver="mu", beta_loss="kullback-leibler", init="custom",
                 max_iter=n_iter, tol=0.0)
@@ -458,8 +458,7 @@ mean_sdr = pd.DataFrame({songs: b.loc[["nmf", "nmf-supervised"]].mean(axis=1)
                          for songs, b in {"synthetic test split": board, "real song": real_board}.items()})
 print("mean over the four stems (dB):")
 display(mean_sdr.round(2))
-assert mean_sdr.loc["nmf-supervised", "synthetic test split"] > mean_sdr.loc["nmf", "synthetic test split"]
-assert mean_sdr.loc["nmf-supervised", "real song"] < mean_sdr.loc["nmf-supervised", "synthetic test split"]
+assert (mean_sdr.loc["nmf-supervised"] > mean_sdr.loc["nmf"]).all()  # dictionaries beat guessed groups, on both
 
 # %% [markdown]
 # On both sets of songs, every classical method stays well below the best oracle of each stem,
@@ -467,9 +466,11 @@ assert mean_sdr.loc["nmf-supervised", "real song"] < mean_sdr.loc["nmf-supervise
 # masks they compute come from simple assumptions (shape, repetition, a fixed dictionary),
 # not from knowing the sources. Closing that gap is the job of the learned models of
 # notebooks 05–07. Both pipelines take HPSS's drums, so the three share one drums score.
-# On the synthetic test split, the learned dictionaries beat the guessed groups on average
-# over the four stems. On the real song, supervised NMF's mean falls below its mean on the
-# synthetic split: its dictionaries know the synthetic set's timbres, not this band's.
+# On average over the four stems, the learned dictionaries beat the guessed groups, on the
+# synthetic test split and on the real song too. By how much on the real song depends on the
+# dictionaries. They are learned from this run's training songs, so supervised NMF's scores
+# on the real song change with the run size and with the synthetic songs, although the song
+# stays the same.
 #
 # ### The listening room
 # This track's estimates from above are passed in; the other tracks are separated on demand.
