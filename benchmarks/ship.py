@@ -47,6 +47,10 @@ def main(argv=None):
     parser.add_argument("--train-cpu-seconds", type=float, required=True)
     parser.add_argument("--commit", required=True)
     parser.add_argument("--note", default="")
+    parser.add_argument("--data", default="synth-lab", help="what it was trained on, as the record names it")
+    parser.add_argument("--data-made-with", default="seplib data --size lab (written on first use)")
+    parser.add_argument("--also-test", nargs="*", default=[], metavar="ROOT",
+                        help="more test splits to score it on (MUSDB18-HQ-layout folders)")
     args = parser.parse_args(argv)
 
     out = Path(args.out)
@@ -70,8 +74,7 @@ def main(argv=None):
         "hparams": best["hparams"],
         "parameters": int(sum(v.numel() for v in best["model_state"].values() if v.dtype.is_floating_point)),
         "bytes": target.stat().st_size,
-        "data": {"name": "synth-lab", "generator": "seplib.data.synth", "seed": 0,
-                 "made_with": "seplib data --size lab (written on first use)"},
+        "data": {"name": args.data, "seed": 0, "made_with": args.data_made_with},
         "commit": args.commit,
         "torch": torch.__version__,
         "train_seconds": args.train_seconds,
@@ -85,6 +88,10 @@ def main(argv=None):
             "real song": {"command": f"seplib evaluate --method {args.model} --root {EXAMPLE} --checkpoint "
                                      f"seplib/models/weights/{target.name}",
                           **scores(args.model, target, open_dataset("test", root=EXAMPLE), run)},
+            **{f"{Path(root).name} test": {"command": f"seplib evaluate --method {args.model} --root {Path(root).name} "
+                                                      f"--checkpoint seplib/models/weights/{target.name}",
+                                           **scores(args.model, target, open_dataset("test", root=root), run)}
+               for root in args.also_test},
         },
         "scores_note": "median SDR, SIR, SAR, ISR in dB per stem, MUSDB protocol (median over one-second frames, "
                        "then over tracks), seplib's BSSEval v4 (the default 'fast' backend); the real song is "

@@ -73,3 +73,50 @@ def check_track_folder(folder):
         elif i.channels != 2:
             raise ValueError(f"track {folder.name!r}: {n} has {i.channels} channels (expected 1 or 2)")
     return frames["mixture.wav"]
+
+
+def combine(roots, out):
+    """One MUSDB18-HQ tree made of several: ``out/train`` and ``out/test`` hold links to every
+    song folder of ``roots``, and ``out/setup.yaml`` lists all their validation songs.
+
+    Nothing is copied, so it costs no disk; the songs must have different names (the synthetic
+    and the rendered sets do: ``Synth 001 - ...`` and ``Render 001 - ...``). The shipped U-Net
+    was trained on ``combine(["data/synth-lab", "data/render-lab"], "data/mix-lab")``.
+
+    Args:
+        roots (list of str or Path): MUSDB18-HQ trees, each with ``setup.yaml``
+        out (str or Path): a new folder
+
+    Returns:
+        out (Path)
+
+    Raises:
+        ValueError: ``out`` exists, a root is not a WAV tree, or two songs share a name
+
+    Taught in: 09_real_music
+    """
+    import yaml
+
+    out = Path(out)
+    if out.exists():
+        raise ValueError(f"{out} exists: combine into a new folder")
+    setup, validation, seen = None, [], {}
+    for root in map(Path, roots):
+        if layout_of(root) != "wav":
+            raise ValueError(f"{root}: not a MUSDB18-HQ (WAV) tree")
+        own = yaml.safe_load((root / "setup.yaml").read_text()) if (root / "setup.yaml").is_file() else {}
+        setup = setup or own
+        validation += own.get("validation_tracks", [])
+        for subset in ("train", "test"):
+            for song in sorted(p for p in (root / subset).iterdir() if p.is_dir()) if (root / subset).is_dir() else []:
+                if song.name in seen:
+                    raise ValueError(f"two songs named {song.name!r}: in {seen[song.name]} and {root}")
+                seen[song.name] = root
+    for root in map(Path, roots):
+        for subset in ("train", "test"):
+            (out / subset).mkdir(parents=True, exist_ok=True)
+            for song in (root / subset).iterdir() if (root / subset).is_dir() else []:
+                if song.is_dir():
+                    (out / subset / song.name).symlink_to(song.resolve(), target_is_directory=True)
+    (out / "setup.yaml").write_text(yaml.safe_dump({**(setup or {}), "validation_tracks": validation}))
+    return out
