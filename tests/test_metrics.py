@@ -251,3 +251,13 @@ def test_silent_reference_has_nan_scores_and_its_reason_with_shared_references()
             reasons = metrics.missing_reasons(references, estimates, scores)
             assert reasons["vocals"] == "the reference is silent in every frame"
             assert reasons["drums"] == "the reference of vocals (scored with it) is silent in every frame"
+
+
+def test_rest_db_says_how_far_stems_are_from_adding_up_to_the_mixture():
+    from seplib.metrics import rest_db
+
+    rng = np.random.default_rng(3)
+    stems = {s: rng.standard_normal((2, 1000)) for s in ("a", "b")}
+    mixture = stems["a"] + stems["b"]
+    assert rest_db(stems, mixture) < -250  # exact
+    assert abs(rest_db(stems, mixture * 1.1) - 10 * np.log10((0.1 / 1.1) ** 2)) < 1e-9

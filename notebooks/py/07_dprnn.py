@@ -468,12 +468,7 @@ for stem in ("vocals", "bass"):
 # nothing about them on this song is asserted):
 
 # %%
-def rest_db(parts, mix_):
-    """10 log10 of ||sum of the parts - mixture||^2 / ||mixture||^2."""
-    err = sum(parts[s] for s in STEMS) - mix_
-    return 10 * np.log10(np.sum(err.astype(np.float64) ** 2) / np.sum(mix_.astype(np.float64) ** 2) + 1e-30)
-
-
+rest_db = metrics.rest_db  # 10 log10 of ||sum of the parts - mixture||^2 / ||mixture||^2
 print(f"true stems summed vs the mixture: {rest_db(real_refs, real_mix):.1f} dB; "
       f"DPRNN's estimates summed: {rest_db(real_est['dprnn'], real_mix):.1f} dB")
 assert -25 < rest_db(real_refs, real_mix) < -8 and rest_db(real_est["dprnn"], real_mix) < -60
