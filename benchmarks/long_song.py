@@ -118,7 +118,9 @@ def child(method, minutes, references="files", warm_gib=0.0):
         mixture, stems = long_song(minutes, stems=True)
         if references == "files":  # a MUSDB18-HQ track: the oracle reads each block of the stems
             folder = tempfile.TemporaryDirectory(prefix="seplib-long-song-")
-            kwargs["references"] = wav_track(mixture, stems, folder.name)
+            from seplib.data import references_of
+
+            kwargs["references"] = references_of(wav_track(mixture, stems, folder.name))
             del stems
         else:
             kwargs["references"] = stems
