@@ -282,13 +282,13 @@ def _checked_ratings(ratings, path, names=None):
 
 
 def load_ratings(path):
-    """The listening sessions stored in a ratings file (none if it does not exist yet).
+    """The listeners' ratings stored in a ratings file (none if it does not exist yet).
 
     Args:
         path (str or Path): a JSON file written by :func:`save_ratings`
 
     Returns:
-        sessions (list of dict): ``{"listener": str, "ratings": {condition: 0 to 100}}``, in
+        listeners (list of dict): ``{"listener": str, "ratings": {condition: 0 to 100}}``, in
         the order they were saved
 
     Raises:
@@ -308,12 +308,12 @@ def load_ratings(path):
         raise ValueError(f"{path}: not a ratings file (not JSON: {err})") from None
     if not isinstance(stored, dict) or not isinstance(stored.get("sessions"), list):
         raise ValueError(f"{path}: not a ratings file (expected {{\"sessions\": [...]}})")
-    sessions = []
+    listeners = []
     for s in stored["sessions"]:
         if not isinstance(s, dict) or "ratings" not in s:
             raise ValueError(f"{path}: a session without ratings: {s!r}")
-        sessions.append({"listener": str(s.get("listener", "")), "ratings": _checked_ratings(s["ratings"], path)})
-    return sessions
+        listeners.append({"listener": str(s.get("listener", "")), "ratings": _checked_ratings(s["ratings"], path)})
+    return listeners
 
 
 def save_ratings(path, ratings, listener="", names=None):
@@ -326,7 +326,7 @@ def save_ratings(path, ratings, listener="", names=None):
         names (iterable of str): if given, the ratings must name exactly these conditions
 
     Returns:
-        sessions (list of dict): every session in the file, this one last
+        listeners (list of dict): every session in the file, this one last
 
     Raises:
         ValueError: a rating outside 0 to 100 (or not a number), or names that do not match;
@@ -339,18 +339,18 @@ def save_ratings(path, ratings, listener="", names=None):
 
     path = Path(path)
     checked = _checked_ratings(ratings, path, names=None if names is None else list(names))
-    sessions = load_ratings(path) + [{"listener": str(listener), "ratings": checked}]
+    listeners = load_ratings(path) + [{"listener": str(listener), "ratings": checked}]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"sessions": sessions}, indent=1))
+    tmp.write_text(json.dumps({"sessions": listeners}, indent=1))
     tmp.replace(path)  # never half a file
-    return sessions
+    return listeners
 
 
-def mean_ratings(sessions):
-    """The mean rating of each condition over the sessions: ``{name: float}``."""
-    names = {n for s in sessions for n in s["ratings"]}
-    return {n: float(np.mean([s["ratings"][n] for s in sessions if n in s["ratings"]])) for n in sorted(names)}
+def mean_ratings(listeners):
+    """The mean rating of each condition over the listeners: ``{name: float}``."""
+    names = {n for s in listeners for n in s["ratings"]}
+    return {n: float(np.mean([s["ratings"][n] for s in listeners if n in s["ratings"]])) for n in sorted(names)}
 
 
 def disagreements(ratings, scores):
@@ -417,9 +417,9 @@ def mushra_panel(trials, path, listener=""):
 
     def on_save(_):
         try:
-            sessions = save_ratings(path, {n: s.value for n, s in sliders.items()}, listener=name_w.value,
+            listeners = save_ratings(path, {n: s.value for n, s in sliders.items()}, listener=name_w.value,
                                     names=list(sliders))
-            status.value = f"saved: {len(sessions)} listener(s) in {html.escape(str(path))}"
+            status.value = f"saved: {len(listeners)} listener(s) in {html.escape(str(path))}"
         except ValueError as err:
             status.value = f"<b>not saved</b>: {html.escape(str(err))}"
 
@@ -430,11 +430,11 @@ def mushra_panel(trials, path, listener=""):
     return panel
 
 
-def plot_ratings(sessions, scores, metric="SDR", order=None):
+def plot_ratings(listeners, scores, metric="SDR", order=None):
     """The listeners' ratings beside a score, one row per condition.
 
     Args:
-        sessions (list of dict): from :func:`load_ratings`
+        listeners (list of dict): from :func:`load_ratings`
         scores (dict): ``{name: dB}``; conditions without a finite score show none
         metric (str): the score's name (axis label)
         order (list of str): the conditions top to bottom (default: as rated)
@@ -447,14 +447,14 @@ def plot_ratings(sessions, scores, metric="SDR", order=None):
     """
     import matplotlib.pyplot as plt
 
-    means = mean_ratings(sessions)
+    means = mean_ratings(listeners)
     names = list(order) if order is not None else list(means)
     y = np.arange(len(names))
     fig, (ax_r, ax_s) = plt.subplots(1, 2, figsize=(11, 0.5 * len(names) + 1.5), sharey=True)
     ax_r.barh(y, [means.get(n, np.nan) for n in names], color="lightsteelblue", label="mean")
-    for s in sessions:
+    for s in listeners:
         ax_r.plot([s["ratings"].get(n, np.nan) for n in names], y, "k.", alpha=0.6)
-    ax_r.set(xlim=(0, 100), xlabel=f"rating (0 to 100), {len(sessions)} listener(s)", yticks=y, yticklabels=names,
+    ax_r.set(xlim=(0, 100), xlabel=f"rating (0 to 100), {len(listeners)} listener(s)", yticks=y, yticklabels=names,
              title="what the listeners heard")
     values = [scores.get(n, np.nan) for n in names]
     shown = [v if np.isfinite(v) else np.nan for v in values]

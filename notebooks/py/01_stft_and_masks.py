@@ -376,7 +376,7 @@ for name, table in [("synthetic test split", synthetic_board), ("real song", rea
         assert table.loc[ceilings[name][stem], stem] > table.loc["oracle-irm", stem]
 
 # %% [markdown]
-# The IRM is the ceiling of no stem, on the synthetic songs or on the real one (asserted):
+# No stem has the IRM as its best oracle, on the synthetic songs or on the real one (asserted):
 # name the ceiling the best oracle, as printed above. On the real song no oracle can be
 # perfect even in principle: as notebook 00 showed, its stems do not add up to its mixture
 # (coding, mastering), so no mask of the mixture gives them back exactly. Listen to the real
@@ -676,13 +676,13 @@ display(listen.mushra_panel(trials, ratings_file))
 # that the listeners and the SDR order differently.
 
 # %%
-sessions = listen.load_ratings(ratings_file)
+ratings = listen.load_ratings(ratings_file)
 sdr_of = listening_scores["SDR"].to_dict()
-if sessions:
+if ratings:
     order = [listen.HIDDEN_REFERENCE, *candidates]
-    listen.plot_ratings(sessions, sdr_of, order=order)
+    listen.plot_ratings(ratings, sdr_of, order=order)
     plt.show()
-    means = listen.mean_ratings(sessions)
+    means = listen.mean_ratings(ratings)
     disagree = listen.disagreements(means, sdr_of)
     for better_sdr, preferred in disagree:
         print(f"they disagree: the SDR ranks {better_sdr!r} above {preferred!r} ({sdr_of[better_sdr]:.2f} against "
