@@ -20,7 +20,10 @@ Where things are:
   the waveform models' normalisation);
 * :mod:`~seplib.models.registry`: :func:`register_model` (which checks the contract), :func:`build`,
   :func:`hparams`, :func:`load` (a model rebuilt from its checkpoint), :func:`default_checkpoint`
-  and :func:`separate_with_model` (any model on a whole track);
+  and :func:`checkpoint_to_use` (which checkpoint a run uses), and :func:`separate_with_model`
+  (any model by name on a whole track: it picks the checkpoint and the rate);
+* :mod:`~seplib.models.inference`: :func:`~seplib.models.inference.separate_track`, a model in
+  memory run over a whole track (chunks on its time grid, one scale for the track, its channels);
 * :mod:`~seplib.models.checkpoint`: the checkpoint format (``best.pt``, ``last.pt``; save, read, slim);
 * :mod:`~seplib.models.shipped`: the trained networks that ship with the package
   (:func:`shipped_checkpoint`), used when a run has no trained model of its own;

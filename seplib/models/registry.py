@@ -1,5 +1,8 @@
-"""The models' registry: what a model file declares, one call to add it, and the generic
-separation of a whole track with any registered model.
+"""The models' registry: what a model file declares, one call to add it, a model by name
+(built, or loaded from its checkpoint), and which checkpoint a run uses.
+
+:func:`separate_with_model` separates a whole track with any registered model by name: it picks
+the checkpoint and the rate, and :mod:`seplib.models.inference` runs the model over the track.
 
 A model file declares, beside its ``nn.Module`` class, its hyper-parameters per run size, its
 chunking for whole tracks, its training plan per size and its loss, and ends with one call::
@@ -22,14 +25,17 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from ..stems import RATE, STEMS
-
 from .. import config, losses, methods
+from ..audio import at_rate
+from ..run import current
+from ..stems import RATE, STEMS
 from . import checkpoint
+from .base import MaskingModel, WaveformModel
 from .checkpoint import BEST
+from .inference import as_mixture, separate_track
+from .shipped import SHIPPED, shipped_checkpoint
 
 
 @dataclass(frozen=True)
@@ -133,14 +139,12 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
     fn.__name__ = f"separate_{name.replace('-', '_')}"
     fn.__doc__ = f"Separate with the trained {name!r} model: :func:`separate_with_model` with ``name={name!r}``."
     methods.register(name, fn, family="learned", stems=spec.stems, takes_checkpoint=True, notebook=notebook,
-                     description=description, replace=replace or again)
+                     description=description, replace=replace or again, takes_run=True)
     return spec
 
 
 def _check_class(name, cls, hparams, loss):
     """What a model class must be, checked when it registers (one line naming what is wrong)."""
-    from .base import MaskingModel, WaveformModel
-
     base = MaskingModel if loss == "masked-magnitude" else WaveformModel
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ValueError(f"model {name!r}: {getattr(cls, '__name__', cls)} must subclass seplib.models.base."
@@ -285,8 +289,6 @@ def default_checkpoint(name, run=None):
 
     Taught in: 05_unet
     """
-    from ..run import current
-
     spec(name)
     return (run or current()).models_dir / name / BEST
 
@@ -307,28 +309,39 @@ def checkpoint_to_use(name, run=None):
 
     Taught in: 05_unet
     """
-    from .shipped import SHIPPED, shipped_checkpoint
-
-    from .. import config
-
     own = default_checkpoint(name, run)
     if name in SHIPPED and (config.models_from() == "shipped" or not own.is_file()):
         return shipped_checkpoint(name), True
     return own, False
 
 
-def _round_up(n, multiple):
-    return -(-n // multiple) * multiple
+def _trained_model(name, checkpoint_path, device, run):
+    """The model :func:`separate_with_model` loads when given none: ``checkpoint_path``, else
+    :func:`checkpoint_to_use` (saying so, in one line, when that is the shipped one)."""
+    if checkpoint_path is not None:
+        path = Path(checkpoint_path).expanduser()
+    else:  # the run's own trained model, else the shipped one (saying so, in one line)
+        path, shipped = checkpoint_to_use(name, run)
+        if shipped:
+            warnings.warn(f"no {name} trained for this run ({default_checkpoint(name, run)}): using the shipped "
+                          f"{name}, {path.name}, trained on synthetic songs only (rough on real music; "
+                          f"`seplib train {name}` trains your own)", stacklevel=3)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no trained {name} model at {path}: train it first with `seplib train {name} --size {run.size}` "
+            f"or run notebooks/{spec(name).notebook}.ipynb (or pass checkpoint=PATH)")
+    return load(path, device=device if device is not None else run.device, name=name)
 
 
 def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_seconds=None,
                         overlap_seconds=None, device=None, progress=False, run=None):
     """Separate a whole track with a trained model, in overlapping chunks.
 
-    Chunk and overlap are rounded up to a multiple of the model's ``chunk_multiple`` (its
-    total stride in samples), so that every chunk sees the same time grid; the waveform
-    models normalise every chunk by the whole track's scale.  Together, with enough overlap,
-    the result hardly depends on the chunk size.
+    This chooses the model and the rate; :func:`seplib.models.inference.separate_track` runs it
+    over the track. Chunk and overlap are rounded up to a multiple of the model's
+    ``chunk_multiple`` (its total stride in samples), so that every chunk sees the same time
+    grid; the waveform models normalise every chunk by the whole track's scale.  Together, with
+    enough overlap, the result hardly depends on the chunk size.
 
     Args:
         name (str): model name (``"unet"``, ...)
@@ -352,77 +365,17 @@ def separate_with_model(name, mixture, rate, checkpoint=None, model=None, chunk_
 
     Taught in: 05_unet
     """
-    from ..separation import separate_chunked
-    from ..audio import at_rate
-
     record = spec(name)
-    mixture = np.ascontiguousarray(mixture, dtype=np.float32)
-    if mixture.ndim != 2:
-        raise ValueError(f"mixture must be (channels, samples), got shape {mixture.shape}")
+    mixture = as_mixture(mixture)
     if rate != RATE:  # the models learned 44.1 kHz songs: resample in and out (with a warning)
         return at_rate(lambda x, r: separate_with_model(
             name, x, r, checkpoint=checkpoint, model=model, chunk_seconds=chunk_seconds,
             overlap_seconds=overlap_seconds, device=device, progress=progress, run=run),
             mixture, rate, RATE, name)
     if model is None:
-        if run is None:
-            from ..run import current
-
-            run = current()
-        if checkpoint is not None:
-            path = Path(checkpoint).expanduser()
-        else:  # the run's own trained model, else the shipped one (saying so, in one line)
-            path, shipped = checkpoint_to_use(name, run)
-            if shipped:
-                warnings.warn(f"no {name} trained for this run ({default_checkpoint(name, run)}): using the shipped "
-                              f"{name}, {path.name}, trained on synthetic songs only (rough on real music; "
-                              f"`seplib train {name}` trains your own)", stacklevel=2)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"no trained {name} model at {path}: train it first with `seplib train {name} --size {run.size}` "
-                f"or run notebooks/{record.notebook}.ipynb (or pass checkpoint=PATH)")
-        model = load(path, device=device if device is not None else run.device, name=name)
+        model = _trained_model(name, checkpoint, device, run if run is not None else current())
     elif device is not None:
         model = model.to(device)
-    if mixture.shape[0] != model.audio_channels:  # e.g. mono into a stereo model: one channel at a time
-        per_channel = [separate_with_model(name, np.repeat(channel[None], model.audio_channels, axis=0), rate,
-                                           model=model, chunk_seconds=chunk_seconds, overlap_seconds=overlap_seconds,
-                                           progress=progress)       # {stem: (model channels, samples)}
-                       for channel in mixture]
-        return {stem: np.stack([est[stem].mean(axis=0) for est in per_channel])  # (channels, samples)
-                for stem in per_channel[0]}
-    dev = next(model.parameters()).device
-
-    # chunking on the model's time grid
     chunk_s, overlap_s = record.chunking
-    chunk_s = chunk_s if chunk_seconds is None else chunk_seconds
-    overlap_s = overlap_s if overlap_seconds is None else overlap_seconds
-    if not (chunk_s > 0 and 0 <= 2 * overlap_s < chunk_s):
-        raise ValueError(f"need chunk_seconds > 0 and 0 <= overlap_seconds < chunk_seconds / 2, "
-                         f"got chunk_seconds={chunk_s}, overlap_seconds={overlap_s}")
-    multiple = getattr(model, "chunk_multiple", 1)
-    chunk = _round_up(max(int(round(chunk_s * rate)), 1), multiple)
-    overlap = _round_up(int(round(overlap_s * rate)), multiple)
-    while 2 * overlap >= chunk:  # rounding up made the overlap too long: step back on the grid
-        overlap -= multiple
-    if chunk >= _round_up(mixture.shape[1], multiple):  # one chunk holds it all
-        chunk, overlap = _round_up(mixture.shape[1], multiple), 0
-
-    kwargs = {}
-    if getattr(model, "takes_track_scale", False):  # one scale for the whole track, not one per chunk
-        from .base import mixture_std
-
-        kwargs["std"] = float(mixture_std(torch.from_numpy(mixture)[None]))
-
-    def fn(piece):
-        x = torch.from_numpy(np.ascontiguousarray(piece))[None].to(dev)   # (1, channels, chunk)
-        est = model(x, **kwargs)[0].float().cpu().numpy()                  # (stems, channels, chunk)
-        return dict(zip(model.stems, est))
-
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return separate_chunked(fn, mixture, chunk, overlap, progress=progress)
-    finally:
-        model.train(was_training)
+    return separate_track(model, mixture, rate, chunk_s if chunk_seconds is None else chunk_seconds,
+                          overlap_s if overlap_seconds is None else overlap_seconds, progress)
