@@ -9,11 +9,15 @@ the notebook that teaches it ("Taught in: ...").  The one call every method shar
 
 Map of the package (one place per concept):
 
-* ``methods``: the registry, one record per method; ``separation``: ``separate()``, the floor,
-  the oracles, ``separate_chunked``; ``run``: the run context (size, data, device, folders);
-  ``sizes``: one table per run size (data, training plan, NMF); ``config``: device, paths, seeds.
-* ``spectral``: STFT, ideal masks; ``classical``: HPSS, REPET, NMF, pipelines; ``models``:
-  the networks; ``losses``, ``train``: training; ``data``: songs, splits, chunks; ``audio``.
+* ``methods``: the registry, one record per method; ``separation``: ``separate()`` and what an
+  estimate is compared with; ``oracles``: the floor and the oracles; ``blocks``: long songs in
+  pieces (``separate_chunked``, blocks of STFT frames); ``run``: the run context (size, data,
+  device, folders); ``sizes``: one table per run size (data, training plan, NMF); ``config``:
+  device, paths, seeds.
+* ``spectral``: STFT, ideal masks; ``masking``: masks to waveforms, the one front end of the
+  classical methods, the oracles and the masking networks; ``classical``: HPSS, REPET, NMF,
+  pipelines; ``models``: the networks; ``losses``, ``train``: training; ``data``: songs,
+  splits, chunks; ``audio``.
 * ``metrics``: ``measures`` (SDR, SI-SDR), ``bsseval`` (BSSEval v4), ``protocol`` (the MUSDB
   medians), ``store`` (saved scores, leaderboard), ``evaluation`` (``evaluate``, ``score_missing``).
 * ``listen`` (the listening room), ``plots``, ``pretrained`` (published references), ``cli``;

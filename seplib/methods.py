@@ -35,7 +35,7 @@ FAMILIES = ("floor", "oracle", "classical", "learned", "reference")
 bounds from the true stems), ``classical`` (notebooks 02-04), ``learned`` (trained here,
 notebooks 05-07), ``reference`` (pretrained models from elsewhere, notebook 08)."""
 
-BUILTINS = ("seplib.separation", "seplib.classical.hpss", "seplib.classical.repet", "seplib.classical.nmf",
+BUILTINS = ("seplib.oracles", "seplib.classical.hpss", "seplib.classical.repet", "seplib.classical.nmf",
             "seplib.classical.pipelines", "seplib.classical.panning", "seplib.models")
 """Modules whose import registers the built-in methods (imported on first look-up): a new module
 of methods is one more line here; a new method in one of them is one ``register`` call."""
@@ -52,6 +52,9 @@ class Method:
         stems (tuple): the stems it gives (scored on those only)
         needs_references (bool): it needs the true stems (``references=``): an oracle
         takes_checkpoint (bool): it accepts ``checkpoint=PATH`` (a trained model)
+        takes_run (bool): its function has a ``run`` parameter: :func:`seplib.separate` passes
+            it the run context (:class:`seplib.run.Run`) when it has one (a trained model finds
+            its checkpoint by it); ``False``: ``run`` is never passed
         notebook (str): the notebook that teaches it, e.g. ``"02_hpss"`` (``None`` for yours)
         description (str): one line
     """
@@ -64,6 +67,7 @@ class Method:
     takes_checkpoint: bool = False
     notebook: str | None = None
     description: str = ""
+    takes_run: bool = False
 
 
 _REGISTRY: dict = {}
@@ -72,7 +76,7 @@ _loading = False
 
 
 def register(name, fn=None, *, family, stems=STEMS, needs_references=False, takes_checkpoint=False,
-             notebook=None, description="", replace=False):
+             notebook=None, description="", replace=False, takes_run=False):
     """Add a method to the registry; use as ``register(name, fn, ...)`` or as a decorator.
 
     Args:
@@ -80,6 +84,9 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
         fn (callable): ``fn(mixture, rate, **kwargs) -> {stem: (channels, samples)}``; omit it to
             use ``register(...)`` as a decorator
         family, stems, needs_references, takes_checkpoint, notebook, description: see :class:`Method`
+        takes_run (bool): declare that ``fn`` takes ``run=`` (the run context); only then does
+            :func:`seplib.separate` pass it one (the trained models are registered so); a
+            function without a ``run`` parameter keeps the default, ``False``
         replace (bool): allow replacing a method of the same name (e.g. re-running a notebook cell
             that registers yours); a built-in is never replaced silently
 
@@ -93,7 +100,7 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
     if fn is None:
         return lambda f: register(name, f, family=family, stems=stems, needs_references=needs_references,
                                   takes_checkpoint=takes_checkpoint, notebook=notebook,
-                                  description=description, replace=replace)
+                                  description=description, replace=replace, takes_run=takes_run)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name):
         raise ValueError(f"method name must be a plain name (letters, digits, . _ + -; it names a "
                          f"results file), got {name!r}")
@@ -106,7 +113,7 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
         raise ValueError(f"a method named {name!r} is already registered ({old.family}); "
                          "pick another name, or pass replace=True")
     _REGISTRY[name] = Method(name, fn, family, tuple(stems), bool(needs_references), bool(takes_checkpoint),
-                             notebook, description)
+                             notebook, description, bool(takes_run))
     return fn
 
 

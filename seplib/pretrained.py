@@ -116,7 +116,7 @@ def load_hdemucs(device="cpu"):
     import torch
     import torchaudio
 
-    from .separation import separate_chunked
+    from .blocks import separate_chunked
 
     bundle = getattr(torchaudio.pipelines, "HDEMUCS_HIGH_MUSDB", None)  # not ..._PLUS: it saw the test songs
     if bundle is None:

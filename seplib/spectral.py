@@ -1,4 +1,4 @@
-r"""The spectral core: STFT and its inverse in torch, ideal masks, and oracle separation.
+r"""The spectral core: STFT and its inverse in torch, and the ideal masks.
 
 Shapes, the same words everywhere in seplib:
 
@@ -7,7 +7,8 @@ Shapes, the same words everywhere in seplib:
 
 A mask :math:`M_j(f, t) \in [0, 1]` for stem :math:`j` gives the estimate
 :math:`\hat S_j = M_j \odot X`; the masks below sum to one over the stems, so the estimates
-sum back to the mixture.
+sum back to the mixture. From masks to waveforms: :mod:`seplib.masking`; the oracles, these
+masks computed from the true stems: :mod:`seplib.oracles`.
 
 Taught in: 01_stft_and_masks
 """
@@ -25,7 +26,7 @@ HOP = 1024
 EPS = 1e-10
 
 MASKS = ("ibm", "irm", "wiener")
-"""Ideal mask kinds :func:`oracle` knows."""
+"""Ideal mask kinds :func:`seplib.oracles.oracle` knows."""
 
 
 def frame_to_seconds(frames, rate, hop=HOP):
@@ -159,60 +160,6 @@ def wiener_mask(mags):
     Taught in: 01_stft_and_masks
     """
     return ideal_ratio_mask(mags, power=2.0)
-
-
-def apply_masks(X, masks, length, n_fft=N_FFT, hop=HOP):
-    """Multiply the mixture STFT by each mask and return to the time domain.
-
-    Args:
-        X (torch.Tensor): complex mixture spectrogram ``(channels, freqs, frames)``
-        masks (dict): ``{stem: (channels, freqs, frames)}``
-        length (int): samples in the output
-
-    Returns:
-        estimates (dict): ``{stem: (channels, samples)}`` float32 numpy arrays
-
-    Taught in: 01_stft_and_masks
-    """
-    return {n: istft(X * m.to(X.device), length, n_fft, hop).cpu().numpy() for n, m in masks.items()}
-
-
-def oracle(stems, kind="irm", mixture=None, n_fft=N_FFT, hop=HOP, device=None):
-    """Oracle separation: masks computed from the true stems, applied to their mixture.
-
-    What a mask of this kind would do if it knew the true stems: the reference every
-    mask-based method (HPSS, REPET, NMF, the U-Net) is compared against. None of the three is
-    the best mask: the phase-sensitive mask (:func:`phase_sensitive_mask`) is at least as
-    good in every bin, and the ceiling is whichever oracle scores best (01_stft_and_masks).
-
-    Args:
-        stems (dict): ``{stem: (channels, samples)}`` true sources (a musdb track's:
-            :func:`seplib.data.track_stems`)
-        kind (str): ``"ibm"``, ``"irm"`` or ``"wiener"``
-        mixture (np.ndarray): ``(channels, samples)`` the signal to mask (default: the sum of
-            the stems)
-        n_fft (int): frame length
-        hop (int): hop size
-
-    Returns:
-        estimates (dict): ``{stem: (channels, samples)}`` float32
-
-    Taught in: 01_stft_and_masks
-    """
-    if kind not in MASKS:
-        raise ValueError(f"unknown mask kind {kind!r}; choose one of {MASKS}")
-    if not isinstance(stems, dict):
-        raise TypeError(f"stems must be {{stem: (channels, samples)}}, got {type(stems).__name__} "
-                        "(a musdb track's are seplib.data.track_stems(track))")
-    lengths = {s.shape[-1] for s in stems.values()}
-    if len(lengths) != 1:
-        raise ValueError(f"stems differ in length: { {n: s.shape for n, s in stems.items()} }")
-    mags = magnitudes(stems, n_fft, hop, device)
-    if mixture is None:
-        mixture = sum(np.asarray(s, dtype=np.float32) for s in stems.values())
-    X = stft(mixture, n_fft, hop, device)
-    masks = {"ibm": ideal_binary_mask, "irm": ideal_ratio_mask, "wiener": wiener_mask}[kind](mags)
-    return apply_masks(X, masks, lengths.pop(), n_fft, hop)
 
 
 def phase_sensitive_mask(specs, X, bounds=(0.0, 1.0)):

@@ -121,7 +121,7 @@ def test_evaluate_passes_the_run_of_its_size_down_to_the_method(tiny_root, tmp_p
         seen.append(run)
         return {"vocals": mixture}
 
-    methods.register("test-run-floor", floor_seeing_the_run, family="floor", stems=("vocals",))
+    methods.register("test-run-floor", floor_seeing_the_run, family="floor", stems=("vocals",), takes_run=True)
     try:
         main(["evaluate", "--method", "test-run-floor", "--size", "quick", "--root", str(tiny_root)])
     finally:

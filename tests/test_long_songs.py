@@ -56,7 +56,7 @@ def test_short_song_is_separated_whole(song):
 
 
 def test_frame_blocks_cover_the_song_once():
-    from seplib.separation import frame_blocks
+    from seplib.blocks import frame_blocks
 
     for length, hop, n_fft in [(10_000, 256, 1024), (10_240, 256, 1024), (5_000, 300, 1000)]:
         blocks = frame_blocks(length, n_fft, hop, block_frames=7)
@@ -72,16 +72,17 @@ def test_frame_blocks_cover_the_song_once():
 
 
 def test_magnitude_in_blocks_equals_whole(song, monkeypatch):
-    from seplib import separation
+    from seplib import blocks
     from seplib.classical import magnitude, spectrogram
 
     mixture, _ = song
-    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)  # 260 frames: 17 blocks
+    monkeypatch.setattr(blocks, "BLOCK_FRAMES", 16)  # 260 frames: 17 blocks
     np.testing.assert_allclose(magnitude(mixture[1]), spectrogram(mixture)[1][1], rtol=1e-5, atol=1e-5)
 
 
 def test_masks_in_blocks_equal_masks_on_the_whole_stft(song):
-    from seplib.classical import masks_in_blocks, masks_to_estimates, spectrogram
+    from seplib.classical import masks_to_estimates, spectrogram
+    from seplib.masking import masks_in_blocks
 
     mixture, _ = song
     X, V = spectrogram(mixture)
@@ -97,10 +98,10 @@ def test_masks_in_blocks_equal_masks_on_the_whole_stft(song):
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Long-song code paths on a 12 s song: 16-frame STFT blocks, 32-frame NMF blocks."""
-    from seplib import separation
+    from seplib import blocks
     from seplib.classical import nmf
 
-    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    monkeypatch.setattr(blocks, "BLOCK_FRAMES", 16)
     monkeypatch.setattr(nmf, "NMF_FRAMES", 32)
 
 
@@ -185,10 +186,10 @@ def test_memory_grows_by_a_few_songs_per_song(song, method, most, monkeypatch):
     bounded by the block and checked by ``benchmarks/long_song.py``.)"""
     import tracemalloc
 
-    from seplib import separate, separation
+    from seplib import blocks, separate
     from seplib.classical import hpss, nmf, pipelines, repet
 
-    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    monkeypatch.setattr(blocks, "BLOCK_FRAMES", 16)
     monkeypatch.setattr(nmf, "NMF_FRAMES", 32)
     monkeypatch.setattr(repet, "MEDIAN_FRAMES", 16)
     monkeypatch.setattr(pipelines, "LOWPASS_BLOCK_SECONDS", 2.0)

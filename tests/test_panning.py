@@ -99,12 +99,12 @@ def test_a_long_song_in_blocks_gives_the_whole_song_result_in_bounded_memory(mon
     grows by a few song-sized arrays per song (the pan index, the energy, the mask, the estimate)."""
     import tracemalloc
 
-    from seplib import separation
+    from seplib import blocks
 
     low, high = tones(4.0)
     mix = panning.pan_mono(low, 0.0) + panning.pan_mono(high, 0.6)
     whole = separate("panning", mix, RATE)["other"]
-    monkeypatch.setattr(separation, "BLOCK_FRAMES", 16)
+    monkeypatch.setattr(blocks, "BLOCK_FRAMES", 16)
     assert np.abs(separate("panning", mix, RATE)["other"] - whole).max() < 1e-4
     peaks, sizes = [], []
     for repeats in (1, 3):

@@ -3,7 +3,7 @@ import pytest
 
 import seplib
 from seplib import STEMS, methods, separate
-from seplib.separation import separate_chunked
+from seplib.blocks import separate_chunked
 
 
 def test_mixture_baseline_gives_every_stem_the_mixture(random_stems):
@@ -33,7 +33,9 @@ def test_registry_names_follow_the_design():
         assert methods.get(name).family == "classical"
     for name in ("unet", "demucs-lite", "dprnn", "conv1d"):
         assert methods.get(name).family == "learned" and methods.get(name).takes_checkpoint
+        assert methods.get(name).takes_run  # a trained model finds its checkpoint by the run
     assert not any(m.takes_checkpoint for m in methods.records() if m.family != "learned")
+    assert [m.name for m in methods.records() if m.takes_run and m.family != "learned"] == ["nmf-supervised"]
     assert methods.get("hpss").stems == ("drums", "other")
     assert methods.get("repet-sim").stems == ("vocals", "accompaniment")
 
@@ -43,7 +45,7 @@ def test_the_module_and_the_function_do_not_shadow_each_other():
 
     assert callable(seplib.separate) and seplib.separate is separate
     module = importlib.import_module("seplib.separation")
-    assert module.separate is separate and callable(module.separate_chunked)
+    assert module.separate is separate and callable(module.reference_of)
     with pytest.raises(ImportError):
         importlib.import_module("seplib.separate")
 
@@ -53,7 +55,7 @@ def test_a_checkpoint_for_a_method_without_one_is_refused():
         separate("hpss", np.zeros((2, 10000)), 44100, checkpoint="model.pt")
 
 
-def test_run_is_passed_only_to_a_method_that_takes_it():
+def test_run_is_passed_only_to_a_method_registered_as_taking_it():
     seen = {}
 
     def with_run(mixture, rate, run=None):
@@ -63,14 +65,19 @@ def test_run_is_passed_only_to_a_method_that_takes_it():
     def without_run(mixture, rate):
         return {"vocals": mixture}
 
-    methods.register("test-with-run", with_run, family="classical", stems=("vocals",))
+    methods.register("test-with-run", with_run, family="classical", stems=("vocals",), takes_run=True)
+    methods.register("test-undeclared-run", with_run, family="classical", stems=("vocals",))
     methods.register("test-without-run", without_run, family="classical", stems=("vocals",))
     try:
+        assert methods.get("test-with-run").takes_run and not methods.get("test-without-run").takes_run
         separate("test-with-run", np.zeros((2, 10)), 44100, run="the run")
-        assert seen["run"] == "the run"
+        assert seen.pop("run") == "the run"
+        separate("test-undeclared-run", np.zeros((2, 10)), 44100, run="the run")  # declared by the record only
+        assert seen.pop("run") is None
         separate("test-without-run", np.zeros((2, 10)), 44100, run="the run")  # not passed on
     finally:
         methods.unregister("test-with-run")
+        methods.unregister("test-undeclared-run")
         methods.unregister("test-without-run")
 
 

@@ -63,7 +63,7 @@ import pandas as pd
 import torch
 from IPython.display import display
 
-from seplib import STEMS, audio, data, metrics, plots, separate, spectral
+from seplib import STEMS, audio, data, masking, metrics, plots, separate, spectral
 
 test = data.open_dataset("test")
 track = test[0]
@@ -214,7 +214,7 @@ def oracle_psm(mix, refs):
     """The phase-sensitive oracle: clipped PSMs from the true stems, applied to the mixture."""
     X_mix = spectral.stft(mix)
     psms = spectral.phase_sensitive_mask({s: spectral.stft(x) for s, x in refs.items()}, X_mix)
-    return spectral.apply_masks(X_mix, psms, mix.shape[-1])
+    return masking.masks_to_waveforms(X_mix, psms, mix.shape[-1])  # iSTFT(M X), every stem
 
 
 oracles = {kind: separate(f"oracle-{kind}", mixture, rate, references=stems) for kind in ("ibm", "irm", "wiener")}

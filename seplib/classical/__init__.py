@@ -4,9 +4,10 @@ Every method here is a *masking* method. The steps it shares live in this module
 
 1. :func:`spectrogram`: the mixture's STFT :math:`X` and its magnitude :math:`V = |X|`;
 2. the method's own idea turns :math:`V` into masks :math:`M_j \in [0, 1]`;
-3. :func:`masks_to_estimates`: :math:`\hat s_j = \mathrm{iSTFT}(M_j \odot X)`, with one stem
-   (the ``rest``) given as the mixture minus the others, so the estimates always sum back to
-   the mixture exactly.
+3. :mod:`seplib.masking`, the front end every masking method shares:
+   :math:`\hat s_j = \mathrm{iSTFT}(M_j \odot X)`, with one stem (the ``rest``) given as the
+   mixture minus the others, so the estimates always sum back to the mixture exactly
+   (:func:`masks_to_estimates` here; :func:`seplib.masking.masks_in_blocks` for long songs).
 
 :func:`softmask` is the one soft/hard mask rule HPSS and the pipelines share; the unit
 helpers :func:`seconds_to_frames` and :func:`hz_to_bins` turn the physical parameters
@@ -26,7 +27,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..spectral import HOP, N_FFT, istft, stft
+from ..blocks import frame_blocks
+from ..masking import masks_to_waveforms
+from ..spectral import HOP, N_FFT, stft
 
 
 def seconds_to_frames(seconds, rate, hop=HOP, odd=False):
@@ -105,20 +108,18 @@ def magnitude(channel, n_fft=N_FFT, hop=HOP, block_frames=None):
     """One channel's magnitude spectrogram, its STFT made a block of frames at a time.
 
     The same values as ``spectrogram(channel[None])[1][0]``, but the complex STFT of a long song
-    (twice the magnitude's size) is never held: only one block's (:func:`seplib.separation.frame_blocks`).
+    (twice the magnitude's size) is never held: only one block's (:func:`seplib.blocks.frame_blocks`).
 
     Args:
         channel (np.ndarray): ``(samples,)``
         n_fft (int), hop (int): STFT frame length and hop
-        block_frames (int): frames per block (default :data:`seplib.separation.BLOCK_FRAMES`)
+        block_frames (int): frames per block (default :data:`seplib.blocks.BLOCK_FRAMES`)
 
     Returns:
         V (np.ndarray): ``(freqs, frames)`` float32
 
     Taught in: 03_repet_sim
     """
-    from ..separation import frame_blocks
-
     channel = np.asarray(channel, dtype=np.float32)
     if channel.ndim != 1 or len(channel) < n_fft:
         raise ValueError(f"need one channel of at least n_fft={n_fft} samples, got shape {channel.shape}")
@@ -152,55 +153,6 @@ def channel_sum_magnitude(mixture, n_fft=N_FFT, hop=HOP):
         total = V if total is None else np.add(total, V, out=total)
         del V
     return total
-
-
-def masks_in_blocks(mixture, masks_of, rest=None, n_fft=N_FFT, hop=HOP, block_frames=None):
-    r"""Masks applied to a long mixture one channel and one block of frames at a time.
-
-    :math:`\hat s_j = \mathrm{iSTFT}(M_j \odot X)` as in :func:`masks_to_estimates`, but the
-    STFT, the masks and the masked copies exist only for one block of one channel
-    (:func:`seplib.separation.frame_blocks`): the result is the whole-song one (to float
-    rounding) and the memory is the block's, whatever the song's length.
-
-    Args:
-        mixture (np.ndarray): ``(channels, samples)``
-        masks_of (callable): ``masks_of(channel, frames, V) -> {stem: (freqs, len(frames))}``,
-            the masks of one channel (an int) over the song's ``frames`` (a slice); ``V`` is
-            the mixture's magnitude there (``(freqs, len(frames))`` torch), computed from the
-            block's own stretch of signal
-        rest (str): the stem given as the mixture minus the others (not a key of the masks)
-        n_fft (int), hop (int): STFT frame length and hop
-        block_frames (int): frames per block (default :data:`seplib.separation.BLOCK_FRAMES`)
-
-    Returns:
-        estimates (dict): ``{stem: (channels, samples)}`` float32, in the order of the masks
-        then ``rest``
-
-    Taught in: 02_hpss
-    """
-    from ..separation import frame_blocks
-
-    mixture = np.asarray(mixture, dtype=np.float32)
-    out = {}
-    for c, channel in enumerate(mixture):
-        for _, samples, chunk in frame_blocks(mixture.shape[-1], n_fft, hop, block_frames):
-            X = stft(channel[chunk], n_fft, hop)  # (freqs, chunk frames) complex
-            first = chunk.start // hop
-            keep = slice(samples.start - chunk.start, samples.stop - chunk.start)
-            for name, mask in masks_of(c, slice(first, first + X.shape[-1]), X.abs()).items():
-                y = istft(X * torch.as_tensor(mask).to(X.device), chunk.stop - chunk.start, n_fft, hop)
-                if name not in out:
-                    out[name] = np.empty_like(mixture)
-                out[name][c, samples] = y[keep].cpu().numpy()
-            del X, mask, y  # (a mask may be a view of the caller's whole-channel mask: not kept here)
-    if rest is not None:
-        if rest in out:
-            raise ValueError(f"rest={rest!r} is also a key of the masks")
-        total = np.zeros_like(mixture)
-        for estimate in out.values():  # in place: one song-sized sum
-            total += estimate
-        out[rest] = np.subtract(mixture, total, out=total)
-    return out
 
 
 def softmask(X, X_ref, power=2.0, split_zeros=False):
@@ -243,13 +195,13 @@ def softmask(X, X_ref, power=2.0, split_zeros=False):
 
 
 def masks_to_estimates(X, masks, mixture, rest=None, n_fft=N_FFT, hop=HOP):
-    r"""Apply masks to the mixture STFT and return to the time domain.
+    r"""Apply masks to the mixture STFT and return to the time domain, one channel at a time.
 
     .. math:: \hat s_j = \mathrm{iSTFT}(M_j \odot X), \qquad
               \hat s_{\mathrm{rest}} = x - \sum_{j \ne \mathrm{rest}} \hat s_j
 
-    Giving one stem as the remainder costs one iSTFT less and makes the estimates sum to the
-    mixture to float precision, whatever the masks.
+    The front end every masking method shares, :func:`seplib.masking.masks_to_waveforms`, with
+    the mixture given and ``per_channel=True`` (the call shape notebooks 02-04 use).
 
     Args:
         X (torch.Tensor): complex mixture STFT ``(channels, freqs, frames)``
@@ -266,17 +218,4 @@ def masks_to_estimates(X, masks, mixture, rest=None, n_fft=N_FFT, hop=HOP):
 
     Taught in: 02_hpss
     """
-    mixture = np.asarray(mixture, dtype=np.float32)
-    length = mixture.shape[-1]
-    out = {}
-    for name, mask in masks.items():
-        mask = torch.as_tensor(np.asarray(mask, dtype=np.float32) if not torch.is_tensor(mask) else mask)
-        mask = mask.to(X.device).expand(X.shape)  # (freqs, frames) masks serve every channel
-        # one channel at a time: the masked spectrogram is never held for all channels at once
-        out[name] = np.stack([istft(X[c] * mask[c], length, n_fft, hop).cpu().numpy()
-                              for c in range(X.shape[0])])
-    if rest is not None:
-        if rest in out:
-            raise ValueError(f"rest={rest!r} is also a key of masks")
-        out[rest] = mixture - sum(out.values()) if out else mixture.copy()
-    return out
+    return masks_to_waveforms(X, masks, mixture=mixture, rest=rest, per_channel=True, n_fft=n_fft, hop=hop)

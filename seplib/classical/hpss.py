@@ -23,9 +23,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
+from ..blocks import separate_in_blocks
+from ..masking import masks_to_waveforms
 from ..spectral import HOP, N_FFT
 from .. import methods
-from . import hz_to_bins, masks_to_estimates, seconds_to_frames, softmask, spectrogram
+from . import hz_to_bins, seconds_to_frames, softmask, spectrogram
 
 HARMONIC_SECONDS = 0.2
 """Default length of the harmonic (time) median filter, in seconds."""
@@ -137,7 +139,7 @@ def hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_hz=PERCUSS
     masks = hpss_masks(V, seconds_to_frames(harmonic_seconds, rate, hop, odd=True),
                        hz_to_bins(percussive_hz, rate, n_fft, odd=True), power, margin)
     del masks["residual"]
-    return masks_to_estimates(X, masks, mixture, rest="residual", n_fft=n_fft, hop=hop)
+    return masks_to_waveforms(X, masks, mixture=mixture, rest="residual", per_channel=True, n_fft=n_fft, hop=hop)
 
 
 BLOCK_SECONDS = 30.0
@@ -156,15 +158,13 @@ def separate_hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_h
 
     ``other`` holds the harmonic part and the residual, so the two estimates sum to the
     mixture. Arguments as in :func:`hpss`; a song longer than ``block_seconds`` is separated
-    in overlapping blocks (:func:`seplib.separation.separate_in_blocks`), ``None`` for whole.
+    in overlapping blocks (:func:`seplib.blocks.separate_in_blocks`), ``None`` for whole.
 
     Returns:
         estimates (dict): ``{"drums": (channels, samples), "other": (channels, samples)}``
 
     Taught in: 02_hpss
     """
-    from ..separation import separate_in_blocks
-
     return separate_in_blocks(_separate_hpss_whole, mixture, rate, block_seconds, overlap_seconds,
                               harmonic_seconds=harmonic_seconds, percussive_hz=percussive_hz,
                               power=power, margin=margin, n_fft=n_fft, hop=hop)
@@ -180,8 +180,8 @@ def _separate_hpss_whole(mixture, rate, harmonic_seconds, percussive_hz, power, 
         masks = hpss_masks(V, seconds_to_frames(harmonic_seconds, rate, hop, odd=True),
                            hz_to_bins(percussive_hz, rate, n_fft, odd=True), power, margin)
         del V
-        estimates = masks_to_estimates(X, {"drums": masks["percussive"]}, mixture[c:c + 1], rest="other",
-                                       n_fft=n_fft, hop=hop)
+        estimates = masks_to_waveforms(X, {"drums": masks["percussive"]}, mixture=mixture[c:c + 1], rest="other",
+                                       per_channel=True, n_fft=n_fft, hop=hop)
         for stem in out:
             out[stem][c] = estimates[stem][0]
         del X, masks, estimates

@@ -34,8 +34,9 @@ import torch
 from ..stems import RATE, STEMS
 
 from .. import config, methods, sizes
-from ..spectral import HOP, N_FFT, istft, stft
-from . import channel_sum_magnitude, masks_in_blocks, spectrogram
+from ..masking import masks_in_blocks
+from ..spectral import HOP, N_FFT
+from . import channel_sum_magnitude, spectrogram
 
 BETAS = ("euclidean", "kl")
 """The two costs :func:`nmf` knows."""
@@ -445,9 +446,9 @@ def _masked_in_blocks(mixture, W, H, groups, power, rest, n_fft=N_FFT, hop=HOP):
     """:func:`group_masks` applied to the mixture, one channel and one block of frames at a time.
 
     A frame's masks depend only on that frame's activations, so building them a block of
-    frames at a time (:func:`seplib.classical.masks_in_blocks`) gives the whole-song result;
+    frames at a time (:func:`seplib.masking.masks_in_blocks`) gives the whole-song result;
     the masks of the whole song are never held. ``rest`` is the mixture minus the other stems,
-    as in :func:`masks_to_estimates`.
+    as in :func:`seplib.masking.masks_to_waveforms`.
     """
     def masks_of(channel, frames, V):  # the same masks for every channel
         masks = group_masks(W, H[:, frames], groups, power)
@@ -579,7 +580,7 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
     return dictionaries
 
 
-@methods.register("nmf-supervised", family="classical", notebook="04_nmf",
+@methods.register("nmf-supervised", family="classical", notebook="04_nmf", takes_run=True,
                   description="NMF with per-stem dictionaries learned on the training split")
 def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
                             beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None,

@@ -42,9 +42,10 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import find_peaks
 
+from ..masking import masks_in_blocks
 from ..spectral import HOP, N_FFT
 from .. import methods
-from . import magnitude, masks_in_blocks
+from . import magnitude
 
 WIDTH = 0.2
 """Default width :math:`\\sigma` of the window around a pan position (in pan units, -1..1)."""

@@ -28,7 +28,6 @@ from scipy.signal import butter, sosfiltfilt
 
 from ..spectral import HOP, N_FFT
 from .. import methods
-from . import masks_to_estimates, spectrogram
 from .hpss import HARMONIC_SECONDS, PERCUSSIVE_HZ, separate_hpss
 from .nmf import _masked_in_blocks, _mono_magnitude_of, group_masks, mono_magnitude, nmf  # noqa: F401
 from .repet import separate_repet_sim

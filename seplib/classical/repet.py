@@ -32,10 +32,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..spectral import HOP, N_FFT, istft, stft
+from ..masking import masks_in_blocks, masks_to_waveforms
+from ..spectral import HOP, N_FFT
 from .. import methods
-from . import (channel_sum_magnitude, magnitude, masks_in_blocks, masks_to_estimates, seconds_to_frames,
-               softmask, spectrogram)
+from . import channel_sum_magnitude, magnitude, seconds_to_frames, softmask, spectrogram
 
 EPS = 1e-10
 ROWS = 64
@@ -494,4 +494,4 @@ def librosa_vocal_separation(mixture, rate, width_seconds=2.0, margin_background
     V_filter = np.minimum(V, V_filter)
     masks = {"vocals": softmask(V - V_filter, margin_vocals * V_filter, power),
              "accompaniment": softmask(V_filter, margin_background * (V - V_filter), power)}
-    return masks_to_estimates(X, masks, mixture, n_fft=n_fft, hop=hop)
+    return masks_to_waveforms(X, masks, mixture=mixture, per_channel=True, n_fft=n_fft, hop=hop)

@@ -6,7 +6,8 @@ Two kinds of model, two small bases (after asteroid's encoder / masker / decoder
   log-magnitude below ``max_bin`` (:class:`SpectrogramFrontEnd`), **the model's own
   part** (:meth:`MaskingModel.mask_logits`: one logit map per stem and channel), a gate
   (:func:`gate_masks`), the top bin's mask held above ``max_bin``, and
-  :math:`\hat S_j = M_j \odot X` back to waveforms with the mixture's phase.
+  :math:`\hat S_j = M_j \odot X` back to waveforms with the mixture's phase
+  (:mod:`seplib.masking`, the front end the classical methods and the oracles share).
 * :class:`WaveformModel` (``demucs-lite``, ``conv1d``): the mixture divided by its scale
   (:func:`waveform_scale`), padded to a length the network divides, **the model's own
   part** (:meth:`WaveformModel.stem_waveforms`), cropped, split into stems, and multiplied by
@@ -24,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..spectral import istft, stft
+from ..masking import stem_masks_to_waveforms
+from ..spectral import stft
 
 GATES = ("sigmoid", "softmax")
 """How logits become masks: independent sigmoids, or a softmax across the stems."""
@@ -95,17 +97,11 @@ class SpectrogramFrontEnd(nn.Module):
         """Masks ``(batch, stems, channels, freqs, frames)`` times mixture ``X``
         ``(batch, channels, freqs, frames)`` -> waveforms ``(batch, stems, channels, samples)``.
 
-        Masks that sum to one over the stems (softmax) may pass ``mixture`` ``(batch, channels,
-        samples)``, the waveform of ``X``: the last stem is then the mixture minus the others,
-        one inverse STFT fewer and the same waveform up to float rounding (the inverse STFT is
-        linear and gives the mixture back)."""
-        if mixture is not None:
-            others = self.apply(X, masks[:, :-1], length)           # (batch, stems - 1, channels, samples)
-            return torch.cat([others, mixture[:, None] - others.sum(dim=1, keepdim=True)], dim=1)
-        # a real mask scales the real and imaginary parts alike: multiplying them as real numbers
-        # gives the complex product exactly, without first making the masks complex (a copy)
-        masked = torch.view_as_complex(torch.view_as_real(X)[:, None] * masks.float()[..., None])
-        return istft(masked, length, self.n_fft, self.hop)
+        :func:`seplib.masking.stem_masks_to_waveforms` at this front end's ``n_fft`` and ``hop``
+        (the front end every masking method shares). Masks that sum to one over the stems
+        (softmax) may pass ``mixture`` ``(batch, channels, samples)``, the waveform of ``X``: the
+        last stem is then the mixture minus the others, one inverse STFT fewer."""
+        return stem_masks_to_waveforms(X, masks, length, mixture, self.n_fft, self.hop)
 
 
 class MaskingModel(nn.Module):
