@@ -222,10 +222,10 @@ def separate(song, out, *extra):
 
 
 def test_a_second_writer_on_the_same_out_is_refused_before_its_work(song, tmp_path, capsys, monkeypatch):
-    from seplib import cli
+    from seplib.outputs import StemFolder
 
     out = tmp_path / "stems"
-    first = cli._StemFolder(out, ("mixture",), force=False)  # a run in progress: it holds the lock
+    first = StemFolder(out, ("mixture",), force=False)  # a run in progress: it holds the lock
     with monkeypatch.context() as m:
         m.setattr("seplib.separation.separate", lambda *a, **k: pytest.fail("the second run did its work"))
         message = refused(["separate", str(song), "--method", "mixture", "--out", str(out)], capsys)
