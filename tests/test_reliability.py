@@ -714,3 +714,136 @@ def test_scores_of_a_data_set_named_after_any_folder_are_stored(name, tmp_path):
     for bad in ("../x", ".hidden", "a/b", " x"):
         with pytest.raises(ValueError, match="plain name"):
             metrics.save_scores("oracle-irm", bad, rows, results_dir=tmp_path)
+
+
+# --- 13. the results store's key: the backend, and what a method's result depends on -------------------
+
+@pytest.fixture
+def one_song(tmp_path, tiny):
+    from seplib.data import open_dataset, synth
+
+    return open_dataset("test", root=synth.write_dataset(tmp_path / "set", size=tiny, progress=False))
+
+
+def fake_scores(monkeypatch):
+    """Scoring without BSSEval: the museval backend gives 9 dB, the fast one 1 dB (what is
+    stored is then plain to see)."""
+    import pandas as pd
+
+    from seplib.metrics import evaluation
+
+    def track_scores(refs, estimates, rate, backend="fast"):
+        value = 9.0 if backend == "museval" else 1.0
+        return pd.DataFrame([(s, m, 0, value) for s in estimates for m in ("SDR", "SIR", "SAR", "ISR")],
+                            columns=["stem", "metric", "frame", "value"])
+
+    monkeypatch.setattr(evaluation, "track_scores", track_scores)
+
+
+def test_museval_scores_are_kept_beside_the_fast_ones_not_over_them(one_song, tmp_path, monkeypatch):
+    from seplib import metrics
+
+    fake_scores(monkeypatch)
+    results = tmp_path / "results"
+    metrics.evaluate("mixture", one_song, dataset="t", results_dir=results, progress=False)
+    fast_file = metrics.scores_path("mixture", "t", results, tracks=one_song)
+    fast_bytes = fast_file.read_bytes()
+    metrics.evaluate("mixture", one_song, backend="museval", dataset="t", results_dir=results, progress=False)
+    assert fast_file.read_bytes() == fast_bytes                       # the fast scores are untouched
+    assert len(list(fast_file.parent.glob("*.json"))) == 2
+    board = metrics.leaderboard("t", results_dir=results)
+    assert board.loc["mixture", "drums"] == 1.0                       # a plain name: the fast backend
+    assert board.loc["mixture [t, museval]", "drums"] == 9.0          # the other one says which
+    assert metrics.why_rescore("mixture", one_song, "t", results) == ""
+    assert metrics.why_rescore("mixture", one_song, "t", results, backend="museval") == ""
+
+
+def test_a_fast_scores_file_without_a_backend_is_still_reused(one_song, tmp_path, monkeypatch):
+    from seplib import metrics
+
+    fake_scores(monkeypatch)
+    results = tmp_path / "results"
+    metrics.evaluate("mixture", one_song, dataset="t", results_dir=results, progress=False)
+    path = metrics.scores_path("mixture", "t", results, tracks=one_song)
+    record = json.loads(path.read_text())
+    record.pop("backend", None)                                       # as written before the backend was kept
+    path.write_text(json.dumps(record))
+    assert metrics.why_rescore("mixture", one_song, "t", results) == ""
+    assert metrics.why_rescore("mixture", one_song, "t", results, backend="museval") == "not scored yet"
+    assert list(metrics.leaderboard("t", results_dir=results).index) == ["mixture"]
+
+
+def scale_by_run(monkeypatch):
+    """A method whose result depends on the run (as nmf-supervised's dictionaries are learned
+    from the run's training songs) and on an argument."""
+    from seplib import methods
+
+    def scaled(mixture, rate, gain=1.0, templates=None, run=None):
+        factor = gain * (0.5 if run is not None and run.size == "tiny" else 1.0)
+        return {s: mixture * factor for s in ("drums", "bass", "other", "vocals")}
+
+    monkeypatch.setattr(methods, "_REGISTRY", dict(methods._REGISTRY))
+    methods.register("scaled", scaled, family="classical", takes_run=True)
+
+
+def test_scores_of_one_song_at_two_run_sizes_are_kept_apart(one_song, tmp_path, monkeypatch):
+    from seplib import metrics
+    from seplib.run import current
+
+    scale_by_run(monkeypatch)
+    results = tmp_path / "results"
+    quick, tiny = current(size="quick"), current(size="tiny")
+    a = metrics.evaluate("scaled", one_song, dataset="example", results_dir=results, progress=False, run=quick)
+    assert metrics.why_rescore("scaled", one_song, "example", results, run=tiny) == "not scored yet"
+    b = metrics.evaluate("scaled", one_song, dataset="example", results_dir=results, progress=False, run=tiny)
+    assert not np.allclose(a.value, b.value)
+    assert metrics.why_rescore("scaled", one_song, "example", results, run=quick) == ""  # kept, not replaced
+    monkeypatch.setenv("SEPLIB_SIZE", "quick")                        # the leaderboard reads the current run's
+    board = metrics.leaderboard("example", results_dir=results)
+    assert np.isclose(board.loc["scaled", "drums"], a[(a.stem == "drums") & (a.metric == "SDR")].value.median())
+    assert len(board) == 2
+
+
+def test_scores_with_other_arguments_are_kept_apart(one_song, tmp_path, monkeypatch):
+    from seplib import metrics
+
+    scale_by_run(monkeypatch)
+    results = tmp_path / "results"
+    metrics.evaluate("scaled", one_song, dataset="t", results_dir=results, progress=False, gain=0.5)
+    assert metrics.why_rescore("scaled", one_song, "t", results, kwargs={"gain": 0.25}) == "not scored yet"
+    assert metrics.why_rescore("scaled", one_song, "t", results, kwargs={"gain": 0.5}) == ""
+    # arrays (NMF dictionaries) count by their content
+    first = {"w": np.ones((3, 2), np.float32)}
+    metrics.evaluate("scaled", one_song, dataset="t", results_dir=results, progress=False, templates=first)
+    same, other = {"w": np.ones((3, 2), np.float32)}, {"w": np.zeros((3, 2), np.float32)}
+    assert metrics.why_rescore("scaled", one_song, "t", results, kwargs={"templates": same}) == ""
+    assert metrics.why_rescore("scaled", one_song, "t", results, kwargs={"templates": other}) == "not scored yet"
+
+
+def test_a_resumed_evaluation_summarises_exactly_as_an_unbroken_one(tmp_path, tiny, monkeypatch):
+    from seplib import metrics, separation, sizes
+    from seplib.data import open_dataset, synth
+    from seplib.metrics import store
+
+    monkeypatch.setitem(sizes.TABLE, "tiny", {"data": dict(train=1, valid=1, test=3, seconds=1.0)})
+    tracks = open_dataset("test", root=synth.write_dataset(tmp_path / "set", size=tiny, progress=False))
+    results = tmp_path / "results"
+    whole = metrics.evaluate("oracle-irm", tracks, dataset="whole", results_dir=results, progress=False)
+    real, seen = separation.separate, []
+
+    def stop_at_third(*a, **k):
+        seen.append(1)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(separation, "separate", stop_at_third)
+    with pytest.raises(KeyboardInterrupt):
+        metrics.evaluate("oracle-irm", tracks, dataset="cut", results_dir=results, progress=False)
+    monkeypatch.setattr(separation, "separate", real)
+    resumed = metrics.evaluate("oracle-irm", tracks, dataset="cut", results_dir=results, progress=False)
+    assert np.array_equal(resumed.value, whole.value, equal_nan=True)   # not rounded to 4 decimals
+    assert metrics.summary(resumed, "m") == metrics.summary(whole, "m")
+    stored = [json.loads(store.scores_path("oracle-irm", d, results, tracks=tracks).read_text())
+              for d in ("whole", "cut")]
+    assert stored[0]["summary"] == stored[1]["summary"] and stored[0]["scores"] == stored[1]["scores"]

@@ -29,11 +29,12 @@ from .bsseval import (FILTERS_LEN, References, bss_eval_v4, mir_eval_images, mus
 from .evaluation import evaluate, score_missing
 from .measures import EPS, rest_db, sdr, seconds_to_samples, si_sdr, snr
 from .protocol import METRICS, PROTOCOL, aggregate, missing_reasons, summary, track_scores
-from .store import checkpoint_id, data_id, leaderboard, load_scores, save_scores, scores_path, why_rescore
+from .store import (checkpoint_id, data_id, leaderboard, load_scores, method_inputs, save_scores, scores_path,
+                    why_rescore)
 
 __all__ = [
     "EPS", "FILTERS_LEN", "METRICS", "PROTOCOL", "References", "aggregate", "bss_eval_v4", "checkpoint_id", "data_id",
-    "dataset_of", "evaluate", "leaderboard", "load_scores", "mir_eval_images", "missing_reasons", "museval_v4", "save_scores", "score_missing",
+    "dataset_of", "evaluate", "leaderboard", "load_scores", "method_inputs", "mir_eval_images", "missing_reasons", "museval_v4", "save_scores", "score_missing",
     "rest_db", "scores_path", "shared_references", "sdr", "seconds_to_samples", "si_sdr", "snr", "sounding_excerpt", "summary",
     "track_scores", "why_rescore",
 ]

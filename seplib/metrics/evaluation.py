@@ -12,8 +12,8 @@ from .. import methods
 from ..data.musdb import dataset_of
 from .bsseval import shared_references
 from .protocol import _sorted_stems, _track_medians, missing_reasons, track_scores
-from .store import (_checkpoint_of, append_partial, checkpoint_id, partial_path, read_partial, refuse_foreign,
-                    save_scores, scores_path, why_rescore)
+from .store import (_checkpoint_of, _current_run, append_partial, checkpoint_id, method_inputs, partial_path,
+                    read_partial, refuse_foreign, save_scores, scores_path, why_rescore)
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
@@ -24,9 +24,11 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     the true stems, an oracle, is given them), then :func:`track_scores`, then the median over
     frames. A method you registered yourself is evaluated the same way.
 
-    The scores are stored as one run: this method, its checkpoint (path and content hash) and
-    these tracks' data set (resolved root and size). Another checkpoint or another tree adds
-    a run; the same run again replaces its own.
+    The scores are stored as one run: this method, its checkpoint (path and content hash),
+    these tracks' data set (resolved root and size), the backend and what else the result
+    depends on (the arguments given, by content; for ``nmf-supervised``, the run whose training
+    songs its dictionaries come from: :func:`~seplib.metrics.store.method_inputs`). Another
+    checkpoint, tree, backend or argument adds a run; the same run again replaces its own.
 
     Each track's scores are kept as soon as it is done (a hidden ``.<run>.partial.jsonl`` beside
     the scores file), so an evaluation stopped half-way (Ctrl-C, a lost Colab runtime) continues
@@ -71,9 +73,11 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
         results_dir = run.results_dir
     dataset = dataset or dataset_of(tracks)
     checkpoint = _checkpoint_of(method, kwargs, run)
+    inputs = method_inputs(method, kwargs, run)
     # each finished track is kept at once beside the scores file: an interrupted evaluation of
     # the same run (method, checkpoint, data set, backend, arguments) continues where it stopped
-    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks) if store else None
+    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks, backend=backend,
+                       inputs=inputs) if store else None
     header = {"method": method, "dataset": dataset, "backend": backend,
               "checkpoint": checkpoint_id(checkpoint), "tracks": [t.name for t in tracks],
               "kwargs": {k: repr(v) for k, v in sorted(kwargs.items())}}
@@ -118,7 +122,8 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     if store:
         save_scores(method, dataset, per_track, results_dir,
                     split="test" if tracks[0].subset == "test" else tracks[0].subset,
-                    checkpoint=checkpoint, tracks=tracks)
+                    checkpoint=checkpoint, tracks=tracks, backend=backend, inputs=inputs,
+                    run=run or _current_run())
         partial_path(path).unlink(missing_ok=True)
     return per_track
 
@@ -182,7 +187,8 @@ def score_missing(names, tracks, rescore=False, method_kwargs=None, dataset=None
     for method in names:
         kwargs = method_kwargs.get(method, {})
         reason = "rescore was asked for" if rescore else why_rescore(
-            method, tracks, dataset, results_dir, checkpoint=_checkpoint_of(method, kwargs, run))
+            method, tracks, dataset, results_dir, checkpoint=_checkpoint_of(method, kwargs, run), run=run,
+            kwargs=kwargs)
         start = time.perf_counter()
         if reason:
             evaluate(method, tracks, dataset=dataset, results_dir=results_dir, progress=progress, run=run,

@@ -81,21 +81,107 @@ def data_id(tracks):
     return {"root": str(root), "split": subset, "tracks": len(tracks), "seconds": round(seconds, 1)}
 
 
-def _run_key(checkpoint, data):
-    """The file name's suffix for one run: a short hash of its checkpoint and data set."""
+def method_inputs(method, kwargs=None, run=None):
+    """What a method's scores depend on besides its checkpoint and the data: the arguments it
+    separates with (by content: a hash of them, arrays included) and, for a method that reads
+    the run without a checkpoint (``nmf-supervised`` learns its dictionaries from the run's
+    training songs), the run's data set and size.
+
+    The same song scored with other arguments (notebook 04's NMF at another run size), or by a
+    method whose dictionaries came from another training set, is then another run in the store.
+
+    Args:
+        method (str): a method name
+        kwargs (dict): the arguments given to the method (``checkpoint`` is counted apart)
+        run (seplib.run.Run): the run context (default: the current one)
+
+    Returns:
+        inputs (dict): ``{"args": hash, "run": {"dataset", "size"}}``, each only where it
+        applies (``{}``: the scores depend on nothing more)
+
+    Taught in: 08_leaderboard
+    """
     import hashlib
 
-    if checkpoint is None and data is None:
+    inputs = {}
+    args = {k: v for k, v in (kwargs or {}).items() if k not in ("checkpoint", "progress")}
+    if args:
+        digest = hashlib.sha256()
+        _feed(digest, args)
+        inputs["args"] = digest.hexdigest()[:16]
+    try:
+        record = methods.get(method)
+    except ValueError:  # stored scores of a method not registered in this session
+        record = None
+    if record is not None and not record.takes_checkpoint and record.takes_run:
+        run = run or _current_run()
+        if run is not None:
+            inputs["run"] = {"dataset": run.dataset, "size": run.size}
+    return inputs
+
+
+def _feed(digest, value):
+    """Add a value to a hash by its content: dicts by sorted key, arrays and tensors by dtype,
+    shape and bytes, anything else by ``repr``."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        digest.update(b"{")
+        for key in sorted(value, key=str):
+            _feed(digest, str(key))
+            _feed(digest, value[key])
+        digest.update(b"}")
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"[")
+        for item in value:
+            _feed(digest, item)
+        digest.update(b"]")
+    elif hasattr(value, "detach") and hasattr(value, "cpu"):   # a torch tensor
+        _feed(digest, value.detach().cpu().numpy())
+    elif isinstance(value, np.ndarray):
+        value = np.ascontiguousarray(value)
+        digest.update(f"array{value.dtype.str}{value.shape}".encode())
+        digest.update(value.tobytes())
+    elif isinstance(value, np.generic):
+        _feed(digest, value.item())
+    else:
+        digest.update(repr(value).encode())
+
+
+def _current_run():
+    """The environment's run (``None`` if it cannot be made, e.g. an unknown run size)."""
+    from ..run import current
+
+    try:
+        return current()
+    except Exception:  # noqa: BLE001  (no current run: nothing to prefer by)
+        return None
+
+
+def _run_key(checkpoint, data, backend="fast", inputs=None):
+    """The file name's suffix for one run: a short hash of its checkpoint, data set, scoring
+    backend and inputs (:func:`method_inputs`). The fast backend and no inputs add nothing to
+    the hash: files written before the backend and the inputs were kept keep their names."""
+    import hashlib
+
+    if checkpoint is None and data is None and backend == "fast" and not inputs:
         return None  # no identity given: the plain ``<method>.json`` (the older layout)
-    text = json.dumps({"checkpoint": checkpoint, "data": data}, sort_keys=True)
+    identity = {"checkpoint": checkpoint, "data": data}
+    if backend != "fast":
+        identity["backend"] = backend
+    if inputs:
+        identity["inputs"] = inputs
+    text = json.dumps(identity, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def save_scores(method, dataset, per_track, results_dir=None, split="test", checkpoint=None, tracks=None):
+def save_scores(method, dataset, per_track, results_dir=None, split="test", checkpoint=None, tracks=None,
+                backend="fast", inputs=None, run=None):
     """Store one run's per-track scores: ``<results_dir>/<dataset>/<method>@<run>.json``.
 
-    A run is the method, the checkpoint it separated with (path and content hash) and the
-    data set it was scored on (resolved root and size); ``<run>`` is a short hash of those.
+    A run is the method, the checkpoint it separated with (path and content hash), the
+    data set it was scored on (resolved root and size), the scoring backend and what else
+    the result depends on (``inputs``); ``<run>`` is a short hash of those.
     Scoring another checkpoint, or another tree whose folder has the same name, adds a file;
     scoring the same run again replaces its own file (a refresh). Without a checkpoint and
     tracks the file is ``<method>.json`` (the older layout, still read). A file at the path
@@ -111,6 +197,10 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
         split (str): which split was scored
         checkpoint (str or Path): the model file the method separated with, if any
         tracks (list): the tracks scored (for the data set's root and size)
+        backend (str): the scoring backend, ``"fast"`` or ``"museval"`` (kept apart)
+        inputs (dict): what else the scores depend on, from :func:`method_inputs`
+        run (seplib.run.Run): the run that scored them (its size is kept: :func:`leaderboard`
+            prefers the current run's scores)
 
     Returns:
         path (Path): the file written
@@ -121,7 +211,7 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
 
     ckpt = checkpoint_id(checkpoint)
     data = data_id(tracks) if tracks else None
-    key = _run_key(ckpt, data)
+    key = _run_key(ckpt, data, backend, inputs)
     path = (_results_dir(results_dir) / _checked_name(dataset, "dataset")
             / f"{_checked_name(method, 'method')}{f'@{key}' if key else ''}.json")
     if path.exists():
@@ -139,7 +229,9 @@ def save_scores(method, dataset, per_track, results_dir=None, split="test", chec
         raise ValueError("per_track needs a 'track' column (as evaluate() returns)")
     record = {
         "method": method, "dataset": dataset, "split": split, "protocol": PROTOCOL,
-        "checkpoint": ckpt, "data": data, "written": time.time(), "missing": missing,
+        "checkpoint": ckpt, "data": data, "backend": backend, "inputs": inputs or {},
+        "run": {"dataset": run.dataset, "size": run.size} if run is not None else None,
+        "written": time.time(), "missing": missing,
         "summary": summary(per_track, method, split)["stems"],
         "scores": [{"track": r.track, "stem": r.stem, "metric": r.metric, "value": _json_number(r.value)}
                    for r in per_track.itertuples()],
@@ -271,6 +363,7 @@ def _records(dataset, results_dir=None):
             raise ValueError(f"{path} is not a seplib scores file ({err}); move it out of {folder}") from None
         record.setdefault("written", path.stat().st_mtime)
         record["key"] = path.stem.partition("@")[2]
+        record.setdefault("backend", "fast")   # written before the backend was kept: the fast one
         record["older_layout"] = "data" not in record
         ckpt = record.get("checkpoint")
         record["checkpoint_short"] = _short_checkpoint(ckpt) if ckpt else (
@@ -280,8 +373,9 @@ def _records(dataset, results_dir=None):
     by_method = {}
     for path, record in found:
         by_method.setdefault(record["method"], []).append(record)
+    run = _current_run() if found else None
     for method, records in by_method.items():
-        preferred = _preferred(method, records)
+        preferred = _preferred(method, records, run)
         for record in records:
             record["label"] = method if record is preferred else None
         others = [r for r in records if r is not preferred]
@@ -290,7 +384,11 @@ def _records(dataset, results_dir=None):
             data = record["data_short"]
             if len(roots) > 1 and record.get("data"):   # same folder name, other trees
                 data = record["data"]["root"]
-            record["label"] = f"{method} [{', '.join(x for x in (record['checkpoint_short'], data) if x)}]"
+            scored_in = (record.get("run") or {}).get("size")
+            parts = (record["checkpoint_short"], data,
+                     f"{scored_in} run" if record.get("inputs") and scored_in else "",
+                     record["backend"] if record["backend"] != "fast" else "")
+            record["label"] = f"{method} [{', '.join(x for x in parts if x)}]"
         labels = [r["label"] for r in records]
         for record in records:                            # still the same: tell apart by file
             if labels.count(record["label"]) > 1 and record is not preferred:
@@ -298,17 +396,23 @@ def _records(dataset, results_dir=None):
     return found
 
 
-def _preferred(method, records):
-    """The run a plain method name means: the one of the method's current checkpoint when it
-    has one (newest such), else the newest scored."""
-    if len(records) == 1:
-        return records[0]
+def _preferred(method, records, run=None):
+    """The run a plain method name means, among those scored with the fast backend (``None``
+    if there is none: every row then names its backend): the one of the method's current
+    checkpoint when it has one (newest such), else the newest scored in the current run
+    (``run``: its data set and size), else the newest scored."""
+    records = [r for r in records if r.get("backend", "fast") == "fast"]
+    if len(records) <= 1:
+        return records[0] if records else None
     current = None
     try:
         current = checkpoint_id(_checkpoint_of(method, {}))
     except Exception:  # noqa: BLE001  (no current run: any stored run may be meant)
         current = None
     matching = [r for r in records if current and r.get("checkpoint") == current]
+    if not matching and run is not None:
+        here = {"dataset": run.dataset, "size": run.size}
+        matching = [r for r in records if r.get("run") == here]
     return max(matching or records, key=lambda r: r["written"])
 
 
@@ -351,9 +455,12 @@ def load_scores(dataset, method=None, results_dir=None, runs=False):
 def leaderboard(dataset, metric="SDR", results_dir=None, runs=False):
     """Every stored run on a data set: median ``metric`` per stem (the MUSDB protocol).
 
-    One row per run (method, checkpoint, data set). A method's preferred run (the one of its
-    current checkpoint, else the newest) is labelled by the method's name; its other runs by
-    the name and the run, e.g. ``unet [other.pt@1a2b3c4d, synth-lab]``.
+    One row per run (method, checkpoint, data set, backend, inputs). A method's preferred run
+    among those scored with the fast backend (the one of its current checkpoint, else the
+    newest scored in the current run, else the newest) is labelled by the method's name; its
+    other runs by the name and the run, e.g. ``unet [other.pt@1a2b3c4d, synth-lab]``,
+    ``nmf [example, lab run]`` (other arguments, from a run of another size) or
+    ``hpss [example, museval]`` (scored with the museval backend).
 
     Args:
         dataset (str): data set name
@@ -410,7 +517,7 @@ def _is_number(x):
 # --------------------------------------------------------------------------------------------
 # Which stored scores are still valid
 # --------------------------------------------------------------------------------------------
-def scores_path(method, dataset, results_dir=None, checkpoint=None, tracks=None):
+def scores_path(method, dataset, results_dir=None, checkpoint=None, tracks=None, backend="fast", inputs=None):
     """Where :func:`save_scores` keeps one run's scores: ``<results_dir>/<dataset>/<method>@<run>.json``;
     with no run given, the file of the method's preferred run (as :func:`leaderboard` labels it).
 
@@ -419,13 +526,14 @@ def scores_path(method, dataset, results_dir=None, checkpoint=None, tracks=None)
         results_dir (str or Path): default :func:`seplib.config.results_dir`
         checkpoint (str or Path), tracks (list): the run, as in :func:`save_scores` (neither:
             ``<method>.json``, the older layout)
+        backend (str), inputs (dict): the run's scoring backend and inputs, as in :func:`save_scores`
 
     Returns:
         path (Path): the file (it may not exist)
 
     Taught in: 08_leaderboard
     """
-    key = _run_key(checkpoint_id(checkpoint), data_id(tracks) if tracks else None)
+    key = _run_key(checkpoint_id(checkpoint), data_id(tracks) if tracks else None, backend, inputs)
     folder = _results_dir(results_dir) / _checked_name(dataset, "dataset")
     if key is None:   # no run given: the method's preferred stored run, if there is one
         stored = [(p, r) for p, r in _records(dataset, results_dir) if r["method"] == method and r["label"] == method]
@@ -451,12 +559,14 @@ def _checkpoint_of(method, kwargs, run=None):
     return checkpoint_to_use(method, run)[0]  # the run's own model, else the shipped one
 
 
-def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None, run=None):
+def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None, run=None, backend="fast",
+                kwargs=None):
     """Why a method's stored scores cannot be reused for these tracks; ``""`` when they can.
 
-    Stored scores are reused only when they cover exactly the tracks given (same names) and,
-    for a learned method, when they were written after its checkpoint (a model trained again
-    must be scored again).
+    Stored scores are reused only when they are of the same run (checkpoint, data set,
+    backend, arguments and, for a method that reads the run, the run's data set and size:
+    :func:`method_inputs`), cover exactly the tracks given (same names) and, for a learned
+    method, were written after its checkpoint (a model trained again must be scored again).
 
     Args:
         method (str): a method name, e.g. ``"unet"``
@@ -466,6 +576,8 @@ def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None,
         checkpoint (str or Path): the model file the scores must be newer than (default:
             the model's own checkpoint for a learned method, none for the others)
         run (seplib.run.Run): the run whose trained model is meant (default: the current one)
+        backend (str): the scoring backend, as in :func:`seplib.metrics.evaluate`
+        kwargs (dict): the arguments the method would be evaluated with
 
     Returns:
         reason (str): ``""``, or why the method must be scored now
@@ -476,12 +588,14 @@ def why_rescore(method, tracks, dataset=None, results_dir=None, checkpoint=None,
     dataset = dataset or dataset_of(tracks)
     if checkpoint is None:
         checkpoint = _checkpoint_of(method, {}, run)
-    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks)
+    inputs = method_inputs(method, kwargs, run)
+    path = scores_path(method, dataset, results_dir, checkpoint=checkpoint, tracks=tracks, backend=backend,
+                       inputs=inputs)
     if not path.is_file():
         # scores stored without their run (the older layout, or no tracks' paths): reused under
         # the same rules as before, their checkpoint judged by modification time
         older = path.parent / f"{method}.json"
-        if not older.is_file():
+        if backend != "fast" or inputs or not older.is_file():
             return _why_not_found(method, path, checkpoint)
         path = older
     try:
