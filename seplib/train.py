@@ -424,60 +424,20 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         raise ValueError("train_set is empty")
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    # mixed precision on CUDA only: bfloat16 where native (Ampere and newer), else float16
-    # with loss scaling (a T4)
-    amp_dtype = None
-    if amp and device.type == "cuda":
-        amp_dtype = torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
+    amp_dtype = _amp_dtype(amp, device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     # what fixes the data a step sees: a resumed run must match these to see the same batches
     settings = {"seed": seed, "batch_size": batch_size, "items_per_epoch": len(train_set),
                 "chunk_samples": getattr(train_set, "length", None)}
-    state = {"step": 0, "history": {c: [] for c in COLUMNS}, "best_valid": math.inf,
-             "bad_validations": 0, "interval_losses": [], "stopped": False}
-    best_state = None
+    planned = {"steps": steps, "lr": lr, "schedule": schedule, "warmup": warmup}
 
     out_dir = Path(out_dir) if out_dir is not None else None
     last_path = check_out_dir(out_dir, resume) if out_dir else None
     if resume and last_path and last_path.exists():
-        saved = check_resume(last_path, steps, info["model_name"], checkpoint.read(last_path))
-        differ = {k: (saved["settings"][k], settings[k]) for k in saved["settings"].keys() & settings.keys()
-                  if saved["settings"][k] != settings[k]}
-        if differ:
-            said = ", ".join(f"{k} {a} (now {b})" for k, (a, b) in sorted(differ.items()))
-            raise ValueError(f"{last_path} was trained with {said}: resuming would change the data it sees; "
-                             "resume with the same settings, or train into another folder")
-        planned = saved.get("fit", {}).get("steps")
-        if planned is not None and planned != steps and saved["state"]["step"] < steps:
-            print(f"resuming at step {saved['state']['step']} of a run planned for {planned} steps, now "
-                  f"{steps}: the learning-rate schedule stretches to the new length")
-        try:
-            model.load_state_dict(saved["model_state"])
-        except RuntimeError as err:
-            raise ValueError(f"{last_path}: its weights do not fit this {info['model_name']!r} (other "
-                             f"hyper-parameters or size?): {checkpoint.misfit(model, saved['model_state'])}; "
-                             f"it is left as it is: train into another folder (out=...), or move "
-                             f"{out_dir} aside to start this model afresh") from err
-        optimizer.load_state_dict(saved["optimizer_state"])
-        if saved["scaler_state"]:  # empty when saved without float16 loss scaling
-            scaler.load_state_dict(saved["scaler_state"])
-        state = saved["state"]
-        _set_rng_state(saved["rng"])
-        if (out_dir / checkpoint.BEST).exists():
-            try:  # a damaged best.pt must not block a sound last.pt: it is written again
-                best_state = checkpoint.read(out_dir / checkpoint.BEST)["model_state"]
-            except ValueError as err:
-                print(f"{err}; resuming from {last_path} all the same: best.pt is written again at "
-                      "the next validation")
-                state["best_valid"] = math.inf
+        state, best_state = _resume(last_path, model, optimizer, scaler, settings, steps, info["model_name"])
     else:
         config.seed_everything(seed)
-
-    def save_last():
-        checkpoint.save(last_path, {
-            **info, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
-            "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
-            "settings": settings, "fit": {"steps": steps, "lr": lr, "schedule": schedule, "warmup": warmup}})
+        state, best_state = _fresh_state(), None
 
     if workers is None:
         workers = min(8, (os.cpu_count() or 1) - 1) if device.type == "cuda" else 0
@@ -500,37 +460,16 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
                 raise FloatingPointError(f"the loss is {value} at step {step}: lower lr or check the data")
             state["interval_losses"].append(value)
             state["step"] = step = step + 1
-            shown = {"loss": f"{np.mean(state['interval_losses'][-20:]):.4g}"}
-            if state["history"]["valid_loss"] and math.isfinite(state["history"]["valid_loss"][-1]):
-                shown["valid"] = f"{state['history']['valid_loss'][-1]:.4g}"  # the last validation's
-            bar.set_postfix(shown, refresh=False)
-            bar.update(1)
+            _show_loss(bar, state)
 
             if step % valid_every == 0 or step == steps:  # one history row
-                valid = math.nan
-                if valid_set is not None:
-                    valid = mean_loss(model, loss, valid_set, batch_size, device, amp_dtype)
-                    if valid < state["best_valid"]:
-                        state["best_valid"], state["bad_validations"] = valid, 0
-                        best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-                        if out_dir:
-                            checkpoint.save(out_dir / checkpoint.BEST, {**info, "model_state": best_state,
-                                                                  "step": step, "valid_loss": valid})
-                    else:
-                        state["bad_validations"] += 1
-                        if patience is not None and state["bad_validations"] >= patience:
-                            state["stopped"] = True
-                            bar.write(f"early stop at step {step}: no better validation loss in "
-                                      f"{patience} validations (best {state['best_valid']:.4g})")
-                row = (step, float(np.mean(state["interval_losses"])), valid, optimizer.param_groups[0]["lr"])
-                for column, v in zip(COLUMNS, row):
-                    state["history"][column].append(v)
-                state["interval_losses"] = []
-                bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}", refresh=False)
+                best = _history_row(state, model, loss, valid_set, batch_size, device, amp_dtype,
+                                    optimizer.param_groups[0]["lr"], patience, out_dir, info, bar)
+                best_state = best if best is not None else best_state
                 if callback is not None:
                     callback({c: list(v) for c, v in state["history"].items()})
             if last_path and (step % checkpoint_every == 0 or step == steps or state["stopped"]):
-                save_last()
+                _save_last(last_path, info, model, optimizer, scaler, state, settings, planned)
                 saved_step = state["step"]
     except KeyboardInterrupt:  # Ctrl-C: last.pt holds the last whole checkpoint
         bar.close()
@@ -541,6 +480,142 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     if best_state is not None:  # end on the best weights seen
         model.load_state_dict(best_state)
     return {c: list(v) for c, v in state["history"].items()}
+
+
+def _amp_dtype(amp, device):
+    """The dtype :func:`fit` autocasts to: on CUDA only, bfloat16 where native (Ampere and newer),
+    else float16 (with loss scaling: a T4); ``None`` (full precision) elsewhere or without ``amp``."""
+    if amp and device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.get_device_capability(device)[0] >= 8 else torch.float16
+    return None
+
+
+def _fresh_state():
+    """What :func:`fit` carries from step to step (and ``last.pt`` saves), at step 0: the history's
+    columns, the best validation loss so far, validations without a new best, the training losses
+    since the last history row, and whether early stopping ended the run."""
+    return {"step": 0, "history": {c: [] for c in COLUMNS}, "best_valid": math.inf,
+            "bad_validations": 0, "interval_losses": [], "stopped": False}
+
+
+def _resume(last_path, model, optimizer, scaler, settings, steps, name):
+    """Put a stopped run back as ``last.pt`` left it, so that it goes on exactly as if never stopped.
+
+    Checks that the saved run can go on (:func:`check_resume`) with the same data (``settings``:
+    seed, batch size, items per epoch, chunk length), then restores the model's weights, the
+    optimizer, the loss scaler and every random generator, and reads the best weights so far from
+    ``best.pt`` beside it (a damaged ``best.pt`` is said in one line and written again at the
+    next validation).
+
+    Args:
+        last_path (Path): the run's ``last.pt``
+        model, optimizer, scaler: :func:`fit`'s, restored in place
+        settings (dict): the data settings of the run asked for
+        steps (int): the steps asked for in all (may be more than the saved run planned)
+        name (str): the model's name
+
+    Returns:
+        state (dict): as :func:`_fresh_state`, at the saved step
+        best_state (dict or None): the best weights so far (``None``: none readable)
+
+    Raises:
+        ValueError: another model, other data settings, past ``steps``, or weights that do not fit
+    """
+    saved = check_resume(last_path, steps, name, checkpoint.read(last_path))
+    differ = {k: (saved["settings"][k], settings[k]) for k in saved["settings"].keys() & settings.keys()
+              if saved["settings"][k] != settings[k]}
+    if differ:
+        said = ", ".join(f"{k} {a} (now {b})" for k, (a, b) in sorted(differ.items()))
+        raise ValueError(f"{last_path} was trained with {said}: resuming would change the data it sees; "
+                         "resume with the same settings, or train into another folder")
+    planned = saved.get("fit", {}).get("steps")
+    if planned is not None and planned != steps and saved["state"]["step"] < steps:
+        print(f"resuming at step {saved['state']['step']} of a run planned for {planned} steps, now "
+              f"{steps}: the learning-rate schedule stretches to the new length")
+    try:
+        model.load_state_dict(saved["model_state"])
+    except RuntimeError as err:
+        raise ValueError(f"{last_path}: its weights do not fit this {name!r} (other "
+                         f"hyper-parameters or size?): {checkpoint.misfit(model, saved['model_state'])}; "
+                         f"it is left as it is: train into another folder (out=...), or move "
+                         f"{last_path.parent} aside to start this model afresh") from err
+    optimizer.load_state_dict(saved["optimizer_state"])
+    if saved["scaler_state"]:  # empty when saved without float16 loss scaling
+        scaler.load_state_dict(saved["scaler_state"])
+    state = saved["state"]
+    _set_rng_state(saved["rng"])
+    best_state = None
+    if (last_path.parent / checkpoint.BEST).exists():
+        try:  # a damaged best.pt must not block a sound last.pt: it is written again
+            best_state = checkpoint.read(last_path.parent / checkpoint.BEST)["model_state"]
+        except ValueError as err:
+            print(f"{err}; resuming from {last_path} all the same: best.pt is written again at "
+                  "the next validation")
+            state["best_valid"] = math.inf
+    return state, best_state
+
+
+def _show_loss(bar, state):
+    """The progress bar's loss (the mean of the last 20 steps) and the last validation's, shown
+    at the bar's next redraw."""
+    shown = {"loss": f"{np.mean(state['interval_losses'][-20:]):.4g}"}
+    if state["history"]["valid_loss"] and math.isfinite(state["history"]["valid_loss"][-1]):
+        shown["valid"] = f"{state['history']['valid_loss'][-1]:.4g}"  # the last validation's
+    bar.set_postfix(shown, refresh=False)
+    bar.update(1)
+
+
+def _history_row(state, model, loss, valid_set, batch_size, device, amp_dtype, lr, patience, out_dir, info, bar):
+    """One row of the history at ``state["step"]``: the validation loss, a new ``best.pt`` when it
+    is the best so far, early stopping after ``patience`` validations without one.
+
+    Appends ``(step, mean training loss since the last row, validation loss, lr)`` to
+    ``state["history"]`` and updates ``state`` (best loss, validations without a new best,
+    ``stopped``) in place.
+
+    Args:
+        state (dict): :func:`fit`'s state (see :func:`_fresh_state`)
+        valid_set (Dataset): ``None``: no validation (the row's validation loss is NaN)
+        lr (float): the learning rate of the step just taken
+        out_dir (Path): where ``best.pt`` goes (``None``: no file)
+        (the others: :func:`fit`'s)
+
+    Returns:
+        best_state (dict or None): a copy (on the CPU) of the model's weights when they are the
+        best so far, else ``None``
+    """
+    step, best_state = state["step"], None
+    valid = math.nan
+    if valid_set is not None:
+        valid = mean_loss(model, loss, valid_set, batch_size, device, amp_dtype)
+        if valid < state["best_valid"]:
+            state["best_valid"], state["bad_validations"] = valid, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            if out_dir:
+                checkpoint.save(out_dir / checkpoint.BEST, {**info, "model_state": best_state,
+                                                            "step": step, "valid_loss": valid})
+        else:
+            state["bad_validations"] += 1
+            if patience is not None and state["bad_validations"] >= patience:
+                state["stopped"] = True
+                bar.write(f"early stop at step {step}: no better validation loss in "
+                          f"{patience} validations (best {state['best_valid']:.4g})")
+    row = (step, float(np.mean(state["interval_losses"])), valid, lr)
+    for column, v in zip(COLUMNS, row):
+        state["history"][column].append(v)
+    state["interval_losses"] = []
+    bar.set_postfix(loss=f"{row[1]:.4g}", valid=f"{valid:.4g}", refresh=False)
+    return best_state
+
+
+def _save_last(last_path, info, model, optimizer, scaler, state, settings, planned):
+    """Write ``last.pt``: everything a resumed run needs to go on exactly (weights, optimizer,
+    loss scaler, :func:`fit`'s state, every random generator, the data settings, and the plan:
+    ``planned`` holds ``steps``, ``lr``, ``schedule`` and ``warmup``)."""
+    checkpoint.save(last_path, {
+        **info, "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
+        "scaler_state": scaler.state_dict(), "state": state, "rng": _rng_state(),
+        "settings": settings, "fit": planned})
 
 
 def _check_same_data(last_path, saved, todo, seed):
