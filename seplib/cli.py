@@ -242,7 +242,7 @@ def _cmd_methods(args):
 
     print(f"{'name':<16}{'family':<11}{'stems':<36}notebook")
     for m in methods.records():
-        print(f"{m.name:<16}{m.family:<11}{', '.join(m.stems):<36}{m.notebook or '-'}")
+        print(f"{m.name:<16}{m.family:<11}{', '.join(m.stems):<36}{m.taught_in or '-'}")
 
 
 def main(argv=None):

@@ -55,7 +55,7 @@ class Method:
         takes_run (bool): its function has a ``run`` parameter: :func:`seplib.separate` passes
             it the run context (:class:`seplib.run.Run`) when it has one (a trained model finds
             its checkpoint by it); ``False``: ``run`` is never passed
-        notebook (str): the notebook that teaches it, e.g. ``"02_hpss"`` (``None`` for yours)
+        taught_in (str): the lesson (notebook) that teaches it, e.g. ``"02_hpss"`` (``None`` for yours)
         description (str): one line
     """
 
@@ -65,7 +65,7 @@ class Method:
     stems: tuple = STEMS
     needs_references: bool = False
     takes_checkpoint: bool = False
-    notebook: str | None = None
+    taught_in: str | None = None
     description: str = ""
     takes_run: bool = False
 
@@ -76,14 +76,15 @@ _loading = False
 
 
 def register(name, fn=None, *, family, stems=STEMS, needs_references=False, takes_checkpoint=False,
-             notebook=None, description="", replace=False, takes_run=False):
+             taught_in=None, description="", replace=False, takes_run=False, notebook=None):
     """Add a method to the registry; use as ``register(name, fn, ...)`` or as a decorator.
 
     Args:
         name (str): the method's name (lower case, words joined by ``-``)
         fn (callable): ``fn(mixture, rate, **kwargs) -> {stem: (channels, samples)}``; omit it to
             use ``register(...)`` as a decorator
-        family, stems, needs_references, takes_checkpoint, notebook, description: see :class:`Method`
+        family, stems, needs_references, takes_checkpoint, taught_in, description: see :class:`Method`
+        notebook (str): the older name of ``taught_in``, still taken from your own modules
         takes_run (bool): declare that ``fn`` takes ``run=`` (the run context); only then does
             :func:`seplib.separate` pass it one (the trained models are registered so); a
             function without a ``run`` parameter keeps the default, ``False``
@@ -95,11 +96,15 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
 
     Raises:
         ValueError: an unknown family, a name that cannot name a file, or a name already taken
-            (without ``replace=True``)
+            (without ``replace=True``), or ``notebook`` and ``taught_in`` that differ
     """
+    if notebook is not None and taught_in is not None and notebook != taught_in:
+        raise ValueError(f"method {name!r}: notebook={notebook!r} and taught_in={taught_in!r} differ; "
+                         "give taught_in only (notebook is its older name)")
+    taught_in = taught_in if taught_in is not None else notebook
     if fn is None:
         return lambda f: register(name, f, family=family, stems=stems, needs_references=needs_references,
-                                  takes_checkpoint=takes_checkpoint, notebook=notebook,
+                                  takes_checkpoint=takes_checkpoint, taught_in=taught_in,
                                   description=description, replace=replace, takes_run=takes_run)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]*", name):
         raise ValueError(f"method name must be a plain name (letters, digits, . _ + -; it names a "
@@ -113,7 +118,7 @@ def register(name, fn=None, *, family, stems=STEMS, needs_references=False, take
         raise ValueError(f"a method named {name!r} is already registered ({old.family}); "
                          "pick another name, or pass replace=True")
     _REGISTRY[name] = Method(name, fn, family, tuple(stems), bool(needs_references), bool(takes_checkpoint),
-                             notebook, description, bool(takes_run))
+                             taught_in, description, bool(takes_run))
     return fn
 
 

@@ -222,7 +222,7 @@ def register_references(names=None, device=None, online=None, references=None):
         except Exception as err:  # a failed download or an API change: one line, and go on
             print(f"{name}: skipped, {type(err).__name__}: {err}")
             continue
-        methods.register(name, _stereo_method(fn, model_rate), family="reference", notebook="08_leaderboard",
+        methods.register(name, _stereo_method(fn, model_rate), family="reference", taught_in="08_leaderboard",
                          description=references[name].about, replace=True)
         registered.append(name)
         print(f"{name}: loaded and registered")

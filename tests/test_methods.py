@@ -84,3 +84,17 @@ def test_the_decorator_form_leaves_the_function_usable():
         methods.unregister("toy-decorated")
     with pytest.raises(ValueError, match="unknown method 'toy-decorated'"):
         methods.get("toy-decorated")
+
+
+def test_the_lesson_is_taught_in_and_the_older_keyword_notebook_still_names_it():
+    """A record names the lesson that teaches it (``taught_in``); a module of yours written with the
+    older keyword ``notebook=`` registers the same record; the two disagreeing is refused in one line."""
+    assert methods.get("hpss").taught_in == "02_hpss"
+    try:
+        methods.register("toy-old", lowpass_bass, family="classical", notebook="03_repet_sim")
+        assert methods.get("toy-old").taught_in == "03_repet_sim"
+        with pytest.raises(ValueError, match="notebook='02_hpss' and taught_in='04_nmf' differ"):
+            methods.register("toy-old", lowpass_bass, family="classical", notebook="02_hpss", taught_in="04_nmf",
+                             replace=True)
+    finally:
+        methods.unregister("toy-old")

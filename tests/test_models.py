@@ -95,7 +95,7 @@ def test_every_model_is_a_registered_method():
     for name in NAMES:
         record = methods.get(name)
         assert record.family == "learned" and record.takes_checkpoint and not record.needs_references
-        assert callable(record.fn) and record.notebook == models.spec(name).notebook
+        assert callable(record.fn) and record.taught_in == models.spec(name).taught_in
 
 
 def test_every_size_builds_and_quick_models_are_tiny():
@@ -179,7 +179,7 @@ def test_separate_loads_the_default_checkpoint_or_says_how_to_train(tmp_path, mo
     with pytest.warns(UserWarning, match="using the shipped unet"):  # none trained: the package's own
         seplib.separate("unet", mixture, RATE)
     monkeypatch.delitem(models.shipped.SHIPPED, "dprnn", raising=False)
-    with pytest.raises(FileNotFoundError, match="seplib train dprnn"):  # none trained, none shipped: how to train
+    with pytest.raises(FileNotFoundError, match=r"seplib train dprnn .*or run notebooks/07_dprnn\.ipynb"):  # none trained, none shipped: how to train
         seplib.separate("dprnn", mixture, RATE)
     model = quick("unet").eval()
     path = models.default_checkpoint("unet")

@@ -70,7 +70,7 @@ def test_the_method_gives_other_as_what_is_off_centre():
     centre, side = panning.pan_mono(low, 0.0), panning.pan_mono(high, 0.7)
     mix = centre + side
     record = methods.get("panning")
-    assert record.family == "classical" and record.stems == ("other",) and record.notebook == "10_panning"
+    assert record.family == "classical" and record.stems == ("other",) and record.taught_in == "10_panning"
     est = separate("panning", mix, RATE)
     assert set(est) == {"other"} and est["other"].shape == mix.shape
     assert metrics.sdr(est["other"], side) > metrics.sdr(mix, side) + 15

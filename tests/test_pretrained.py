@@ -88,7 +88,7 @@ def test_a_usable_reference_is_registered_then_scored_and_stored_like_any_method
     out = pretrained.register_references(online=True, device="cpu", references=stand_in(perfect_loader(44100)))
     assert out == ["ref-standin"] and "ref-standin: loaded and registered" in capsys.readouterr().out
     record = methods.get("ref-standin")
-    assert record.family == "reference" and record.notebook == "08_leaderboard"
+    assert record.family == "reference" and record.taught_in == "08_leaderboard"
     mixture = data.track_mixture(test[0])
     estimate = separate("ref-standin", mixture, test[0].rate)
     assert estimate["vocals"].shape == mixture.shape

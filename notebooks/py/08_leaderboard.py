@@ -65,7 +65,7 @@ import torch
 from IPython.display import display
 
 from seplib import STEMS, config, data, listen, metrics, models, plots, pretrained, separate
-from seplib import methods as registry  # seplib.methods: one record per method (family, stems, notebook)
+from seplib import methods as registry  # seplib.methods: one record per method (family, stems, the lesson that teaches it)
 from seplib.train import train_model
 
 test = data.open_dataset("test")
@@ -151,7 +151,7 @@ for name in FAMILIES["learned"]:
     path, shipped = models.checkpoint_to_use(name)
     if not path.is_file():  # not trained in this run, and none ships
         print(f"{name}: not trained in this run and none ships with seplib; training it now "
-              f"({config.run_size()} size, as notebook {registry.get(name).notebook} does)")
+              f"({config.run_size()} size, as notebook {models.spec(name).trained_in} does)")
         train_model(name, resume=True, progress=False)
     saved = torch.load(path, map_location="cpu", weights_only=True)
     steps[name] = saved.get("step")

@@ -84,5 +84,5 @@ class Conv1dBaseline(WaveformModel):
 
 
 register_model("conv1d", Conv1dBaseline, hparams=HPARAMS, chunking=(10.0, 0.5), loss="waveform",
-               notebook="07_dprnn", description="four 1-D convolutions on the waveform: the baseline",
+               taught_in="07_dprnn", description="four 1-D convolutions on the waveform: the baseline",
                checks={"chunk_agreement_db": 60.0})

@@ -197,7 +197,7 @@ class DemucsLite(WaveformModel):
 
 
 register_model("demucs-lite", DemucsLite, hparams=HPARAMS, chunking=(10.0, 2.0), loss="waveform+stft",
-               training=TRAINING, notebook="06_demucs_lite",
+               training=TRAINING, taught_in="06_demucs_lite",
                description="1-D waveform U-Net with GLUs, a BiLSTM and a linear path, after Demucs",
                # it must learn the exact waveform, phase included: a wider first layer to overfit one example
                checks={"chunk_agreement_db": 60.0,

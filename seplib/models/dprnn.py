@@ -165,6 +165,6 @@ class DPRNN(MaskingModel):
 
 
 register_model("dprnn", DPRNN, hparams=HPARAMS, chunking=(10.0, 2.0), loss="masked-magnitude",
-               notebook="07_dprnn", description="dual-path RNN on the magnitude spectrogram, one soft mask per stem",
+               taught_in="07_dprnn", description="dual-path RNN on the magnitude spectrogram, one soft mask per stem",
                # its LSTMs see the whole chunk: the result depends a little on where chunks start
                checks={"chunk_agreement_db": 25.0, "overfit": {"hparams": {}, "lr": 1e-2, "steps": 60, "factor": 5.0}})

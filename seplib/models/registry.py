@@ -8,7 +8,7 @@ A model file declares, beside its ``nn.Module`` class, its hyper-parameters per 
 chunking for whole tracks, its training plan per size and its loss, and ends with one call::
 
     register_model("my-net", MyNet, hparams=HPARAMS, chunking=(10.0, 1.0), loss="waveform",
-                   notebook="05_unet", description="...")
+                   taught_in="05_unet", description="...")
 
 That call also registers the separation method of the same name
 (:func:`seplib.methods.register`, family ``learned``), so ``separate("my-net", ...)``,
@@ -51,7 +51,9 @@ class ModelSpec:
         training (dict): ``{size: {plan key: value}}``: what changes in that size's training plan
             (:data:`seplib.sizes.TABLE`) for this model; a ``loss`` entry holds knobs for
             :func:`seplib.losses.loss_for`
-        notebook (str): the notebook that teaches (and trains) it
+        taught_in (str): the lesson (notebook) that teaches it, e.g. ``"05_unet"`` (``None`` for yours)
+        trained_in (str): the notebook that trains the checkpoint the lessons use (named when there
+            is none yet); ``taught_in`` unless it is another
         description (str): one line
         stems (tuple): the stems it gives by default
         checks (dict): what the generic model tests hold it to (:data:`CHECKS` says what each
@@ -64,7 +66,8 @@ class ModelSpec:
     chunking: tuple
     loss: str
     training: dict = field(default_factory=dict, repr=False)
-    notebook: str | None = None
+    taught_in: str | None = None
+    trained_in: str | None = None
     description: str = ""
     stems: tuple = STEMS
     checks: dict = field(default_factory=dict, repr=False)
@@ -87,8 +90,8 @@ MODELS: dict = {}
 """Model name -> its :class:`ModelSpec`, in registration order (filled by :func:`register_model`)."""
 
 
-def register_model(name, cls, *, hparams, chunking, loss, training=None, notebook=None, description="",
-                   stems=STEMS, checks=None, replace=False):
+def register_model(name, cls, *, hparams, chunking, loss, training=None, taught_in=None, trained_in=None,
+                   description="", stems=STEMS, checks=None, replace=False, notebook=None):
     """Add a model: its record here, and its separation method (family ``learned``).
 
     Args:
@@ -96,7 +99,9 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
         cls (type): its ``nn.Module`` class: ``forward(mixture (batch, channels, samples)) ->
             (batch, stems, channels, samples)``, with ``stems``, ``audio_channels`` and
             ``hparams`` attributes (see :mod:`seplib.models.base`)
-        hparams, chunking, loss, training, notebook, description, stems, checks: see :class:`ModelSpec`
+        hparams, chunking, loss, training, taught_in, trained_in, description, stems, checks: see
+            :class:`ModelSpec`
+        notebook (str): the older name of ``taught_in``, still taken from your own modules
         replace (bool): allow replacing a model of the same name (re-running a cell that adds yours)
 
     Returns:
@@ -107,10 +112,15 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
             class defaults that are not the ``lab`` size's, a class that is not a
             :class:`~seplib.models.base.MaskingModel` (loss ``masked-magnitude``) or
             :class:`~seplib.models.base.WaveformModel`, an unknown loss recipe, a bad chunking,
-            unknown ``checks``, or a name already taken (without ``replace=True``)
+            unknown ``checks``, a name already taken (without ``replace=True``), or ``notebook`` and
+            ``taught_in`` that differ
 
     Taught in: 05_unet
     """
+    if notebook is not None and taught_in is not None and notebook != taught_in:
+        raise ValueError(f"model {name!r}: notebook={notebook!r} and taught_in={taught_in!r} differ; "
+                         "give taught_in only (notebook is its older name)")
+    taught_in = taught_in if taught_in is not None else notebook
     missing = [size for size in config.SIZES if size not in hparams]
     if missing:
         raise ValueError(f"model {name!r}: no hyper-parameters for run size(s) {missing}")
@@ -131,14 +141,15 @@ def register_model(name, cls, *, hparams, chunking, loss, training=None, noteboo
     if name in MODELS and not again and not replace:
         raise ValueError(f"a model named {name!r} is already registered; pick another name, or pass replace=True")
     spec = ModelSpec(name, cls, {size: dict(hp) for size, hp in hparams.items()}, (float(chunk_s), float(overlap_s)),
-                     loss, {size: dict(plan) for size, plan in (training or {}).items()}, notebook, description,
-                     tuple(stems), {**CHECKS, **(checks or {})})
+                     loss, {size: dict(plan) for size, plan in (training or {}).items()}, taught_in=taught_in,
+                     trained_in=trained_in if trained_in is not None else taught_in, description=description,
+                     stems=tuple(stems), checks={**CHECKS, **(checks or {})})
     MODELS[name] = spec
     losses.MODEL_LOSSES[name] = loss  # seplib.losses.loss_for(name) finds its recipe
     fn = functools.partial(separate_with_model, name)
     fn.__name__ = f"separate_{name.replace('-', '_')}"
     fn.__doc__ = f"Separate with the trained {name!r} model: :func:`separate_with_model` with ``name={name!r}``."
-    methods.register(name, fn, family="learned", stems=spec.stems, takes_checkpoint=True, notebook=notebook,
+    methods.register(name, fn, family="learned", stems=spec.stems, takes_checkpoint=True, taught_in=taught_in,
                      description=description, replace=replace or again, takes_run=True)
     return spec
 
@@ -327,9 +338,10 @@ def _trained_model(name, checkpoint_path, device, run):
                           f"{name}, {path.name}, trained on synthetic songs only (rough on real music; "
                           f"`seplib train {name}` trains your own)", stacklevel=3)
     if not path.is_file():
+        trained_in = spec(name).trained_in
         raise FileNotFoundError(
             f"no trained {name} model at {path}: train it first with `seplib train {name} --size {run.size}` "
-            f"or run notebooks/{spec(name).notebook}.ipynb (or pass checkpoint=PATH)")
+            + (f"or run notebooks/{trained_in}.ipynb " if trained_in else "") + "(or pass checkpoint=PATH)")
     return load(path, device=device if device is not None else run.device, name=name)
 
 

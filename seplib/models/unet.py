@@ -154,5 +154,5 @@ class UNet(MaskingModel):
 
 
 register_model("unet", UNet, hparams=HPARAMS, chunking=(10.0, 1.0), loss="masked-magnitude",
-               notebook="05_unet", description="2-D U-Net on the magnitude spectrogram, one soft mask per stem",
+               taught_in="05_unet", description="2-D U-Net on the magnitude spectrogram, one soft mask per stem",
                checks={"chunk_agreement_db": 50.0, "overfit": {"hparams": {}, "lr": 1e-2, "steps": 60, "factor": 8.0}})
