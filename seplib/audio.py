@@ -149,19 +149,23 @@ def resample(audio, rate, target_rate, length=None):
     if rate <= 0 or target_rate <= 0:
         raise ValueError(f"sample rates must be positive, got rate={rate}, target_rate={target_rate}")
     if rate != target_rate and audio.size:
-        import librosa
+        import soxr
 
-        # channel by channel, into the result (and cut or padded there): the same samples as all
-        # channels at once, without a transposed copy of the whole signal (a long song's memory)
+        # channel by channel, a block at a time, into the result (and cut or padded there): the
+        # same samples as librosa.resample(..., res_type="soxr_hq") of all channels at once
+        # (ceil(samples * target_rate / rate) of them, zero-padded), holding no song-sized copy
+        # beside the result (a long song's memory: librosa holds three of each channel)
         rows = audio.reshape(-1, audio.shape[-1])
-        out = None
+        wanted = int(np.ceil(rows.shape[1] * target_rate / rate)) if length is None else length
+        out = np.zeros((rows.shape[0], wanted), np.float32)
+        block = 1 << 16
         for i, row in enumerate(rows):
-            y = librosa.resample(row, orig_sr=rate, target_sr=target_rate, res_type="soxr_hq")
-            if out is None:
-                out = np.zeros((rows.shape[0], y.shape[-1] if length is None else length), np.float32)
-            keep = min(out.shape[1], y.shape[-1])
-            out[i, :keep] = y[:keep]
-            del y
+            stream, at = soxr.ResampleStream(rate, target_rate, 1, dtype="float32", quality="soxr_hq"), 0
+            for start in range(0, rows.shape[1], block):
+                y = stream.resample_chunk(row[start:start + block], last=start + block >= rows.shape[1])
+                keep = max(0, min(len(y), wanted - at))
+                out[i, at:at + keep] = y[:keep]
+                at += len(y)
         audio = out.reshape(*audio.shape[:-1], out.shape[1])
     if length is not None and audio.shape[-1] != length:
         pad = [(0, 0)] * (audio.ndim - 1) + [(0, max(0, length - audio.shape[-1]))]

@@ -847,3 +847,17 @@ def test_a_resumed_evaluation_summarises_exactly_as_an_unbroken_one(tmp_path, ti
     stored = [json.loads(store.scores_path("oracle-irm", d, results, tracks=tracks).read_text())
               for d in ("whole", "cut")]
     assert stored[0]["summary"] == stored[1]["summary"] and stored[0]["scores"] == stored[1]["scores"]
+
+
+def test_resampling_holds_no_song_sized_copy_beside_its_result():
+    """librosa.resample held three copies of each channel at the new rate (soxr's result, numpy's
+    apply_along_axis buffer, the length fix): a 10-minute song at 96 kHz went over 2 GiB."""
+    import tracemalloc
+
+    x = np.random.default_rng(2).standard_normal((2, 44100 * 20)).astype(np.float32)
+    audio.resample(x[:, :4410], 44100, 96000)  # soxr loaded before measuring
+    tracemalloc.start()
+    y = audio.resample(x, 44100, 96000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1.1 * y.nbytes, peak / y.nbytes
