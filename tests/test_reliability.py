@@ -861,3 +861,20 @@ def test_resampling_holds_no_song_sized_copy_beside_its_result():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 1.1 * y.nbytes, peak / y.nbytes
+
+
+@pytest.mark.parametrize("rate", [22050, 44100, 96000])
+def test_hpss_blocks_hold_no_more_samples_above_44k(rate, monkeypatch):
+    """HPSS's working memory is its block's: at 96 kHz a 30 s block held twice the samples (a
+    10-minute song went over 2 GiB)."""
+    from seplib.classical import hpss
+
+    seen = {}
+
+    def blocks(fn, mixture, rate, block_seconds, overlap_seconds, **kwargs):
+        seen["samples"] = block_seconds * rate
+        return {}
+
+    monkeypatch.setattr(hpss, "separate_in_blocks", blocks)
+    hpss.separate_hpss(np.zeros((2, 10), np.float32), rate)
+    assert seen["samples"] == pytest.approx(hpss.BLOCK_SECONDS * min(rate, 44100))

@@ -26,6 +26,7 @@ from scipy.ndimage import median_filter
 from ..blocks import separate_in_blocks
 from ..masking import masks_to_waveforms
 from ..spectral import HOP, N_FFT
+from ..stems import RATE
 from .. import methods
 from . import hz_to_bins, seconds_to_frames, softmask, spectrogram
 
@@ -143,7 +144,8 @@ def hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_hz=PERCUSS
 
 
 BLOCK_SECONDS = 30.0
-"""Long songs are separated in blocks of this length (memory bounded by the block)."""
+"""Long songs are separated in blocks of this length at 44.1 kHz (memory bounded by the block);
+at a higher rate a block holds as many samples, so it is shorter (96 kHz: 13.8 s, the same memory)."""
 OVERLAP_SECONDS = 2.0
 """Overlap of the blocks: far longer than the filters' reach (half of ``harmonic_seconds`` and
 one STFT frame), so blocking changes the result by far less than 0.05 dB SDR."""
@@ -158,13 +160,16 @@ def separate_hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_h
 
     ``other`` holds the harmonic part and the residual, so the two estimates sum to the
     mixture. Arguments as in :func:`hpss`; a song longer than ``block_seconds`` is separated
-    in overlapping blocks (:func:`seplib.blocks.separate_in_blocks`), ``None`` for whole.
+    in overlapping blocks (:func:`seplib.blocks.separate_in_blocks`), ``None`` for whole; above
+    44.1 kHz a block holds as many samples as ``block_seconds`` at 44.1 kHz (the same memory).
 
     Returns:
         estimates (dict): ``{"drums": (channels, samples), "other": (channels, samples)}``
 
     Taught in: 02_hpss
     """
+    if block_seconds is not None and rate > RATE:  # as many samples as at 44.1 kHz: no more memory
+        block_seconds = max(block_seconds * RATE / rate, 3 * overlap_seconds)
     return separate_in_blocks(_separate_hpss_whole, mixture, rate, block_seconds, overlap_seconds,
                               harmonic_seconds=harmonic_seconds, percussive_hz=percussive_hz,
                               power=power, margin=margin, n_fft=n_fft, hop=hop)
