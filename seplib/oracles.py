@@ -60,7 +60,7 @@ def oracle(stems, kind="irm", mixture=None, n_fft=N_FFT, hop=HOP, device=None):
     return masks_to_waveforms(X, masks, lengths.pop(), n_fft=n_fft, hop=hop)
 
 
-@methods.register("mixture", family="floor", notebook="01_stft_and_masks",
+@methods.register("mixture", family="floor", taught_in="01_stft_and_masks",
                   description="the unprocessed mixture as every stem's estimate")
 def mixture_as_estimate(mixture, rate, stems=STEMS):
     """The floor: the unprocessed mixture given as the estimate of every stem.
@@ -96,7 +96,7 @@ def _oracle(kind, description):
                   "``mixture`` (an upper bound; see :func:`seplib.oracles.oracle`).\n\n"
                   "    Taught in: 01_stft_and_masks\n")
     return methods.register(f"oracle-{kind}", fn, family="oracle", needs_references=True,
-                            notebook="01_stft_and_masks", description=description)
+                            taught_in="01_stft_and_masks", description=description)
 
 
 oracle_ibm = _oracle("ibm", "ideal binary masks from the true stems (a bound)")

@@ -151,7 +151,7 @@ OVERLAP_SECONDS = 2.0
 one STFT frame), so blocking changes the result by far less than 0.05 dB SDR."""
 
 
-@methods.register("hpss", family="classical", stems=("drums", "other"), notebook="02_hpss",
+@methods.register("hpss", family="classical", stems=("drums", "other"), taught_in="02_hpss",
                   description="median-filter HPSS: the percussive part is drums, the rest other")
 def separate_hpss(mixture, rate, harmonic_seconds=HARMONIC_SECONDS, percussive_hz=PERCUSSIVE_HZ,
                   power=2.0, margin=1.0, n_fft=N_FFT, hop=HOP, block_seconds=BLOCK_SECONDS,

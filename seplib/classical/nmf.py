@@ -400,7 +400,7 @@ def group_components(features, bass_share=0.5, drum_flatness=0.3, drum_attack=0.
     return groups
 
 
-@methods.register("nmf", family="classical", notebook="04_nmf",
+@methods.register("nmf", family="classical", taught_in="04_nmf",
                   description="unsupervised NMF, components grouped into stems by a heuristic")
 def separate_nmf(mixture, rate, n_components=32, beta="kl", n_iter=100, power=1.0, seed=0,
                  n_fft=N_FFT, hop=HOP, device=None):
@@ -580,7 +580,7 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
     return dictionaries
 
 
-@methods.register("nmf-supervised", family="classical", notebook="04_nmf", takes_run=True,
+@methods.register("nmf-supervised", family="classical", taught_in="04_nmf", takes_run=True,
                   description="NMF with per-stem dictionaries learned on the training split")
 def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=None, n_components=None,
                             beta="kl", n_iter=100, power=1.0, n_fft=N_FFT, hop=HOP, seed=0, device=None,

@@ -270,7 +270,7 @@ def separate_by_pan(mixture, positions=None, width=WIDTH, count=None, n_fft=N_FF
     return [out[n] for n in names], out["rest"], positions
 
 
-@methods.register("panning", family="classical", stems=("other",), notebook="10_panning",
+@methods.register("panning", family="classical", stems=("other",), taught_in="10_panning",
                   description="azimuth masks: all but the centre of the stereo field is other")
 def separate_panning(mixture, rate, width=WIDTH, n_fft=N_FFT, hop=HOP):
     """Panning as a separation method: what is not at the centre of the mix is ``other``.

@@ -72,7 +72,7 @@ LOWPASS_BLOCK_SECONDS = 30.0
 the filter makes stay block-sized."""
 
 
-@methods.register("classical-repet", family="classical", notebook="04_nmf",
+@methods.register("classical-repet", family="classical", taught_in="04_nmf",
                   description="HPSS -> drums, REPET-SIM -> vocals, low-pass -> bass, the rest other")
 def separate_classical_repet(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
                              percussive_hz=PERCUSSIVE_HZ, k=40, min_seconds=1.0, bass_hz=150.0,
@@ -133,7 +133,7 @@ def band_templates(rate, n_fft, bands, n_components, seed=0):
     return torch.cat(columns, dim=1), groups
 
 
-@methods.register("classical-nmf", family="classical", notebook="04_nmf",
+@methods.register("classical-nmf", family="classical", taught_in="04_nmf",
                   description="HPSS -> drums, band-limited NMF of the rest -> bass, vocals, other")
 def separate_classical_nmf(mixture, rate, harmonic_seconds=HARMONIC_SECONDS,
                            percussive_hz=PERCUSSIVE_HZ, bass_hz=200.0, vocal_band=(150.0, 8000.0),

@@ -244,7 +244,7 @@ def _highpass_bins(highpass_hz, rate, n_fft):
     return int(np.ceil(highpass_hz * n_fft / rate)) if highpass_hz else 0
 
 
-@methods.register("repet", family="classical", stems=("vocals", "accompaniment"), notebook="03_repet_sim",
+@methods.register("repet", family="classical", stems=("vocals", "accompaniment"), taught_in="03_repet_sim",
                   description="REPET: one repeating period is the accompaniment, the rest vocals")
 def separate_repet(mixture, rate, min_seconds=1.0, max_seconds=10.0, highpass_hz=100.0,
                    n_fft=N_FFT, hop=HOP):
@@ -408,7 +408,7 @@ def _median_of_neighbours(spectra, neighbours, block=32):
 
 
 @methods.register("repet-sim", family="classical", stems=("vocals", "accompaniment"),
-                  notebook="03_repet_sim",
+                  taught_in="03_repet_sim",
                   description="REPET-SIM: similar frames model the accompaniment, the rest is vocals")
 def separate_repet_sim(mixture, rate, k=40, min_seconds=1.0, highpass_hz=100.0, block=256,
                        n_fft=N_FFT, hop=HOP, max_seconds=MAX_SECONDS):
