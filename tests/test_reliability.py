@@ -89,6 +89,21 @@ def test_a_checkpoint_saved_before_checksums_still_loads_if_finite(tmp_path):
         models.load(tmp_path / "old-inf.pt", device="cpu")
 
 
+def test_a_bit_rotted_checkpoint_saved_before_checksums_is_refused(song, tmp_path, capsys):
+    """A file without seplib's content hash is still a zip archive whose records carry CRC-32s:
+    changed bytes in its weights are found there (torch itself loads such a file)."""
+    good = conv1d_checkpoint(tmp_path / "good.pt")
+    old = torch.load(good, weights_only=True)
+    del old[checkpoint.HASH_KEY]
+    torch.save(old, tmp_path / "old.pt")
+    rot(tmp_path / "old.pt")
+    torch.load(tmp_path / "old.pt", weights_only=True)  # torch does not notice
+    message = refused(["separate", str(song), "--method", "conv1d", "--checkpoint", str(tmp_path / "old.pt"),
+                       "--out", str(tmp_path / "o")], capsys)
+    assert "old.pt" in message and "checksum" in message
+    assert not (tmp_path / "o").exists()
+
+
 def test_the_shipped_checkpoint_still_loads():
     shipped = REPO / "seplib" / "models" / "weights" / "unet-synth.pt"
     assert checkpoint.read(shipped)["model_name"] == "unet"

@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import zipfile
+from zlib import error as zlib_error
 from pathlib import Path
 
 import torch
@@ -220,8 +221,19 @@ def _damage(path):
         return "is empty (0 bytes): not a checkpoint"
     with open(path, "rb") as f:
         head = f.read(4)
-    if head == b"PK\x03\x04" and not zipfile.is_zipfile(path):
-        return f"is truncated ({size} bytes, the end of its zip archive is missing): copy or train it again"
+    if head == b"PK\x03\x04":
+        if not zipfile.is_zipfile(path):
+            return f"is truncated ({size} bytes, the end of its zip archive is missing): copy or train it again"
+        # every record of the archive carries a CRC-32 written with it; torch does not check them, so
+        # a byte changed inside a file saved without seplib's checksum (an older one) would load
+        try:
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError, zlib_error) as err:
+            return f"is damaged: its zip archive cannot be read ({_first_line(err)}): copy it again, or train again"
+        if bad is not None:
+            return (f"is damaged: {bad} in its zip archive does not match the checksum (CRC-32) stored "
+                    "with it (bit rot, or a bad copy): copy it again, or train again")
     return None
 
 
