@@ -436,6 +436,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     if resume and last_path and last_path.exists():
         state, best_state = _resume(last_path, model, optimizer, scaler, settings, steps, info["model_name"])
     else:
+        if resume and last_path:  # said, so a mistyped folder is not taken for a resumed run
+            print(f"nothing to resume in {out_dir} (no {checkpoint.LAST} there): starting a new run")
         config.seed_everything(seed)
         state, best_state = _fresh_state(), None
 

@@ -171,10 +171,11 @@ def test_a_fresh_run_never_overwrites_a_checkpoint(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_resume_without_a_checkpoint_starts_fresh(tmp_path):
+def test_resume_without_a_checkpoint_starts_fresh_and_says_so(tmp_path, capsys):
     history = train.fit(Gains(), data()[0], steps=4, batch_size=2, valid_every=2, out_dir=tmp_path / "new",
                         resume=True, device="cpu", progress=False)
     assert history["step"] == [2, 4] and math.isnan(history["valid_loss"][0])
+    assert f"nothing to resume in {tmp_path / 'new'}" in capsys.readouterr().out
 
 
 def test_early_stopping_stops(tmp_path):
