@@ -17,10 +17,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .stems import STEMS
-
-from . import config
+from . import config, models, sizes
+from .data import open_dataset, root_and_size
+from .data.chunks import FixedChunks, RandomChunks
+from .losses import loss_for
+from .metrics import sdr
 from .models import checkpoint
+from .run import current
+from .stems import RATE, STEMS
+from .units import seconds_to_samples
 
 SCHEDULES = ("constant", "cosine", "step")
 COLUMNS = ("step", "train_loss", "valid_loss", "lr")
@@ -51,7 +56,6 @@ def plan(name, size=None, run=None):
 
     Taught in: 05_unet
     """
-    from . import models, sizes
 
     size = config.size_of(size, run)
     base = sizes.of("training", size)
@@ -219,7 +223,6 @@ def evaluate_sdr(model, dataset, device=None):
 
     Taught in: 05_unet
     """
-    from .metrics import sdr
 
     device = device or next(model.parameters()).device
     stems = tuple(getattr(model, "stems", STEMS))
@@ -412,7 +415,6 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
     """
     from tqdm.auto import tqdm
 
-    from .losses import loss_for
 
     check_steps(steps)
     device = torch.device(device) if device is not None else config.device()
@@ -623,8 +625,6 @@ def _save_last(last_path, info, model, optimizer, scaler, state, settings, plann
 def _check_same_data(last_path, saved, todo, seed):
     """Refuse, before the data are read, a resume whose batch size, chunk length or seed differ
     from those of the run in ``last_path`` (``fit`` checks them all again, with the data)."""
-    from . import RATE
-    from .data.synth import seconds_to_samples
 
     if not saved or "settings" not in saved:
         return
@@ -683,11 +683,6 @@ def train_model(name, size=None, steps=None, out=None, resume=False, seed=0, roo
 
     Taught in: 05_unet
     """
-    from . import models
-    from .data import open_dataset, root_and_size
-    from .data.chunks import FixedChunks, RandomChunks
-    from .losses import loss_for
-    from .run import current
 
     check_steps(steps)
     root, size = root_and_size(root, size, run)
@@ -751,8 +746,6 @@ def lesson_model(name, run=None, **train_kwargs):
 
     Taught in: 05_unet
     """
-    from . import models
-    from .run import current
 
     run = run or current()
     if config.models_from() == "shipped" and name not in models.shipped.SHIPPED:

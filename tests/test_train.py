@@ -307,7 +307,7 @@ def test_train_model_passes_the_plans_loss_knobs(tmp_path, tiny_root, gains_as_c
 
     seen = []
     real = losses.loss_for
-    monkeypatch.setattr(losses, "loss_for", lambda name, **kw: seen.append(kw) or real(name, **kw))
+    monkeypatch.setattr(train, "loss_for", lambda name, **kw: seen.append(kw) or real(name, **kw))
     monkeypatch.setitem(models.spec("conv1d").training, "quick", {"steps": 2, "loss": {"stft_weight": 0.0}})
     train.train_model("conv1d", size="quick", out=tmp_path / "a", root=tiny_root, progress=False, seconds=0.25)
     train.train_model("conv1d", size="quick", out=tmp_path / "b", root=tiny_root, progress=False, seconds=0.25,
@@ -329,7 +329,7 @@ def test_train_model_passes_the_augmentation(tmp_path, tiny_root, gains_as_conv1
             seen.append({k: kwargs[k] for k in ("gain", "swap", "remix", "noise") if k in kwargs})
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(chunks, "RandomChunks", Recorded)
+    monkeypatch.setattr(train, "RandomChunks", Recorded)
     monkeypatch.setitem(models.spec("conv1d").training, "quick", {"steps": 2, "augment": {"swap": 0.0}})
     _, history = train.train_model("conv1d", size="quick", out=tmp_path / "a", root=tiny_root, progress=False,
                                    seconds=0.25, augment={"remix": 0.0, "noise": 0.01})
