@@ -17,6 +17,11 @@ import numpy as np
 from .stems import STEMS
 from .audio import play
 from .separation import reference_of
+from . import plots
+from .metrics import load_scores
+from .data import track_mixture, track_stems
+from . import methods
+from .separation import separate
 
 EXCERPT_SECONDS = 10.0
 """Length of the excerpts the room plays (keeps notebooks small)."""
@@ -46,7 +51,6 @@ class Estimates:
     def audio(self, track_name):
         """``(mixture, {stem: reference})`` of a track, read once."""
         if track_name not in self._audio:
-            from .data import track_mixture, track_stems
 
             t = self.tracks[track_name]
             self._audio[track_name] = (track_mixture(t), track_stems(t))
@@ -56,8 +60,6 @@ class Estimates:
         """``{stem: (channels, samples)}`` of ``method`` on a track."""
         per_track = self.cache.setdefault(method, {})
         if track_name not in per_track:
-            from . import methods
-            from .separation import separate
 
             mixture, refs = self.audio(track_name)
             kwargs = dict(self.method_kwargs.get(method, {}))
@@ -128,12 +130,10 @@ def listening_room(tracks, methods, estimates=None, dataset=None, results_dir=No
     import matplotlib.pyplot as plt
     from IPython.display import HTML, display
 
-    from . import plots
 
     store = Estimates(tracks, estimates, method_kwargs, run)
     scores = None
     if dataset is not None:
-        from .metrics import load_scores
 
         import pandas as pd
 

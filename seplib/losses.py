@@ -18,6 +18,7 @@ import torch
 
 from .stems import STEMS
 from .spectral import stft
+from .data.chunks import spec_augment as hide
 
 EPS = 1e-8
 
@@ -282,7 +283,6 @@ def loss_for(model_name, kind=None, stft_weight=1.0, spec_augment=None, **stem_w
         if family == "masked-magnitude":
             X = model.spectrogram(mixture)  # (batch, channels, freqs, frames)
             if augment is not None and model.training:
-                from .data.chunks import spec_augment as hide
                 masks = model.masks(mixture, hide(X, **augment))
             else:
                 masks = model.masks(mixture, X)  # (batch, stems, channels, freqs, frames)

@@ -28,6 +28,10 @@ from typing import Callable
 import numpy as np
 
 from .audio import resample  # the one resampler of seplib
+from .blocks import separate_chunked
+from .data import online as is_online
+from . import methods
+from .config import device as best_device
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,6 @@ def load_hdemucs(device="cpu"):
     import torch
     import torchaudio
 
-    from .blocks import separate_chunked
 
     bundle = getattr(torchaudio.pipelines, "HDEMUCS_HIGH_MUSDB", None)  # not ..._PLUS: it saw the test songs
     if bundle is None:
@@ -168,7 +171,6 @@ def why_unavailable(name, online=None, references=None):
     """
     reference = (references or REFERENCES)[name]
     if online is None:
-        from .data import online as is_online
         online = is_online()
     if not online:
         return "offline"
@@ -198,8 +200,6 @@ def register_references(names=None, device=None, online=None, references=None):
 
     Taught in: 08_leaderboard
     """
-    from . import methods
-    from .data import online as is_online
 
     references = references or REFERENCES
     names = list(names or references)
@@ -209,7 +209,6 @@ def register_references(names=None, device=None, online=None, references=None):
         print(f"pretrained references ({', '.join(names)}): skipped, offline (their weights are downloaded)")
         return []
     if device is None:
-        from .config import device as best_device
         device = best_device()
     registered = []
     for name in names:

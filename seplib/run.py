@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from .data.musdb import dataset_name
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,6 @@ def current(size=None, root=None, device=None):
     Raises:
         ValueError: an unknown run size
     """
-    from .data.musdb import dataset_name
 
     size = config.size_of(size)
     if size not in config.SIZES:

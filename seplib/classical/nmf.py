@@ -37,6 +37,11 @@ from .. import config, methods, sizes
 from ..masking import masks_in_blocks
 from ..spectral import HOP, N_FFT
 from . import channel_sum_magnitude, spectrogram
+from ..config import device as default_device
+from ..data import track_stems
+from ..data.musdb import dataset_name, open_dataset, root_and_size
+from ..audio import at_rate
+from ..data.musdb import root_and_size
 
 BETAS = ("euclidean", "kl")
 """The two costs :func:`nmf` knows."""
@@ -165,7 +170,6 @@ def nmf(V, n_components=None, beta="kl", n_iter=100, W=None, H=None, update_temp
     """
     from tqdm.auto import tqdm
 
-    from ..config import device as default_device
 
     if beta not in BETAS:
         raise ValueError(f"beta must be one of {BETAS}, got {beta!r}")
@@ -500,7 +504,6 @@ def training_spectrograms(tracks, seconds=30.0, n_fft=N_FFT, hop=HOP, stems=STEM
 
     Taught in: 04_nmf
     """
-    from ..data import track_stems
 
     rng = np.random.default_rng(seed)
     parts = {stem: [] for stem in stems}
@@ -554,7 +557,6 @@ def supervised_dictionaries(root=None, size=None, n_components=None, beta="kl", 
 
     Taught in: 04_nmf
     """
-    from ..data.musdb import dataset_name, open_dataset, root_and_size
 
     root, size = root_and_size(root, size, run)
     defaults = settings(size)
@@ -621,7 +623,6 @@ def separate_nmf_supervised(mixture, rate, dictionaries=None, root=None, size=No
                                                seed=seed, device=device, run=run)
         dictionary_rate = dictionary_rate or RATE  # learned on the data set's 44.1 kHz songs
     if dictionary_rate and dictionary_rate != rate:  # spectra of another rate: resample in and out (warns)
-        from ..audio import at_rate
 
         return at_rate(lambda x, r: separate_nmf_supervised(
             x, r, dictionaries, n_iter=n_iter, beta=beta, power=power, n_fft=n_fft, hop=hop, seed=seed,
@@ -658,7 +659,6 @@ def method_kwargs(size=None, root=None, progress=False, run=None):
 
     Taught in: 04_nmf
     """
-    from ..data.musdb import root_and_size
 
     root, size = root_and_size(root, size, run)
     s = settings(size)

@@ -25,6 +25,7 @@ import torch
 
 from ..stems import RATE, STEMS
 from ..spectral import seconds_to_samples
+from . import musdb  # musdb.track_stems, looked up when called
 
 IN_MEMORY_BYTES = 2**30
 """Songs whose stems take at most this many bytes as float32 are read into memory; larger sets
@@ -51,14 +52,13 @@ def load_stems(tracks, stems=STEMS, progress=False):
     """
     from tqdm.auto import tqdm
 
-    from .musdb import track_stems
 
     songs = []
     for track in tqdm(tracks, desc="loading stems", disable=not progress, leave=False):
         if isinstance(track, np.ndarray) or torch.is_tensor(track):
             song = np.asarray(track, dtype=np.float32)
         else:
-            parts = track if isinstance(track, dict) else track_stems(track, stems)
+            parts = track if isinstance(track, dict) else musdb.track_stems(track, stems)
             missing = [s for s in stems if s not in parts]
             if missing:
                 raise ValueError(f"a track has no stem(s) {missing}; it has {list(parts)}")
@@ -234,11 +234,10 @@ def references_of(track, stems=STEMS):
 
     Taught in: 01_stft_and_masks
     """
-    from .musdb import track_stems
 
     songs = wav_songs([track], stems)
     if songs is None:  # a .stem.mp4 track: its stems are decoded whole
-        return track_stems(track, stems)
+        return musdb.track_stems(track, stems)
     songs.name = track.name
     return songs
 

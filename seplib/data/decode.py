@@ -25,6 +25,10 @@ import numpy as np
 import soundfile as sf
 
 from ..stems import STEMS
+from .layout import layout_of
+from ..stems import RATE
+from .layout import check_track_folder
+from .. import config
 
 PARTIAL = ".partial"
 """Songs being written live in ``OUT/.partial/<subset>/<name>`` until they are whole, then move in."""
@@ -45,7 +49,6 @@ def stem_tracks(root):
     """
     import musdb
 
-    from .layout import layout_of
 
     root = Path(root)
     layout = layout_of(root)  # a missing or empty tree: one line naming it
@@ -83,7 +86,6 @@ def _unreadable(path):
 
 def _check_streams(path, info, stem_ids):
     """Refuse a ``.stem.mp4`` without the five streams of MUSDB18 at 44100 Hz, before writing."""
-    from ..stems import RATE
 
     need = max(stem_ids.values()) + 1
     if info.nb_audio_streams < need:
@@ -137,7 +139,6 @@ def decode_song(path, folder, stem_ids):
 
 def _song_done(folder):
     """Whether a decoded song's folder is whole: its five WAVs there, complete, of one length."""
-    from .layout import check_track_folder
 
     if not folder.is_dir():
         return False
@@ -203,7 +204,6 @@ def decode_tree(root, out, workers=None, progress=True):
     """
     from tqdm.auto import tqdm
 
-    from .. import config
 
     root, out = Path(root).expanduser(), Path(out).expanduser()
     songs = stem_tracks(root)

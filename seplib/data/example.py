@@ -26,6 +26,8 @@ from pathlib import Path
 from ..stems import STEMS
 
 from .. import config
+from .layout import check_track_folder
+from .decode import decode_song
 
 EXAMPLE = "example"
 """Pass ``root=EXAMPLE`` to :func:`seplib.data.open_dataset` for the real song (a test split of one)."""
@@ -63,7 +65,6 @@ def example_root():
 
 
 def _whole(folder):
-    from .layout import check_track_folder
 
     try:
         check_track_folder(folder)
@@ -83,7 +84,6 @@ def ensure_example(quiet=False):
     Returns:
         root (Path): a MUSDB18-HQ tree with one song under ``test/``
     """
-    from .decode import decode_song
 
     root = example_root()
     folder = root / "test" / SONG

@@ -20,6 +20,8 @@ from ..audio import as_stereo
 from ..config import online  # noqa: F401  (seplib.data.online: whether the internet can be reached)
 from .example import EXAMPLE, ensure_example
 from .layout import FILES, check_track_folder, layout_of  # noqa: F401
+from .synth import write_dataset
+from .previews import ensure_previews
 
 SPLITS = ("train", "valid", "test")
 PREVIEWS = "previews"
@@ -69,7 +71,6 @@ def ensure_default(size=None, progress=True, run=None):
 
     Taught in: 00_getting_started
     """
-    from .synth import write_dataset
 
     size = config.size_of(size, run)
     root = default_root(size)
@@ -131,7 +132,6 @@ def open_dataset(split="test", root=None, size=None, check=True, run=None):
     root = resolve_root(root, size, run)
     subsets, musdb_split = ("test", None) if split == "test" else ("train", split)
     if root == PREVIEWS:  # downloaded once into the data folder, decoded once: then a WAV folder like any other
-        from .previews import ensure_previews
 
         root = ensure_previews()
     layout = layout_of(root)

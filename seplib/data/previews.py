@@ -17,6 +17,8 @@ import json
 import shutil
 
 from .. import config
+from .decode import decode_tree
+from ..config import online
 
 DOWNLOADED = "MUSDB18-7"
 """The folder, in the data folder, musdb's download of the previews goes to (``.stem.mp4`` files)."""
@@ -62,8 +64,6 @@ def ensure_previews(progress=True):
     """
     import musdb
 
-    from .decode import decode_tree
-    from ..config import online
 
     out, downloaded = previews_root(), download_root()
     if _decoded(out):

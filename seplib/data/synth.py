@@ -26,6 +26,8 @@ from scipy import fft, signal
 from .. import config, sizes
 from ..stems import STEMS
 from ..units import seconds_to_samples  # ("drums", "bass", "other", "vocals")
+from ..audio import write_error
+from ..audio import wav_frames
 
 VERSION = 1
 
@@ -796,7 +798,6 @@ def _atomic(path, write):
         write(tmp)
         os.replace(tmp, path)
     except (OSError, RuntimeError) as err:  # a full disk: "the disk is full: NAME", no temporary file left
-        from ..audio import write_error
 
         failed = write_error(err, path)
         tmp.unlink(missing_ok=True)
@@ -923,7 +924,6 @@ def song_problem(folder, info, verified=None):
 
     Taught in: 00_getting_started
     """
-    from ..audio import wav_frames
 
     rate = int(info.get("rate", 0))
     frames = time_to_sample(float(info.get("seconds", 0)), rate)

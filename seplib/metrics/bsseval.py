@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from ..spectral import seconds_to_samples
+from ..config import device as best_device
 
 FILTERS_LEN = 512
 """Length of BSSEval's distortion filters (samples): the reference may be filtered this much
@@ -46,7 +47,6 @@ def _positive_samples(seconds, rate):
 def _device(device):
     if device is None:
         try:
-            from ..config import device as best_device
             device = best_device()
         except ImportError:
             device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -14,6 +14,7 @@ from .bsseval import shared_references
 from .protocol import _sorted_stems, _track_medians, missing_reasons, track_scores
 from .store import (_checkpoint_of, _current_run, append_partial, checkpoint_id, method_inputs, partial_path,
                     read_partial, refuse_foreign, save_scores, scores_path, why_rescore)
+from .. import data, separation  # as modules: data.track_stems and separation.separate are looked up when called
 
 
 def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_dir=None,
@@ -62,8 +63,6 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from ..data import track_mixture, track_stems
-    from ..separation import separate
 
     record = methods.get(method)
     tracks = list(tracks)
@@ -95,9 +94,9 @@ def evaluate(method, tracks, backend="fast", store=True, dataset=None, results_d
             rows, missing = done[track.name]["rows"], done[track.name]["missing"]
             medians = pd.DataFrame(rows, columns=["stem", "metric", "value"]).astype({"value": float})
         else:
-            mixture, refs = track_mixture(track), as_rows(track_stems(track))
+            mixture, refs = data.track_mixture(track), as_rows(data.track_stems(track))
             extra = {"references": refs} if record.needs_references else {}
-            estimates = separate(method, mixture, track.rate, run=run, **extra, **kwargs)
+            estimates = separation.separate(method, mixture, track.rate, run=run, **extra, **kwargs)
             del mixture, extra
             estimates = as_rows(estimates)
             if keep is not None:

@@ -20,6 +20,9 @@ from ..stems import STEMS
 from .. import methods
 from ..data.musdb import dataset_of
 from .protocol import METRICS, PROTOCOL, _json_number, _sorted_stems, _track_medians, aggregate, summary
+from ..config import results_dir as default
+from ..run import current
+from ..models import checkpoint_to_use
 
 
 def _checked_name(name, what):
@@ -36,7 +39,6 @@ def _checked_name(name, what):
 def _results_dir(results_dir):
     if results_dir is not None:
         return Path(results_dir)
-    from ..config import results_dir as default
     return default()
 
 
@@ -150,7 +152,6 @@ def _feed(digest, value):
 
 def _current_run():
     """The environment's run (``None`` if it cannot be made, e.g. an unknown run size)."""
-    from ..run import current
 
     try:
         return current()
@@ -554,7 +555,6 @@ def _checkpoint_of(method, kwargs, run=None):
             return None
     except ValueError:  # stored scores of a method not registered in this session
         return None
-    from ..models import checkpoint_to_use
 
     return checkpoint_to_use(method, run)[0]  # the run's own model, else the shipped one
 
