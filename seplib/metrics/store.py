@@ -20,7 +20,7 @@ from ..stems import STEMS
 from .. import methods
 from ..data.musdb import dataset_of
 from .protocol import METRICS, PROTOCOL, _json_number, _sorted_stems, _track_medians, aggregate, summary
-from ..config import results_dir as default
+from ..config import results_dir as default_results_dir
 from ..run import current
 from ..models import checkpoint_to_use
 
@@ -39,7 +39,7 @@ def _checked_name(name, what):
 def _results_dir(results_dir):
     if results_dir is not None:
         return Path(results_dir)
-    return default()
+    return default_results_dir()
 
 
 def _sha256(path, _cache={}):
