@@ -88,11 +88,15 @@ def separate_track(model, mixture, rate, chunk_seconds, overlap_seconds, progres
     """
     mixture = as_mixture(mixture)
     if mixture.shape[0] != model.audio_channels:  # e.g. mono into a stereo model: one channel at a time
-        per_channel = [separate_track(model, np.repeat(channel[None], model.audio_channels, axis=0), rate,
-                                      chunk_seconds, overlap_seconds, progress)  # {stem: (model channels, samples)}
-                       for channel in mixture]
-        return {stem: np.stack([est[stem].mean(axis=0) for est in per_channel])  # (channels, samples)
-                for stem in per_channel[0]}
+        out = {}  # {stem: (channels, samples)}, filled channel by channel: one channel's model output held at a time
+        for c, channel in enumerate(mixture):
+            est = separate_track(model, np.repeat(channel[None], model.audio_channels, axis=0), rate,
+                                 chunk_seconds, overlap_seconds, progress)  # {stem: (model channels, samples)}
+            for stem in list(est):
+                if stem not in out:
+                    out[stem] = np.empty(mixture.shape, np.float32)
+                out[stem][c] = est.pop(stem).mean(axis=0)
+        return out
     dev = next(model.parameters()).device
     chunk, overlap = chunk_grid(chunk_seconds, overlap_seconds, rate, getattr(model, "chunk_multiple", 1),
                                 mixture.shape[1])
