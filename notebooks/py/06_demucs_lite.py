@@ -859,11 +859,8 @@ print(f"true stems summed vs the mixture: {sum_residual_db(real_refs, real_mix):
       f"Demucs-lite's estimates summed: {sum_residual_db(real_est, real_mix):.1f} dB")
 assert -25 < sum_residual_db(real_refs, real_mix) < -8
 real_dataset = metrics.dataset_of([real])
-metrics.evaluate("demucs-lite", [real], progress=False, checkpoint=CKPT)
-real_stored = set(metrics.leaderboard(real_dataset).index)
-for method in ("mixture", "oracle-irm"):
-    if method not in real_stored:
-        metrics.evaluate(method, [real], progress=False)
+metrics.score_missing(["demucs-lite", "mixture", "oracle-irm"], [real],  # stored scores are reused
+                      method_kwargs={"demucs-lite": {"checkpoint": CKPT}})
 real_board = metrics.leaderboard(real_dataset)
 beside = pd.DataFrame({f"Demucs-lite: synthetic test split ({len(test)} songs)": board.loc["demucs-lite", list(STEMS)],
                        "Demucs-lite: the real song": real_board.loc["demucs-lite", list(STEMS)],

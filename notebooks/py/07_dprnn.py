@@ -473,12 +473,8 @@ print(f"true stems summed vs the mixture: {rest_db(real_refs, real_mix):.1f} dB;
       f"DPRNN's estimates summed: {rest_db(real_est['dprnn'], real_mix):.1f} dB")
 assert -25 < rest_db(real_refs, real_mix) < -8 and rest_db(real_est["dprnn"], real_mix) < -60
 real_dataset = metrics.dataset_of([real])
-for method, ckpt in (("dprnn", CKPT), ("conv1d", BASELINE_CKPT)):
-    metrics.evaluate(method, [real], progress=False, checkpoint=ckpt)
-real_stored = set(metrics.leaderboard(real_dataset).index)
-for method in ("mixture", "oracle-irm", "oracle-wiener"):
-    if method not in real_stored:
-        metrics.evaluate(method, [real], progress=False)
+metrics.score_missing(["dprnn", "conv1d", "mixture", "oracle-irm", "oracle-wiener"], [real],  # stored scores are reused
+                      method_kwargs={"dprnn": {"checkpoint": CKPT}, "conv1d": {"checkpoint": BASELINE_CKPT}})
 real_board = metrics.leaderboard(real_dataset)
 real_oracles = [m for m in real_board.index if m.startswith("oracle-")]
 real_best = real_board.loc[real_oracles, list(STEMS)].mean(axis=1).idxmax()
