@@ -23,6 +23,7 @@ from .protocol import METRICS, PROTOCOL, _json_number, _sorted_stems, _track_med
 from ..config import results_dir as default_results_dir
 from ..run import current
 from ..models import checkpoint_to_use
+from ..models.checkpoint import content_hash
 
 
 def _checked_name(name, what):
@@ -103,14 +104,10 @@ def method_inputs(method, kwargs=None, run=None):
 
     Taught in: 08_leaderboard
     """
-    import hashlib
-
     inputs = {}
     args = {k: v for k, v in (kwargs or {}).items() if k not in ("checkpoint", "progress")}
-    if args:
-        digest = hashlib.sha256()
-        _feed(digest, args)
-        inputs["args"] = digest.hexdigest()[:16]
+    if args:  # by content, as a checkpoint's checksum is made: arrays and tensors by their bytes
+        inputs["args"] = content_hash(args)[:16]
     try:
         record = methods.get(method)
     except ValueError:  # stored scores of a method not registered in this session
@@ -120,34 +117,6 @@ def method_inputs(method, kwargs=None, run=None):
         if run is not None:
             inputs["run"] = {"dataset": run.dataset, "size": run.size}
     return inputs
-
-
-def _feed(digest, value):
-    """Add a value to a hash by its content: dicts by sorted key, arrays and tensors by dtype,
-    shape and bytes, anything else by ``repr``."""
-    import numpy as np
-
-    if isinstance(value, dict):
-        digest.update(b"{")
-        for key in sorted(value, key=str):
-            _feed(digest, str(key))
-            _feed(digest, value[key])
-        digest.update(b"}")
-    elif isinstance(value, (list, tuple)):
-        digest.update(b"[")
-        for item in value:
-            _feed(digest, item)
-        digest.update(b"]")
-    elif hasattr(value, "detach") and hasattr(value, "cpu"):   # a torch tensor
-        _feed(digest, value.detach().cpu().numpy())
-    elif isinstance(value, np.ndarray):
-        value = np.ascontiguousarray(value)
-        digest.update(f"array{value.dtype.str}{value.shape}".encode())
-        digest.update(value.tobytes())
-    elif isinstance(value, np.generic):
-        _feed(digest, value.item())
-    else:
-        digest.update(repr(value).encode())
 
 
 def _current_run():
