@@ -176,10 +176,11 @@ class OpenUnmixStems(nn.Module):
         return estimates / (magnitude[:, None] + EPS)
 
     def waveforms(self, X, masks, mixture):
-        """Masks times the mixture's STFT (its phase kept), back to ``(batch, stems, channels, samples)``."""
-        from seplib.spectral import istft
+        """Masks times the mixture's STFT (its phase kept), back to ``(batch, stems, channels, samples)``:
+        seplib's front end for every masking model (:func:`seplib.masking.stem_masks_to_waveforms`)."""
+        from seplib.masking import stem_masks_to_waveforms
 
-        return istft(X[:, None] * masks.float(), mixture.shape[-1], self.n_fft, self.hop)
+        return stem_masks_to_waveforms(X, masks, mixture.shape[-1], n_fft=self.n_fft, hop=self.hop)
 
     def forward(self, mixture):
         X = self.spectrogram(mixture)
