@@ -202,7 +202,7 @@ def test_shared_references_give_the_same_scores_as_one_at_a_time():
     # one References, two estimates: G is factored on the first and reused on the second
     shared = metrics.References(refs, device="cpu")
     together = [shared.score(e, RATE) for e in (ests, other)]
-    assert shared.factor_all[0] == "cholesky"
+    assert shared.factor_all[0] == "potrf"                # Cholesky by LAPACK, in place, on the CPU
     again = shared.score(ests, RATE)                  # the reuse path on the first estimate again
     for m in metrics.METRICS:
         for a, b in zip(alone, together):
@@ -261,3 +261,26 @@ def test_rest_db_says_how_far_stems_are_from_adding_up_to_the_mixture():
     mixture = stems["a"] + stems["b"]
     assert rest_db(stems, mixture) < -250  # exact
     assert abs(rest_db(stems, mixture * 1.1) - 10 * np.log10((0.1 / 1.1) ** 2)) < 1e-9
+
+
+def test_a_singular_gram_matrix_is_made_again_for_the_fallback_after_lapack_wrote_over_it():
+    from seplib.metrics.bsseval import _factor_spd, _solve_factored
+
+    rng = np.random.default_rng(0)
+    basis = rng.standard_normal((6, 3))
+    A = torch.from_numpy(basis @ basis.T)                 # rank 3 of 6: Cholesky fails
+    made = []
+
+    def make():
+        made.append(A.clone())
+        return made[-1]
+
+    kind, _ = factor = _factor_spd(make)
+    assert kind in ("lu", "lstsq") and len(made) == 2   # the first copy was overwritten, so a second
+    assert not torch.equal(made[0], A) and torch.equal(made[1], A)
+    b = A @ torch.from_numpy(rng.standard_normal((6, 2)))  # in A's span: solvable
+    assert torch.allclose(A @ _solve_factored(factor, b), b, atol=1e-8)
+    spd = torch.from_numpy(basis.T @ basis + np.eye(3))
+    kind, _ = factor = _factor_spd(lambda: torch.stack([spd.clone(), 2 * spd]))   # a batch, as G_own
+    x = _solve_factored(factor, torch.ones(2, 3, 1, dtype=torch.float64))
+    assert kind == "potrf" and torch.allclose(torch.stack([spd, 2 * spd]) @ x, torch.ones(2, 3, 1, dtype=torch.float64))

@@ -135,7 +135,7 @@ def _fft_size(n):
     return scipy.fft.next_fast_len(int(n), real=True)
 
 
-def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=16):
+def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=4):
     r"""Cross-correlations :math:`r_{ab}(\tau) = \sum_n x_a(n)\, y_b(n + \tau)` for
     :math:`|\tau| < L`, in float64, summed block by block so memory stays small on long tracks.
 
@@ -147,7 +147,11 @@ def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=16):
         x: ``(a, samples)`` tensor
         ys: a ``(b, samples)`` tensor, or a tuple of them (their rows in turn: never joined
             into one song-sized copy)
-        group (int): blocks transformed at once (``group`` x about 0.7 s of audio; memory vs speed)
+        group (int): blocks transformed at once (``group`` x about 0.7 s of audio). More is not
+            faster: 4 keeps every array of a group (the estimates' spectra the largest, 17 MB
+            for four stereo stems) under the 32 MB up to which the C library's allocator reuses
+            freed memory; a larger array is mapped afresh, and its new pages cost more to touch
+            than the FFTs save
 
     Returns:
         r: ``(a, b, 2L - 1)`` float64, lag :math:`\tau` at index :math:`\tau + L - 1`
@@ -176,7 +180,7 @@ def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=16):
     return torch.fft.irfft(acc.permute(1, 2, 0), n_fft)[..., : 2 * L - 1]
 
 
-def _factor_spd(A):
+def _factor_spd(make):
     """Factor a symmetric positive (semi)definite A once, to solve A X = B for many B.
 
     Cholesky, or LU if that fails, or least squares if A is singular (``museval`` does the
@@ -184,15 +188,36 @@ def _factor_spd(A):
     as two equal channels; the projection onto their span (all BSSEval needs) is the same for
     any least-squares solution.
 
+    On the CPU the Cholesky factor is LAPACK's ``potrf`` written over A itself (through
+    scipy): no second copy of a 4096 x 4096 matrix, and none of the zeroing of the other
+    triangle that ``torch.linalg.cholesky`` does, which together cost a third of the time of
+    the factorisation itself. Hence ``make``: A is made afresh if it has to be factored again.
+
     Args:
-        A: ``(..., n, n)`` float64 tensor
+        make: a function returning A, a ``(..., n, n)`` float64 tensor (contiguous)
 
     Returns:
         factor (tuple): ``(kind, tensors)``, for :func:`_solve_factored`
     """
-    chol, info = torch.linalg.cholesky_ex(A)
-    if bool((info == 0).all()):
-        return "cholesky", (chol,)
+    A = make()
+    if A.device.type == "cpu":
+        from scipy.linalg import lapack
+
+        n = A.shape[-1]
+        factors = []
+        for a in A.reshape(-1, n, n).numpy():     # views of A: potrf overwrites them in place
+            # a.T is the same symmetric matrix, in the column-major order LAPACK works in
+            chol, info = lapack.dpotrf(a.T, lower=True, clean=False, overwrite_a=True)
+            if info != 0:
+                break
+            factors.append(chol)
+        else:
+            return "potrf", (factors, A.shape)
+        A = make()
+    else:
+        chol, info = torch.linalg.cholesky_ex(A)
+        if bool((info == 0).all()):
+            return "cholesky", (chol,)
     LU, pivots, info = torch.linalg.lu_factor_ex(A)
     if bool((info == 0).all()):
         return "lu", (LU, pivots, A)
@@ -202,6 +227,14 @@ def _factor_spd(A):
 def _solve_factored(factor, B):
     """Solve A X = B with the factor of A from :func:`_factor_spd`. ``B``: ``(..., n, k)``."""
     kind, tensors = factor
+    if kind == "potrf":
+        from scipy.linalg import lapack
+
+        factors, shape = tensors
+        rhs = B.reshape(len(factors), shape[-1], -1).numpy()
+        solution = np.stack([lapack.dpotrs(chol, np.asfortranarray(b), lower=True)[0]
+                             for chol, b in zip(factors, rhs)])
+        return torch.from_numpy(solution).reshape(B.shape)
     if kind == "cholesky":
         return torch.cholesky_solve(B, tensors[0])
     if kind == "lu":
@@ -249,11 +282,10 @@ class References:
         self.x = torch.from_numpy(refs).to(self.device)   # on the CPU: the same memory as refs
         self.factor_all = self.factor_own = None      # made on the first estimate that needs them
 
-    def _factor(self, r):
-        """Build the Gram matrix :math:`G` from the references' correlations ``r`` (``(K, K,
-        2L - 1)``, from :func:`_lagged_correlations`) and factor it."""
-        S, C, _ = self.x.shape
-        K, L = S * C, FILTERS_LEN
+    def _gram(self, r):
+        """The Gram matrix :math:`G` of the delayed references, from their correlations ``r``
+        (``(K, K, 2L - 1)``, from :func:`_lagged_correlations`)."""
+        K, L = self.x.shape[0] * self.x.shape[1], FILTERS_LEN
         # G[(k1, a), (k2, b)] = r_k1k2(a - b): a Toeplitz block per pair of signals
         lag = torch.arange(L, device=r.device)
         toeplitz = lag[:, None] - lag[None, :] + L - 1                   # (L, L): a - b + L - 1
@@ -262,10 +294,20 @@ class References:
             for k2 in range(K):
                 G[k1 * L:(k1 + 1) * L, k2 * L:(k2 + 1) * L] = r[k1, k2][toeplitz]
         G.diagonal().add_(np.finfo(np.float64).eps)                        # as museval does
-        # own reference only: the diagonal blocks of G, one per source
-        G_own = torch.stack([G[j * C * L:(j + 1) * C * L, j * C * L:(j + 1) * C * L] for j in range(S)])
-        self.factor_own = _factor_spd(G_own)
-        self.factor_all = _factor_spd(G)
+        return G
+
+    def _factor(self, r):
+        """Build the Gram matrix :math:`G` from the references' correlations ``r`` and factor it,
+        and its diagonal blocks (each source's own reference)."""
+        S, C, _ = self.x.shape
+        CL = C * FILTERS_LEN
+        G = self._gram(r)
+        # own reference only: the diagonal blocks of G, one per source (a copy: factored first,
+        # since the factor of G is written over G)
+        self.factor_own = _factor_spd(lambda: torch.stack([G[j * CL:(j + 1) * CL, j * CL:(j + 1) * CL]
+                                                           for j in range(S)]))
+        fresh = [G]                                   # G the first time, then built again
+        self.factor_all = _factor_spd(lambda: fresh.pop() if fresh else self._gram(r))
 
     def distortion_filters(self, estimates):
         r"""Least-squares filters that best rebuild each estimate from the references.
@@ -310,7 +352,7 @@ class References:
         signals = self.numpy.nbytes + (self.x.numel() * self.x.element_size() if self.device.type != "cpu" else 0)
         return signals + 8 * (KL ** 2 + S * CL ** 2)
 
-    def score(self, estimates, rate=44100, window=1.0, hop=1.0, frames_per_batch=16):
+    def score(self, estimates, rate=44100, window=1.0, hop=1.0, frames_per_batch=8):
         """BSSEval v4 of one set of estimates against these references: see :func:`bss_eval_v4`."""
         refs = self.numpy
         ests = _pad_or_truncate(_as_sources(estimates, "estimates"), refs.shape[-1])
@@ -350,7 +392,7 @@ def _complex(dtype):
     return torch.complex64 if dtype == torch.float32 else torch.complex128
 
 
-def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, dtype=torch.float32):
+def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=8, dtype=torch.float32):
     r"""The energies of BSSEval's ratios in every frame, the filters applied to the frame alone.
 
     In each frame the references are filtered (a full convolution: the frame and an
@@ -374,9 +416,10 @@ def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, 
         C_all, C_own: the filters from :meth:`References.distortion_filters`
         size, hop: frame length and hop in samples (:func:`_frames`)
         frames: ``(n,)`` tensor, the indices of the frames to score
-        frames_per_batch (int): frames transformed at once (memory vs speed)
+        frames_per_batch (int): frames transformed at once; 8 one-second frames of four
+            stereo stems keep each array under 32 MB (see :func:`_lagged_correlations`)
         dtype: ``torch.float32`` or ``torch.float64``, the precision of the filtering (the
-            SDR, which needs no filter, is always computed in float64)
+            SDR, which needs no filter, is summed in float64 from the signals as given)
 
     Returns:
         energies: ``(8, sources, n)`` float64, the numerator and denominator of SDR, ISR,
@@ -398,14 +441,16 @@ def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, 
     weight[0] = weight[-1 if n_fft % 2 == 0 else 0] = 1.0 / n_fft
 
     def spectra(x):              # frames (S, C, t, size) -> spectra (F, t, S*C), contiguous
-        return torch.fft.rfft(x, n_fft).permute(3, 2, 0, 1).reshape(-1, x.shape[2], K)
+        # contiguous: bmm on the strided view is four times slower
+        return torch.fft.rfft(x, n_fft).permute(3, 2, 0, 1).reshape(-1, x.shape[2], K).contiguous()
 
     def energy(X):               # spectra (F, t, n * K) -> (n, S, t): over frequencies and channels
         v = torch.view_as_real(X).reshape(X.shape[0], -1)
         return (weight @ (v * v)).reshape(X.shape[1], -1, S, 2 * C).sum(-1).permute(1, 2, 0)
 
-    def energy_t(x):             # samples (S, C, t, size) -> (S, t): over channels and samples
-        return (x * x).sum((1, 3))
+    def energy_t(x):             # samples (S, C, t, size) -> (S, t): over channels and samples,
+        # summed in float64 without a float64 copy of the frames
+        return torch.linalg.vector_norm(x, dim=(1, 3), dtype=torch.float64) ** 2
 
     count = int(frames.max()) + 1
     r_frames, e_frames = _framed(r, size, hop, count), _framed(e, size, hop, count)  # (S, C, T, size)
@@ -420,8 +465,7 @@ def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, 
         R += errors[:, :, K:]                                  # s + e_spat + e_interf
         proj_all = energy(R)[0]
         E -= R                                                 # e_artif
-        s, est = s.double(), est.double()
-        true = energy_t(s)
+        true = energy_t(s)      # est - s below: in the signals' own precision, correctly rounded
         parts.append(torch.stack([
             true, energy_t(est - s),                 # SDR (the frame's plain SNR)
             true, spat.double(),                     # ISR
@@ -432,7 +476,7 @@ def _frame_energies(r, e, C_all, C_own, size, hop, frames, frames_per_batch=16, 
 
 
 def bss_eval_v4(references, estimates, rate=44100, window=1.0, hop=1.0, device=None,
-                frames_per_batch=16):
+                frames_per_batch=8):
     r"""BSSEval v4 images (the MUSDB18 protocol), framewise, in torch.
 
     Each estimate is split into four parts with filters of :data:`FILTERS_LEN` taps that are
