@@ -159,7 +159,6 @@ def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=4):
     ys = ys if isinstance(ys, (tuple, list)) else (ys,)
     n = x.shape[-1]
     block = n_fft - 2 * (L - 1)                 # room for a block and its halos: no wrap-around
-    acc = 0
     for start in range(0, n, group * block):
         stop = min(n, start + group * block)
         nb = -(-(stop - start) // block)
@@ -176,7 +175,11 @@ def _lagged_correlations(x, ys, L, n_fft=2 ** 15, group=4):
         Y = torch.fft.rfft(yb.unfold(-1, n_fft, block), n_fft)
         # sum over blocks of conj(X_a) Y_b, one small matrix product per frequency
         # (contiguous copies first: complex matmul on strided views is very slow on CPUs)
-        acc = acc + torch.bmm(X.conj().permute(2, 0, 1).contiguous(), Y.permute(2, 1, 0).contiguous())
+        Xh, Yt = X.conj().permute(2, 0, 1).contiguous(), Y.permute(2, 1, 0).contiguous()
+        if start == 0:
+            acc = torch.bmm(Xh, Yt)
+        else:
+            acc.baddbmm_(Xh, Yt)                  # in place: no new (F, a, b) array per group
     return torch.fft.irfft(acc.permute(1, 2, 0), n_fft)[..., : 2 * L - 1]
 
 
