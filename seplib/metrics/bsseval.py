@@ -1,7 +1,7 @@
 r"""BSSEval v4 (the MUSDB18 protocol's SDR, ISR, SIR, SAR per one-second frame), in torch.
 
 :func:`bss_eval_v4` computes what ``museval`` computes for MUSDB18
-(``museval.evaluate(..., mode="v4")``, to within 0.01 dB) several times faster on one CPU
+(``museval.evaluate(..., mode="v4")``, to within 0.01 dB) about ten times faster on one CPU
 thread (``benchmarks/metrics_speed.py`` measures it). The work, in order:
 
 1. the cross-correlations of the references (and of the estimate with them) over the lags
