@@ -284,3 +284,26 @@ def test_a_singular_gram_matrix_is_made_again_for_the_fallback_after_lapack_wrot
     kind, _ = factor = _factor_spd(lambda: torch.stack([spd.clone(), 2 * spd]))   # a batch, as G_own
     x = _solve_factored(factor, torch.ones(2, 3, 1, dtype=torch.float64))
     assert kind == "potrf" and torch.allclose(torch.stack([spd, 2 * spd]) @ x, torch.ones(2, 3, 1, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("group", [1, 4, 16])
+def test_lagged_correlations_are_numpys_whatever_the_block_grouping(group):
+    from seplib.metrics.bsseval import _lagged_correlations
+
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 3000)), rng.standard_normal((3, 3000))
+    L = 40        # blocks of 512 - 78 samples: several groups of several blocks, and a ragged last one
+    r = _lagged_correlations(torch.from_numpy(x), torch.from_numpy(y), L, n_fft=512, group=group).numpy()
+    for a in range(2):
+        for b in range(3):
+            # r_ab(tau) = sum_n x_a(n) y_b(n + tau), tau = -(L-1) .. L-1
+            full = np.correlate(y[b], x[a], mode="full")[len(x[a]) - L: len(x[a]) + L - 1]
+            assert np.allclose(r[a, b], full, atol=1e-9)
+
+
+def test_scores_do_not_depend_on_how_many_frames_are_filtered_at_once():
+    refs, ests = sources(5.0, n_sources=2, seed=6)
+    one = metrics.bss_eval_v4(refs, ests, RATE, device="cpu", frames_per_batch=1)
+    many = metrics.bss_eval_v4(refs, ests, RATE, device="cpu", frames_per_batch=8)
+    for m in metrics.METRICS:
+        assert np.allclose(one[m], many[m], atol=1e-6, rtol=0), m
