@@ -193,8 +193,8 @@ def _factor_spd(make):
 
     On the CPU the Cholesky factor is LAPACK's ``potrf`` written over A itself (through
     scipy): no second copy of a 4096 x 4096 matrix, and none of the zeroing of the other
-    triangle that ``torch.linalg.cholesky`` does, which together cost a third of the time of
-    the factorisation itself. Hence ``make``: A is made afresh if it has to be factored again.
+    triangle that ``torch.linalg.cholesky`` does (0.49 s against 0.74 s on one CPU thread).
+    Hence ``make``: A is made afresh if it has to be factored again.
 
     Args:
         make: a function returning A, a ``(..., n, n)`` float64 tensor (contiguous)
