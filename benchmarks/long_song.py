@@ -18,9 +18,17 @@ length), then a table: peak GiB (floor), seconds and CPU seconds per length, and
 of successive lengths (linear time: the ratio of the lengths). On a shared machine the CPU
 seconds (of the child process) are the steadier measure; the wall seconds grow with the load.
 
+With ``--through-file`` the child instead writes the song to a float WAV file, lets go of it, and
+separates it as a user would, with ``seplib separate SONG --method NAME --out DIR`` (the command
+line, in the child process; the networks are then the shipped ones): file in, stem files out. A
+song longer than ``seplib.blocks.STREAM_VALUES`` (ten minutes of 44.1 kHz stereo) is then never
+held whole: it is read, separated and written a segment at a time. The oracles, which need the
+true stems, are not run this way; the floor is then 0.
+
     python benchmarks/long_song.py --minutes 1 5 10
     python benchmarks/long_song.py --minutes 10 --methods hpss repet-sim
     python benchmarks/long_song.py --minutes 10 --rate 22050 48000 96000 --channels 2
+    python benchmarks/long_song.py --minutes 10 --rate 96000 --through-file
 """
 from __future__ import annotations
 
@@ -114,6 +122,41 @@ def warm_up(gib):
         del block
 
 
+def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2):
+    """``seplib separate`` on the song written to a float WAV file, in this process; print one JSON row."""
+    import contextlib
+    import io
+    import tempfile
+
+    import soundfile as sf
+    import torch
+
+    from seplib.cli import main as seplib_main
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    with tempfile.TemporaryDirectory(prefix="seplib-long-song-") as folder:
+        song = os.path.join(folder, "song.wav")
+        mixture = long_song(minutes, rate, channels=channels)
+        sf.write(song, mixture.T, rate, subtype="FLOAT")
+        del mixture
+        warm_up(warm_gib)
+        before = rss_gib("VmRSS")
+        reset = reset_peak()
+        start, cpu = time.perf_counter(), time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            code = seplib_main(["separate", song, "--method", method, "--out", os.path.join(folder, "stems")])
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if code:
+            raise SystemExit(f"seplib separate failed: {err.getvalue().strip().splitlines()[-1:]}")
+        peak = rss_gib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+        lengths = {sf.info(os.path.join(folder, "stems", name)).frames
+                   for name in os.listdir(os.path.join(folder, "stems"))}
+        assert lengths == {int(round(minutes * 60 * rate))}, lengths
+    print(json.dumps({"method": method, "minutes": minutes, "rate": rate, "channels": channels,
+                      "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3),
+                      "before_gib": round(before, 3), "floor_gib": 0.0, "through": "file"}))
+
+
 def child(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2):
     """Run one method once on one length, rate and channel count, in this process; print one JSON row."""
     import tempfile
@@ -182,10 +225,11 @@ def reset_peak():
         return False
 
 
-def measure(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2):
+def measure(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2, through_file=False):
     """One fresh subprocess for (method, minutes, rate, channels); its row, with the child's peak RSS."""
     proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes), "--references", references,
-                           "--warm-gib", str(warm_gib), "--rate", str(rate), "--channels", str(channels)],
+                           "--warm-gib", str(warm_gib), "--rate", str(rate), "--channels", str(channels),
+                           *(["--through-file"] if through_file else [])],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return {"method": method, "minutes": minutes, "rate": rate, "channels": channels,
@@ -207,16 +251,23 @@ def main(argv=None):
     parser.add_argument("--warm-gib", type=float, default=2.0,
                         help="GiB of fresh memory each child touches and frees before the method runs "
                              "(see warm_up; 0: none)")
+    parser.add_argument("--through-file", action="store_true",
+                        help="separate with `seplib separate` from a WAV file of the song to stem files "
+                             "(see child_file; the oracles are left out)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "MINUTES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        if args.through_file:
+            return child_file(args.child[0], float(args.child[1]), args.warm_gib, args.rate[0], args.channels)
         return child(args.child[0], float(args.child[1]), args.references, args.warm_gib, args.rate[0],
                      args.channels)
+    methods = [m for m in args.methods if not (args.through_file and m.startswith("oracle-"))]
     rows = []
     for rate in args.rate:
-        for method in args.methods:
+        for method in methods:
             for minutes in args.minutes:
-                rows.append(measure(method, minutes, args.references, args.warm_gib, rate, args.channels))
+                rows.append(measure(method, minutes, args.references, args.warm_gib, rate, args.channels,
+                                    args.through_file))
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows, args.minutes, args.rate))
 

@@ -70,6 +70,57 @@ def separate_chunked(fn, mixture, chunk, overlap, progress=False):
     return out
 
 
+def separate_streaming(fn, read, length, chunk, overlap, write, progress=False):
+    """:func:`separate_chunked` for a song that is never held whole: read a chunk, separate it,
+    write what is finished.
+
+    The chunks, their cross-fade and the result are those of :func:`separate_chunked` (to float
+    rounding), but the mixture comes in a chunk at a time from ``read`` and the estimates go out
+    in order to ``write``, so memory holds one chunk and its stems, whatever the song's length.
+    A sample is finished once every chunk that covers it has been added: after each chunk,
+    ``write`` gets each stem's samples up to where the next chunk starts (after the last, the rest).
+
+    Args:
+        fn (callable): ``fn(chunk (channels, chunk)) -> {stem: (channels, chunk)}``; its arrays are
+            weighted in place
+        read (callable): ``read(start, stop) -> (channels, stop - start)``, samples of the mixture
+        length (int): samples in the song
+        chunk (int): chunk length in samples; overlap (int): samples shared by neighbours (``< chunk / 2``)
+        write (callable): ``write(stem, samples (channels, n))``, called with consecutive pieces of
+            each stem, from sample 0 to ``length``
+        progress (bool): show a tqdm bar
+
+    Taught in: 02_hpss
+    """
+    if not 0 <= 2 * overlap < chunk:
+        raise ValueError(f"need 0 <= 2 * overlap < chunk, got chunk={chunk}, overlap={overlap}")
+    step = chunk - overlap
+    starts = list(range(0, max(length - overlap, 1), step))
+    window = crossfade_window(chunk, overlap)
+    held, weight = {}, np.zeros(0, dtype=np.float32)  # what the last chunk left unfinished, and its weight
+    for k, start in enumerate(tqdm(starts, desc="segments", disable=not progress, leave=False)):
+        piece = np.asarray(read(start, min(start + chunk, length)), dtype=np.float32)
+        n = piece.shape[1]
+        if n < chunk:  # zero-pad the last chunk, keep only its real part
+            piece = np.pad(piece, ((0, 0), (0, chunk - n)))
+        w = window[:n]
+        weight = np.concatenate([weight, np.zeros(n - len(weight), np.float32)]) + w
+        done = n if k == len(starts) - 1 else step  # finished: up to where the next chunk starts
+        scale = 1.0 / np.maximum(weight[:done], 1e-8)
+        estimates = fn(piece)
+        del piece
+        for stem in list(estimates):
+            x = np.asarray(estimates.pop(stem), dtype=np.float32)[:, :n]
+            x *= w  # in place: one chunk's stems held, no copies
+            if stem in held:
+                x[:, :held[stem].shape[1]] += held.pop(stem)
+            x[:, :done] *= scale
+            write(stem, x[:, :done])
+            held[stem] = x[:, done:].copy()  # the overlap only: the chunk's array goes
+            del x
+        weight = weight[done:]
+
+
 def separate_in_blocks(fn, mixture, rate, block_seconds, overlap_seconds, **kwargs):
     """Run a method on a long song in blocks with overlap: memory bounded by the block, not the song.
 
@@ -97,6 +148,23 @@ def separate_in_blocks(fn, mixture, rate, block_seconds, overlap_seconds, **kwar
         return fn(mixture, rate, **kwargs)
     chunk, overlap = int(round(block_seconds * rate)), int(round(overlap_seconds * rate))
     return separate_chunked(lambda piece: fn(piece, rate, **kwargs), mixture, chunk, overlap)
+
+
+STREAM_VALUES = 10 * 60 * 44100 * 2
+"""The most samples (over all channels) ``seplib separate`` separates whole with a classical
+method: ten minutes of 44.1 kHz stereo.  A longer song, or as long a song at a higher rate, is
+separated in segments of :data:`SEGMENT_VALUES` cross-faded over :data:`STREAM_OVERLAP_SECONDS`
+(:func:`separate_streaming`), read from its file and written to the stems' files as it goes, so
+memory stays bounded whatever its length and rate.  A method whose result depends on the whole
+song (NMF, REPET) then sees one segment at a time.  A network separates in chunks of a few seconds
+anyway, so segments change nothing for it but memory: it streams any song over one segment."""
+
+SEGMENT_VALUES = STREAM_VALUES // 2
+"""Samples (over all channels) in one segment of a streamed song: five minutes of 44.1 kHz stereo,
+2.3 minutes of 96 kHz stereo (see :data:`STREAM_VALUES`)."""
+
+STREAM_OVERLAP_SECONDS = 10.0
+"""Seconds shared by neighbouring segments of a streamed song (see :data:`STREAM_VALUES`)."""
 
 
 BLOCK_FRAMES = 1024

@@ -42,7 +42,14 @@ def _cmd_data(args):
     root = Path(args.root).expanduser() if args.root else default
     if root.is_dir() and (root / "seplib.json").is_file():
         (root / VERIFIED).unlink(missing_ok=True)  # asked for: read every file's content again
-    root = write_dataset(root, size=size, seed=args.seed, workers=args.workers)
+    if args.soundfont and args.set != "render":
+        raise ValueError("--soundfont is for --set render (the synth set plays no SoundFont)")
+    extra = {"soundfont": Path(args.soundfont).expanduser()} if args.soundfont else {}
+    if extra:
+        from .data.render import soundfont_record
+
+        soundfont_record(extra["soundfont"])  # a missing or foreign file: refused here, in one line
+    root = write_dataset(root, size=size, seed=args.seed, workers=args.workers, **extra)
     print(root)
 
 
@@ -82,10 +89,6 @@ def _check_checkpoint(args):
 
 
 def _cmd_separate(args):
-    from .audio import load, save
-    from .run import current
-    from .separation import separate
-
     record = _checked_method("separate", args)
     song = Path(args.song).expanduser()
     if not song.is_file():
@@ -100,27 +103,148 @@ def _cmd_separate(args):
     folder = StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
     try:
         channels, subtype = _song_format(args.song)
-        mixture, rate = load(args.song, stereo=channels <= 2)
-        kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-        if channels > 2:  # 3, 6, 12 channels: each pair of channels is a stereo song
-            estimates = _separate_pairs(args, separate, mixture, rate, current(size=args.size), kwargs)
+        if _stream_segments(song, record) is not None:  # a long song: in segments, from file to files
+            paths = _separate_streaming(args, record, folder, song, channels, subtype)
         else:
-            estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
-        _check_finite(args, estimates)
-        for stem in estimates:
-            try:
-                x = estimates[stem]
-                if channels == 1 and getattr(x, "ndim", 0) == 2 and x.shape[0] == 2:
-                    x = x.mean(axis=0, keepdims=True)  # a mono song (read as dual mono): mono stems
-                save(folder.path(stem), x, rate, subtype=subtype)
-            except OSError as err:  # name the file the user asked for, not the temporary one
-                raise OSError(err.errno, err.strerror, str(folder.out / f"{stem}.wav")) from err
-        paths = folder.commit(list(estimates))
+            paths = _separate_whole(args, folder, song, channels, subtype)
     except BaseException:
         folder.discard()
         raise
     for path in paths:
         print(path)
+
+
+def _separate_whole(args, folder, song, channels, subtype):
+    """Separate a song read whole (3, 6, 12 channels: each pair of channels as a stereo song)."""
+    from .audio import load
+    from .run import current
+    from .separation import separate
+
+    mixture, rate = load(song, stereo=channels <= 2)
+    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    if channels > 2:
+        estimates = _separate_pairs(args, separate, mixture, rate, current(size=args.size), kwargs)
+    else:
+        estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
+    del mixture
+    _check_finite(args, estimates)
+    with _StemFiles(folder, rate, channels, subtype) as files:
+        for stem in list(estimates):
+            files.write(stem, estimates.pop(stem))  # each stem let go once written
+    return folder.commit(files.stems)
+
+
+def _stream_segments(song, record):
+    """``(segment, overlap, info)`` in samples when ``song`` is too long to hold whole
+    (:data:`seplib.blocks.STREAM_VALUES`; for a network, which works in chunks anyway, one
+    segment) and its file can be read from any sample (not MP3 or Ogg, whose sample counts are
+    estimates); ``None``: separate it whole."""
+    import soundfile as sf
+
+    from .blocks import SEGMENT_VALUES, STREAM_OVERLAP_SECONDS, STREAM_VALUES
+    from .stems import RATE
+
+    try:
+        info = sf.info(str(song))
+        with sf.SoundFile(str(song)) as f:
+            seekable = f.seekable()
+    except (RuntimeError, OSError):  # not read by soundfile: the whole-song path says what is wrong
+        return None
+    held = max(info.channels, 2)  # a mono song is separated as dual mono
+    whole, cost = STREAM_VALUES, held  # values held per sample of the song
+    if record.family in ("learned", "reference"):  # chunked anyway, and at 44.1 kHz: a song at a
+        whole = SEGMENT_VALUES                     # lower rate costs a network as much as at 44.1
+        cost = held * max(1.0, RATE / info.samplerate)
+    if info.format in ("MPEG", "OGG") or not seekable or info.frames * cost <= whole:
+        return None
+    segment = int(SEGMENT_VALUES // cost)
+    return segment, min(int(STREAM_OVERLAP_SECONDS * info.samplerate), segment // 4), info
+
+
+def _separate_streaming(args, record, folder, song, channels, subtype):
+    """Separate a long song in segments (:func:`seplib.blocks.separate_streaming`): read from its
+    file a segment at a time, each stem written to its file as it is finished."""
+    import soundfile as sf
+
+    from .audio import as_stereo, check_complete
+    from .blocks import separate_streaming
+    from .run import current
+    from .separation import separate
+
+    check_complete(song)
+    segment, overlap, info = _stream_segments(song, record)
+    rate, run = int(info.samplerate), current(size=args.size)
+    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    print(f"{song} is {info.frames / rate / 60:.1f} minutes at {rate / 1000:g} kHz with {channels} "
+          f"channel(s): separating it in segments of {segment / rate / 60:.1f} minutes, cross-faded over "
+          f"{overlap / rate:g} s, to bound memory", file=sys.stderr)
+
+    def fn(piece):
+        if channels > 2:
+            estimates = _separate_pairs(args, separate, piece, rate, run, kwargs)
+        else:
+            estimates = separate(args.method, piece, rate, run=run, **kwargs)
+        _check_finite(args, estimates)
+        return estimates
+
+    with sf.SoundFile(str(song)) as source, _StemFiles(folder, rate, channels, subtype) as files:
+        def read(start, stop):
+            source.seek(start)
+            x = source.read(stop - start, dtype="float32", always_2d=True).T
+            if x.shape[1] != stop - start:
+                raise ValueError(f"{song}: truncated or damaged: only {start + x.shape[1]} of its "
+                                 f"{info.frames} samples could be read")
+            return as_stereo(x, name=str(song)) if channels <= 2 else x
+
+        separate_streaming(fn, read, info.frames, segment, overlap, files.write, progress=True)
+    return folder.commit(files.stems)
+
+
+class _StemFiles:
+    """The stems' WAV files in the temporary folder of a :class:`StemFolder`, written a piece at a
+    time and in blocks (no copy of a whole stem); mono stems for a mono song (read as dual mono),
+    and one warning on closing if any stem clips."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, folder, rate, channels, subtype):
+        self.folder, self.rate, self.channels, self.subtype = folder, rate, channels, subtype
+        self.files, self.peak = {}, 0.0
+
+    @property
+    def stems(self):
+        return list(self.files)
+
+    def write(self, stem, x):
+        import numpy as np
+        import soundfile as sf
+
+        from .audio import write_error
+
+        x = np.asarray(x, dtype=np.float32)
+        if self.channels == 1 and x.ndim == 2 and x.shape[0] == 2:
+            x = x.mean(axis=0, keepdims=True)  # a mono song (read as dual mono): mono stems
+        self.peak = max(self.peak, float(np.max(np.abs(x))) if x.size else 0.0)
+        try:
+            if stem not in self.files:
+                self.files[stem] = sf.SoundFile(str(self.folder.path(stem)), "w", self.rate, x.shape[0],
+                                                self.subtype or "PCM_16", format="WAV")
+            for start in range(0, x.shape[1], self.BLOCK):
+                self.files[stem].write(x[:, start:start + self.BLOCK].T)
+        except (OSError, RuntimeError) as err:  # name the file the user asked for, not the temporary one
+            raise write_error(err, self.folder.out / f"{stem}.wav", x.nbytes) from err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        import warnings
+
+        for f in self.files.values():
+            f.close()
+        if exc[0] is None and self.peak > 1.0:
+            warnings.warn(f"{self.folder.out}: peak {self.peak:.2f} > 1, the stems will clip", stacklevel=2)
+        return False
 
 
 def _separate_pairs(args, separate, mixture, rate, run, kwargs):
@@ -280,6 +404,9 @@ def _main(argv):
     p.add_argument("--root", help="folder to write (default: data/synth-SIZE or data/render-SIZE)")
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--workers", type=int, default=1, help="processes writing songs side by side")
+    p.add_argument("--soundfont", metavar="FILE",
+                   help="with --set render: a General MIDI .sf2/.sf3 to play the songs (default: TimGM6mb, "
+                        "which ships with pretty_midi); the manifest records which")
     p.set_defaults(fn=_cmd_data, data_command=None)
     decode = p.add_subparsers(dest="data_command", metavar="{decode}").add_parser(
         "decode", help="decode a MUSDB18 .stem.mp4 tree once into WAV files (the MUSDB18-HQ layout)")

@@ -36,3 +36,11 @@ def test_a_child_at_another_rate_reports_it_with_its_memory():
     table = long_song.table([row, {**row, "rate": 96000}], [0.05], [48000, 96000])
     assert "48 kHz, 0.05 min" in table and "96 kHz, 0.05 min" in table
     assert table.count("| oracle-irm |") == 1
+
+
+def test_a_child_through_a_file_runs_the_command_line():
+    long_song = load()
+    row = long_song.measure("hpss", 0.05, rate=48000, channels=1, through_file=True)  # file in, stem files out
+    assert "error" not in row, row
+    assert (row["rate"], row["channels"], row["through"]) == (48000, 1, "file")
+    assert row["peak_gib"] > row["before_gib"] > 0 and row["floor_gib"] == 0

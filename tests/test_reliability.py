@@ -473,13 +473,18 @@ def full_disk(monkeypatch):
 
     import soundfile as sf
 
-    real = sf.write
+    real, real_piece = sf.write, sf.SoundFile.write
 
     def write(file, *args, **kwargs):
         real(file, *args, **kwargs)  # the temporary file is there, half-written ...
         raise RuntimeError("Error writing file: System error.")  # ... when the disk fills
 
+    def write_piece(self, data):  # a file written a piece at a time (the stems of `seplib separate`)
+        real_piece(self, data)
+        raise RuntimeError("Error writing file: System error.")
+
     monkeypatch.setattr(sf, "write", write)
+    monkeypatch.setattr(sf.SoundFile, "write", write_piece)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(100, 100, 0))
 
 
