@@ -168,3 +168,35 @@ def test_cli_writes_the_rendered_set(tmp_path, monkeypatch):
     monkeypatch.setenv("SEPLIB_DATA", str(tmp_path))
     cli.main(["data", "--set", "render", "--size", "quick"])
     assert calls[0][0].name == "render-quick" and calls[0][1]["size"] == "quick"
+
+
+def test_the_command_line_renders_with_the_soundfont_given(tmp_path, monkeypatch):
+    from seplib.cli import main
+
+    monkeypatch.setitem(sizes.TABLE["quick"], "data", dict(train=2, valid=1, test=1, seconds=3.0))
+    other = tmp_path / "My Font.sf2"
+    shutil.copy(render.default_soundfont(), other)
+    assert main(["data", "--set", "render", "--size", "quick", "--root", str(tmp_path / "set"),
+                 "--soundfont", str(other)]) in (0, None)
+    meta = json.loads((tmp_path / "set" / "seplib.json").read_text())
+    assert meta["soundfont"]["name"] == "My Font.sf2"
+    assert all(info["soundfont"]["name"] == "My Font.sf2" for info in meta["song_info"].values())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "synth", "--soundfont", "SF"], "--soundfont is for --set render"),
+    (["--set", "render", "--soundfont", "TEXT"], "is not a SoundFont"),
+    (["--set", "render", "--soundfont", "MISSING"], "does not exist"),
+])
+def test_a_wrong_soundfont_is_refused_in_one_line_before_any_song(tmp_path, capsys, args, message):
+    from seplib.cli import main
+
+    (tmp_path / "notes.sf2").write_text("not a SoundFont\n")
+    paths = {"SF": str(render.default_soundfont()), "TEXT": str(tmp_path / "notes.sf2"),
+             "MISSING": str(tmp_path / "missing.sf2")}
+    args = [paths.get(a, a) for a in args]
+    with pytest.raises(SystemExit) as exit_:
+        main(["data", "--size", "quick", "--root", str(tmp_path / "set"), *args])
+    said = str(exit_.value) + capsys.readouterr().err
+    assert message in said and "Traceback" not in said and len(said.strip().splitlines()) == 1
+    assert not (tmp_path / "set").exists()

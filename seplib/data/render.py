@@ -93,13 +93,17 @@ def soundfont_record(soundfont=None):
         record (dict): ``{"name": "TimGM6mb.sf2", "sha256": "..."}``
 
     Raises:
-        ValueError: the file is missing
+        ValueError: the file is missing or is not a SoundFont (a RIFF ``sfbk`` file, ``.sf2`` or ``.sf3``)
 
     Taught in: 00_getting_started
     """
     path = Path(soundfont) if soundfont else default_soundfont()
     if not path.is_file():
         raise ValueError(f"SoundFont {path} does not exist")
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"sfbk":
+        raise ValueError(f"{path} is not a SoundFont (an .sf2 or .sf3 file begins with RIFF....sfbk)")
     return dict(_soundfont(str(path.resolve()))[1])
 
 
