@@ -44,11 +44,7 @@ def _cmd_data(args):
         (root / VERIFIED).unlink(missing_ok=True)  # asked for: read every file's content again
     if args.soundfont and args.set != "render":
         raise ValueError("--soundfont is for --set render (the synth set plays no SoundFont)")
-    extra = {"soundfont": Path(args.soundfont).expanduser()} if args.soundfont else {}
-    if extra:
-        from .data.render import soundfont_record
-
-        soundfont_record(extra["soundfont"])  # a missing or foreign file: refused here, in one line
+    extra = {"soundfont": Path(args.soundfont).expanduser()} if args.soundfont else {}  # checked before any song
     root = write_dataset(root, size=size, seed=args.seed, workers=args.workers, **extra)
     print(root)
 
@@ -103,8 +99,9 @@ def _cmd_separate(args):
     folder = StemFolder(args.out, record.stems, args.force)  # refuses here, before separating
     try:
         channels, subtype = _song_format(args.song)
-        if _stream_segments(song, record) is not None:  # a long song: in segments, from file to files
-            paths = _separate_streaming(args, record, folder, song, channels, subtype)
+        segments = _stream_segments(song, record)
+        if segments is not None:  # a long song: in segments, from file to files
+            paths = _separate_streaming(args, folder, song, channels, subtype, *segments)
         else:
             paths = _separate_whole(args, folder, song, channels, subtype)
     except BaseException:
@@ -114,20 +111,28 @@ def _cmd_separate(args):
         print(path)
 
 
-def _separate_whole(args, folder, song, channels, subtype):
-    """Separate a song read whole (3, 6, 12 channels: each pair of channels as a stereo song)."""
-    from .audio import load
-    from .run import current
+def _separate_once(args, mixture, rate, run, channels):
+    """The method's stems for one song or segment (3, 6, 12 channels: each pair of channels as a
+    stereo song), refused if any holds NaN or inf."""
     from .separation import separate
 
-    mixture, rate = load(song, stereo=channels <= 2)
     kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
     if channels > 2:
-        estimates = _separate_pairs(args, separate, mixture, rate, current(size=args.size), kwargs)
+        estimates = _separate_pairs(args, separate, mixture, rate, run, kwargs)
     else:
-        estimates = separate(args.method, mixture, rate, run=current(size=args.size), **kwargs)
-    del mixture
+        estimates = separate(args.method, mixture, rate, run=run, **kwargs)
     _check_finite(args, estimates)
+    return estimates
+
+
+def _separate_whole(args, folder, song, channels, subtype):
+    """Separate a song read whole, then write its stems."""
+    from .audio import load
+    from .run import current
+
+    mixture, rate = load(song, stereo=channels <= 2)
+    estimates = _separate_once(args, mixture, rate, current(size=args.size), channels)
+    del mixture
     with _StemFiles(folder, rate, channels, subtype) as files:
         for stem in list(estimates):
             files.write(stem, estimates.pop(stem))  # each stem let go once written
@@ -161,7 +166,7 @@ def _stream_segments(song, record):
     return segment, min(int(STREAM_OVERLAP_SECONDS * info.samplerate), segment // 4), info
 
 
-def _separate_streaming(args, record, folder, song, channels, subtype):
+def _separate_streaming(args, folder, song, channels, subtype, segment, overlap, info):
     """Separate a long song in segments (:func:`seplib.blocks.separate_streaming`): read from its
     file a segment at a time, each stem written to its file as it is finished."""
     import soundfile as sf
@@ -169,24 +174,12 @@ def _separate_streaming(args, record, folder, song, channels, subtype):
     from .audio import as_stereo, check_complete
     from .blocks import separate_streaming
     from .run import current
-    from .separation import separate
 
     check_complete(song)
-    segment, overlap, info = _stream_segments(song, record)
     rate, run = int(info.samplerate), current(size=args.size)
-    kwargs = {"checkpoint": args.checkpoint} if args.checkpoint else {}
     print(f"{song} is {info.frames / rate / 60:.1f} minutes at {rate / 1000:g} kHz with {channels} "
           f"channel(s): separating it in segments of {segment / rate / 60:.1f} minutes, cross-faded over "
           f"{overlap / rate:g} s, to bound memory", file=sys.stderr)
-
-    def fn(piece):
-        if channels > 2:
-            estimates = _separate_pairs(args, separate, piece, rate, run, kwargs)
-        else:
-            estimates = separate(args.method, piece, rate, run=run, **kwargs)
-        _check_finite(args, estimates)
-        return estimates
-
     with sf.SoundFile(str(song)) as source, _StemFiles(folder, rate, channels, subtype) as files:
         def read(start, stop):
             source.seek(start)
@@ -196,7 +189,8 @@ def _separate_streaming(args, record, folder, song, channels, subtype):
                                  f"{info.frames} samples could be read")
             return as_stereo(x, name=str(song)) if channels <= 2 else x
 
-        separate_streaming(fn, read, info.frames, segment, overlap, files.write, progress=True)
+        separate_streaming(lambda piece: _separate_once(args, piece, rate, run, channels), read, info.frames,
+                           segment, overlap, files.write, progress=True)
     return folder.commit(files.stems)
 
 
