@@ -140,7 +140,7 @@ def _separate_whole(args, folder, song, channels, subtype):
 
 
 def _stream_segments(song, record):
-    """``(segment, overlap, info)`` in samples when ``song`` is too long to hold whole
+    """``(segment, overlap, frames, rate)`` in samples (and Hz) when ``song`` is too long to hold whole
     (:data:`seplib.blocks.STREAM_VALUES`; for a network, which works in chunks anyway, one
     segment) and its file can be read from any sample (not MP3 or Ogg, whose sample counts are
     estimates); ``None``: separate it whole."""
@@ -150,23 +150,22 @@ def _stream_segments(song, record):
     from .stems import RATE
 
     try:
-        info = sf.info(str(song))
-        with sf.SoundFile(str(song)) as f:
-            seekable = f.seekable()
+        with sf.SoundFile(str(song)) as f:  # the header, read once
+            frames, rate, channels, kind, seekable = f.frames, f.samplerate, f.channels, f.format, f.seekable()
     except (RuntimeError, OSError):  # not read by soundfile: the whole-song path says what is wrong
         return None
-    held = max(info.channels, 2)  # a mono song is separated as dual mono
+    held = max(channels, 2)  # a mono song is separated as dual mono
     whole, cost = STREAM_VALUES, held  # values held per sample of the song
     if record.family in ("learned", "reference"):  # chunked anyway, and at 44.1 kHz: a song at a
         whole = SEGMENT_VALUES                     # lower rate costs a network as much as at 44.1
-        cost = held * max(1.0, RATE / info.samplerate)
-    if info.format in ("MPEG", "OGG") or not seekable or info.frames * cost <= whole:
+        cost = held * max(1.0, RATE / rate)
+    if kind in ("MPEG", "OGG") or not seekable or frames * cost <= whole:
         return None
     segment = int(SEGMENT_VALUES // cost)
-    return segment, min(int(STREAM_OVERLAP_SECONDS * info.samplerate), segment // 4), info
+    return segment, min(int(STREAM_OVERLAP_SECONDS * rate), segment // 4), frames, rate
 
 
-def _separate_streaming(args, folder, song, channels, subtype, segment, overlap, info):
+def _separate_streaming(args, folder, song, channels, subtype, segment, overlap, frames, rate):
     """Separate a long song in segments (:func:`seplib.blocks.separate_streaming`): read from its
     file a segment at a time, each stem written to its file as it is finished."""
     import soundfile as sf
@@ -176,8 +175,8 @@ def _separate_streaming(args, folder, song, channels, subtype, segment, overlap,
     from .run import current
 
     check_complete(song)
-    rate, run = int(info.samplerate), current(size=args.size)
-    print(f"{song} is {info.frames / rate / 60:.1f} minutes at {rate / 1000:g} kHz with {channels} "
+    run = current(size=args.size)
+    print(f"{song} is {frames / rate / 60:.1f} minutes at {rate / 1000:g} kHz with {channels} "
           f"channel(s): separating it in segments of {segment / rate / 60:.1f} minutes, cross-faded over "
           f"{overlap / rate:g} s, to bound memory", file=sys.stderr)
     with sf.SoundFile(str(song)) as source, _StemFiles(folder, rate, channels, subtype) as files:
@@ -186,10 +185,10 @@ def _separate_streaming(args, folder, song, channels, subtype, segment, overlap,
             x = source.read(stop - start, dtype="float32", always_2d=True).T
             if x.shape[1] != stop - start:
                 raise ValueError(f"{song}: truncated or damaged: only {start + x.shape[1]} of its "
-                                 f"{info.frames} samples could be read")
+                                 f"{frames} samples could be read")
             return as_stereo(x, name=str(song)) if channels <= 2 else x
 
-        separate_streaming(lambda piece: _separate_once(args, piece, rate, run, channels), read, info.frames,
+        separate_streaming(lambda piece: _separate_once(args, piece, rate, run, channels), read, frames,
                            segment, overlap, files.write, progress=True)
     return folder.commit(files.stems)
 
