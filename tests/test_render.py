@@ -200,3 +200,78 @@ def test_a_wrong_soundfont_is_refused_in_one_line_before_any_song(tmp_path, caps
     said = str(exit_.value) + capsys.readouterr().err
     assert message in said and "Traceback" not in said and len(said.strip().splitlines()) == 1
     assert not (tmp_path / "set").exists()
+
+
+# ---------------------------------------------------------------- the voice as a microphone hears it
+def test_vibrato_swings_the_pitch_by_the_semitones_asked():
+    t = np.arange(2 * RATE) / RATE
+    x = np.stack([np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32)
+    y = render.vibrato(x, RATE, hz=5.0, semitones=0.5)
+    phase = np.unwrap(np.angle(signal.hilbert(y[0].astype(np.float64))))
+    f = np.diff(phase) * RATE / (2 * np.pi)
+    f = f[RATE // 4:-RATE // 4]  # away from the ends
+    swing = 440 * (2 ** (0.5 / 12) - 1)
+    assert abs(f.max() - 440 - swing) < 0.1 * swing and abs(440 - f.min() - swing) < 0.1 * swing
+    assert abs(np.mean(f) - 440) < 1.0
+    spectrum = np.abs(np.fft.rfft(f - f.mean()))
+    assert abs(np.argmax(spectrum) * RATE / f.size - 5.0) < 0.5  # five swings a second
+    assert np.array_equal(render.vibrato(x, RATE, 5.0, 0.0), x)  # no swing, no change
+
+
+def test_breath_is_noise_at_the_level_asked_under_the_voice():
+    rng = np.random.default_rng(0)
+    t = np.arange(2 * RATE) / RATE
+    voice = sum(np.sin(2 * np.pi * 200 * k * t) / k for k in range(1, 30))
+    voice[RATE:] = 0  # a rest: the breath stops with the voice
+    x = np.stack([voice] * 2).astype(np.float32)
+    noise = render.breath(x, RATE, rng, level_db=-12.0)
+    assert noise.shape == (2 * RATE,) and noise.dtype == np.float32
+    assert abs(10 * np.log10(np.mean(noise ** 2) / np.mean(voice ** 2)) + 12.0) < 0.1
+    assert np.sqrt(np.mean(noise[RATE + RATE // 10:] ** 2)) < 1e-3 * np.sqrt(np.mean(noise[:RATE] ** 2))
+    # the voice is lines at its harmonics, the breath fills the gaps between them
+    f, pv = signal.welch(voice[:RATE], RATE, nperseg=8192)
+    _, pn = signal.welch(noise[:RATE], RATE, nperseg=8192)
+    at, gap = np.searchsorted(f, [2000.0, 2100.0])
+    assert 10 * np.log10(pv[at] / pv[gap]) > 30 and abs(10 * np.log10(pn[at] / pn[gap])) < 10
+
+
+def test_echo_repeats_alternate_sides_and_fade():
+    x = np.zeros((2, RATE), np.float32)
+    x[:, 100] = 1.0
+    wet, settings = render.echo(x, RATE, np.random.default_rng(1), beat=0.2)
+    d = synth.time_to_sample(settings["delay"], RATE)
+    peaks = [np.abs(wet[k % 2, 100 + k * d - 5:100 + k * d + 200]).max() for k in (1, 2, 3)]
+    assert np.abs(wet[:, :100 + d - 5]).max() == 0  # nothing before the first repeat
+    assert np.abs(wet[0, 100 + d - 5:100 + d + 200]).max() < 1e-6  # the first repeat is on the right
+    assert peaks[0] > peaks[1] > peaks[2] > 0
+
+
+def test_sampled_voices_get_vibrato_and_consonants_and_every_voice_breath():
+    for seed in range(8):
+        stems, info = render.make_song(seed, seconds=1.0)
+        voice = info["mix"]["voice"]
+        assert render.BREATH_DB[0] <= voice["breath_db"] <= render.BREATH_DB[1]
+        assert ("vibrato_hz" in voice) == (info["vocal_timbre"] != "formant")
+    plan, _, phrases = render._arrange(0, 8.0)
+    bursts = render.consonants(phrases, RATE, 8 * RATE, np.random.default_rng(0))
+    starts = [synth.time_to_sample(s, RATE) for notes, _, kinds in phrases
+              for (s, _, _), k in zip(notes, kinds) if k is not None and s < 8.0]
+    assert starts and all(np.abs(bursts[max(0, s - 4000):s + 100]).max() > 0 for s in starts)
+    silent = np.ones(bursts.size, bool)
+    for s in starts:
+        silent[max(0, s - 5000):s + 5000] = False
+    assert np.abs(bursts[silent]).max() == 0  # nothing but the consonants
+
+
+def test_a_double_tracked_part_is_wide_above_and_one_below():
+    rng = np.random.default_rng(0)
+    t = np.arange(3 * RATE) / RATE
+    part = sum(np.sin(2 * np.pi * f * t) for f in (110, 220, 1500, 2500, 4000))
+    part = part + 0.3 * signal.sosfilt(signal.butter(2, 1000, "highpass", fs=RATE, output="sos"),
+                                       rng.standard_normal(t.size))
+    x = np.stack([part] * 2).astype(np.float32)
+    y = render.double_track(x, RATE, np.random.default_rng(3))
+    f, coh = signal.coherence(y[0], y[1], RATE, nperseg=4096)
+    assert coh[np.argmin(np.abs(f - 110))] > 0.85  # the bass: mostly one take on both sides
+    assert coh[(f > 1000) & (f < 5000)].mean() < 0.5  # above: two takes, a wide part
+    assert np.allclose(render.double_track(x, RATE, np.random.default_rng(3)), y)  # seeded

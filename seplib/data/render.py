@@ -10,6 +10,12 @@ vowels make syllables (the lyrics).  The SoundFont is ``TimGM6mb.sf2``, the smal
 with ``pretty_midi``, so a seed gives the same songs on every machine; another may be passed,
 and the manifest records which one (name and SHA-256) rendered each song.
 
+As a studio records them (version 2 of the set): the lead voice through one microphone, with
+breath and air under it (:func:`breath`), vibrato and consonants for the sampled voices
+(:func:`vibrato`, :func:`consonants`) and an echo in some songs (:func:`echo`); most parts of
+``other`` double-tracked across the stereo field (:func:`double_track`), so that ``other`` is
+wide and the voice sits in the middle, as on real records.
+
 Then a mixing engineer's chain, with numpy and scipy only:
 
 * per stem: level, EQ (high-pass, low shelf, one bell, high shelf), compression, pan, and a
@@ -39,7 +45,7 @@ from . import synth
 from .synth import (VOICE_RANGES, _active_rms, _bass_notes, _drum_hits, _other_parts, _phrases, _place,
                     _song_plan, room_impulse, time_to_sample, song_problem)  # noqa: F401
 
-VERSION = 1
+VERSION = 2
 
 # General MIDI numbers (programs 0-based; drum keys on channel 10)
 DRUM_KEYS = dict(kick=36, snare=38, hat0=42, hat1=42, hat2=44, open=46, crash=49, ride=51,
@@ -58,6 +64,14 @@ VOCAL_TIMBRES = ("formant", "aah", "ooh", "synth voice")
 VOCAL_WEIGHTS = (0.4, 0.25, 0.25, 0.1)
 BACKING_PROBABILITY = 0.5
 """The chance that a song's chorus has a held "aah"/"ooh" backing chord in the vocals stem."""
+BREATH_DB = (-24.0, -10.0)
+"""The range of a song's breath noise against its voice (dB): :func:`breath`."""
+CONSONANT_LEVEL = 0.3
+"""A sampled voice's consonant bursts, at the voice's RMS times this and the consonant's level."""
+ECHO_PROBABILITY = 0.5
+"""The chance that a song's voice has an echo (:func:`echo`)."""
+WIDE_PROBABILITY = 0.7
+"""The chance that an instrument of ``other`` is double-tracked across the stereo field (:func:`double_track`)."""
 CEILING_DB = -1.0
 """The limiter's ceiling: the mastered mixture peaks at or below this (dBFS)."""
 
@@ -398,6 +412,167 @@ def _balance(x, pan):
     return x * np.array([[np.cos(angle)], [np.sin(angle)]], np.float32) * np.float32(np.sqrt(2))
 
 
+# ---------------------------------------------------------------- a recorded voice
+def consonants(phrases, rate, n, rng):
+    """The sung phrases' consonants alone: a burst of shaped noise before each syllable's vowel.
+
+    The sampled voices hold a vowel; a singer starts syllables with consonants, which are
+    noise, not harmonics. These are the formant voice's bursts (:func:`seplib.data.synth.consonant`),
+    for the sampled timbres.
+
+    Args:
+        phrases (list): ``(notes, vowels, consonants)`` per phrase, as :func:`song_midi` plans them
+        rate (int): sample rate (Hz); n (int): samples; rng (np.random.Generator)
+
+    Returns:
+        bursts (np.ndarray): `(n,)` float32, each burst at unit RMS times its consonant's level
+
+    Taught in: 00_getting_started
+    """
+    out = np.zeros(n, np.float32)
+    for notes, _, kinds in phrases:
+        for (start, _, _), kind in zip(notes, kinds):
+            if kind is None:
+                continue
+            burst = synth.consonant(kind, rate, rng)
+            burst *= CONSONANT_LEVEL * synth.CONSONANTS[kind][3] / max(float(np.sqrt(np.mean(burst ** 2))), 1e-9)
+            c = max(0, time_to_sample(start, rate) - int(0.7 * burst.size))
+            out[c:c + burst.size] += burst[:max(0, n - c)]
+    return out
+
+
+def vibrato(x, rate, hz, semitones, phase=0.0):
+    """Vibrato by a swinging delay: reading ``x`` a little late, then a little early, bends its pitch.
+
+    A delay :math:`d(t)` plays :math:`x(t - d(t))`, whose frequencies are scaled by
+    :math:`1 - d'(t)`; a sine of amplitude :math:`D` at ``hz`` swings the pitch by
+    :math:`\\pm 2\\pi\\,\\mathrm{hz}\\,D`.
+
+    Args:
+        x (np.ndarray): `(channels, samples)`; rate (int): sample rate (Hz)
+        hz (float): vibrato rate; semitones (float): pitch swing each way; phase (float): radians
+
+    Returns:
+        y (np.ndarray): like ``x``, float32
+
+    Taught in: 00_getting_started
+    """
+    swing = (2 ** (semitones / 12) - 1) / (2 * np.pi * hz)  # delay amplitude (s)
+    n = x.shape[-1]
+    t = np.arange(n)
+    read = t - swing * rate * (1 + np.sin(2 * np.pi * hz * t / rate + phase))
+    return np.stack([np.interp(read, t, c) for c in x]).astype(np.float32)
+
+
+def breath(x, rate, rng, level_db, n_fft=1024):
+    """Breath and air under a voice: noise with the voice's own spectral envelope.
+
+    A recorded voice is not only its harmonics: air through the glottis, the room and the
+    microphone fill the gaps between them, most at 2 to 5 kHz. The voice's power spectrum,
+    smoothed over about 650 Hz (several harmonics) and tilted up towards the highs, is given
+    random phases; the noise follows the voice's loudness and vowels, syllable by syllable.
+
+    Args:
+        x (np.ndarray): `(channels, samples)`, the voice; rate (int): sample rate (Hz)
+        rng (np.random.Generator); level_db (float): the noise's level against the voice (dB)
+        n_fft (int): STFT frame length
+
+    Returns:
+        noise (np.ndarray): `(samples,)` float32, the same in every channel (one microphone)
+
+    Taught in: 00_getting_started
+    """
+    mid = x.mean(axis=0)
+    hop = n_fft // 4
+    f, _, Z = signal.stft(mid, rate, nperseg=n_fft, noverlap=n_fft - hop)
+    width = max(3, int(round(650 * n_fft / rate)) | 1)
+    env = np.sqrt(np.maximum(ndimage.uniform_filter1d(np.abs(Z) ** 2, width, axis=0), 0.0))
+    env *= np.sqrt(np.clip(f / 1000.0, 0.25, 4.0))[:, None]
+    _, y = signal.istft(env * np.exp(2j * np.pi * rng.random(Z.shape)), rate, nperseg=n_fft,
+                        noverlap=n_fft - hop)
+    y = np.pad(y, (0, max(0, mid.size - y.size)))[:mid.size]
+    gain = 10 ** (level_db / 20) * np.sqrt(np.mean(mid ** 2)) / max(float(np.sqrt(np.mean(y ** 2))), 1e-12)
+    return (y * gain).astype(np.float32)
+
+
+def echo(x, rate, rng, beat):
+    """A singer's echo: ping-pong repeats of the voice, each quieter and duller.
+
+    Args:
+        x (np.ndarray): `(2, samples)`; rate (int): sample rate (Hz); rng (np.random.Generator)
+        beat (float): one beat (s); the repeats come every half or three quarters of one
+
+    Returns:
+        wet (np.ndarray): `(2, samples)` float32, the repeats alone; settings (dict)
+
+    Taught in: 00_getting_started
+    """
+    delay = float(rng.choice([0.5, 0.75])) * beat
+    feedback, wet_db = float(rng.uniform(0.2, 0.45)), float(rng.uniform(-16, -8))
+    d, n = time_to_sample(delay, rate), x.shape[-1]
+    dull = signal.butter(1, float(rng.uniform(2500, 5000)), fs=rate, output="sos")
+    wet, tap = np.zeros_like(x), x.mean(axis=0)
+    for k in range(1, 5):
+        tap = signal.sosfilt(dull, tap).astype(np.float32)
+        if k * d >= n:
+            break
+        wet[k % 2, k * d:] += 10 ** (wet_db / 20) * feedback ** (k - 1) * tap[:n - k * d]
+    return wet, dict(delay=round(delay, 4), feedback=round(feedback, 3), wet_db=round(wet_db, 2))
+
+
+def double_track(x, rate, rng):
+    """An instrument played twice and spread left and right, as guitars and keys are recorded.
+
+    The second take is the first a little late (8 to 25 ms) and slowly out of tune (a few cents),
+    and both sides share the first take below 300 Hz: the sides agree in the bass and drift apart
+    above, a wide part, unlike a panned one.
+
+    Args:
+        x (np.ndarray): `(2, samples)`, the part; rate (int): sample rate (Hz); rng (np.random.Generator)
+
+    Returns:
+        y (np.ndarray): `(2, samples)` float32, left the first take and right the second, blended by a width
+
+    Taught in: 00_getting_started
+    """
+    first = x.mean(axis=0, keepdims=True)
+    late = time_to_sample(float(rng.uniform(0.008, 0.025)), rate)
+    second = vibrato(first, rate, float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.03, 0.1)))
+    second = np.pad(second, ((0, 0), (late, 0)))[:, :first.shape[1]]
+    split = signal.butter(2, 300.0, fs=rate, output="sos")  # below 300 Hz both sides play the first take
+    second = signal.sosfilt(split, first) + second - signal.sosfilt(split, second)
+    width = float(rng.uniform(0.5, 1.0))
+    a, b = (1 + width) / 2, (1 - width) / 2
+    return np.concatenate([a * first + b * second, b * first + a * second]).astype(np.float32)
+
+
+def sung(x, phrases, plan, rate, rng):
+    """The vocals stem as a microphone hears a singer: vibrato and consonants for the sampled
+    voices, breath under every voice, and (in some songs) an echo.
+
+    Args:
+        x (np.ndarray): `(2, samples)`, the vocals stem as played; phrases, plan: the song's
+        rate (int): sample rate (Hz); rng (np.random.Generator)
+
+    Returns:
+        y (np.ndarray): `(2, samples)` float32; settings (dict): what was done, JSON-ready
+
+    Taught in: 00_getting_started
+    """
+    n, voice = x.shape[-1], {}
+    if plan["vocal_timbre"] != "formant":  # the formant voice has its own vibrato and consonants
+        voice.update(vibrato_hz=float(rng.uniform(4.8, 6.2)), vibrato_semitones=float(rng.uniform(0.1, 0.4)))
+        x = vibrato(x, rate, voice["vibrato_hz"], voice["vibrato_semitones"], float(rng.uniform(0, 2 * np.pi)))
+        active = max(_active_rms(x, rate), 1e-9)
+        x = x + consonants(phrases, rate, n, rng) * np.float32(active)
+    voice["breath_db"] = float(rng.uniform(*BREATH_DB))
+    x = x + breath(x, rate, rng, voice["breath_db"])
+    if rng.random() < ECHO_PROBABILITY:
+        wet, voice["echo"] = echo(x, rate, rng, 60.0 / plan["tempo"])
+        x = x + wet
+    return x.astype(np.float32), {k: (round(v, 3) if isinstance(v, float) else v) for k, v in voice.items()}
+
+
 # ---------------------------------------------------------------- a song
 def make_song(seed, seconds=30.0, rate=44100, soundfont=None):
     """Make one rendered song: four stems whose sum is the mastered mixture, exactly.
@@ -427,6 +602,7 @@ def make_song(seed, seconds=30.0, rate=44100, soundfont=None):
     n = time_to_sample(seconds, rate)
     plan, parts, phrases = _arrange(seed, seconds)
     player, mix_rng = _Player(path, rate), np.random.default_rng([int(seed), 7])
+    wide_rng = np.random.default_rng([int(seed), 10])
     levels = dict(pad=-4.0, pluck=-3.0, piano=-2.0, organ=-5.0, lead=-1.0, backing=-9.0)
     stems = {}
     for stem, pm in parts.items():
@@ -436,10 +612,15 @@ def make_song(seed, seconds=30.0, rate=44100, soundfont=None):
                 x = _formant(phrases, plan, rate, n, np.random.default_rng([int(seed), 8]))
             else:
                 x = player.play(inst, n)
+            if stem == "vocals" and inst.name.startswith("voice"):  # a lead singer: one microphone
+                x = np.repeat(x.mean(axis=0, keepdims=True), 2, axis=0)
+            elif stem == "other" and wide_rng.random() < WIDE_PROBABILITY:
+                x = double_track(x, rate, wide_rng)
             pan = (inst.control_changes[0].value - 64) / 63 if inst.control_changes else 0.0
             gain = 10 ** ((levels.get(inst.name, 0.0) + mix_rng.uniform(-1.5, 1.5)) / 20)
             out += _balance(x, pan) * np.float32(gain / max(_active_rms(x, rate), 1e-9))
         stems[stem] = out
+    stems["vocals"], voice = sung(stems["vocals"], phrases, plan, rate, np.random.default_rng([int(seed), 9]))
     # each stem: level, EQ, compression, pan; then the shared room
     mix = dict(gains_db={}, eq={}, compressor={}, pan={})
     ranges = dict(drums=((-2, 3), 30, (2000, 5000)), bass=((-3, 2), 35, (600, 1500)),
@@ -478,7 +659,7 @@ def make_song(seed, seconds=30.0, rate=44100, soundfont=None):
     gain *= np.minimum(1.0, (n - np.arange(n)) / (0.05 * rate)).astype(np.float32)  # fade out the last 50 ms
     stems = {s: (np.round(x * gain * 32768).astype(np.int16) / np.float32(32768)).astype(np.float32)
              for s, x in stems.items()}
-    mix.update(reverb=dict(rt60=round(rt60, 3), sends={s: round(float(v), 3) for s, v in sends.items()}),
+    mix.update(voice=voice, reverb=dict(rt60=round(rt60, 3), sends={s: round(float(v), 3) for s, v in sends.items()}),
                master=dict(loudness_dbfs=round(loudness, 2), bus_compressor={k: round(v, 3) for k, v in
                                                                               bus_comp.items()},
                            ceiling_dbfs=CEILING_DB,

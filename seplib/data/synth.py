@@ -387,6 +387,25 @@ def formant_filter(x, vowel, rate, scale=1.0):
     return signal.sosfilt(np.array(sos), x).astype(np.float32)
 
 
+def consonant(kind, rate, rng, scale=0.3):
+    """One consonant: a burst of noise in its band, with a quick attack and release.
+
+    Args:
+        kind (str): one of :data:`CONSONANTS`; rate (int): sample rate (Hz); rng (np.random.Generator)
+        scale (float): the burst's peak is the consonant's level times this
+
+    Returns:
+        burst (np.ndarray): `(samples,)` float64, as long as the consonant
+
+    Taught in: 00_getting_started
+    """
+    low, high, length, level = CONSONANTS[kind]
+    m = time_to_sample(length, rate)
+    burst = signal.sosfilt(_band(low, min(high, 0.45 * rate), rate), rng.standard_normal(m))
+    burst *= envelope(m, rate, length * 0.3, None, length * 0.5) * level * scale
+    return burst
+
+
 def voice(notes, rate, rng, vowels, consonants, scale=1.0, vibrato=(5.5, 0.35), breath=0.03):
     """Sing one phrase: glottal pulses along a gliding pitch, one vowel and maybe a consonant per note.
 
@@ -413,12 +432,9 @@ def voice(notes, rate, rng, vowels, consonants, scale=1.0, vibrato=(5.5, 0.35), 
         seg = source[s:e + 800] * envelope(e - s + 800, rate, 0.03, None, 0.07 if gap else 0.02)[:source.size - s]
         out[s:s + seg.size] += formant_filter(seg, vowels[i], rate, scale)
         if consonants[i] is not None:  # a burst of shaped noise just before the vowel
-            low, high, length, level = CONSONANTS[consonants[i]]
-            m = time_to_sample(length, rate)
-            burst = signal.sosfilt(_band(low, min(high, 0.45 * rate), rate), rng.standard_normal(m))
-            burst *= envelope(m, rate, length * 0.3, None, length * 0.5) * level * 0.3
-            c = max(0, s - int(0.7 * m))
-            out[c:c + m] += burst[:out.size - c].astype(np.float32)
+            burst = consonant(consonants[i], rate, rng)
+            c = max(0, s - int(0.7 * burst.size))
+            out[c:c + burst.size] += burst[:out.size - c].astype(np.float32)
     return out
 
 
