@@ -147,6 +147,16 @@ def test_manifest_records_the_soundfont_and_refuses_another(tmp_path, tiny):
         render.write_dataset(tmp_path / "new", size=tiny, soundfont=tmp_path / "missing.sf2")
 
 
+def test_a_set_of_another_version_is_named_and_left_alone(tmp_path, tiny, monkeypatch):
+    root = render.write_dataset(tmp_path / "set", size=tiny, seed=0, progress=False)
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    monkeypatch.setattr(render, "VERSION", render.VERSION + 1)
+    with pytest.raises(ValueError, match=rf"holds version {render.VERSION - 1} of this data set .* writes version "
+                                         rf"{render.VERSION}: delete that folder .* another root"):
+        render.write_dataset(root, size=tiny, seed=0, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before  # nothing rewritten
+
+
 def test_a_damaged_song_is_rendered_again(tmp_path, tiny, monkeypatch):
     root = render.write_dataset(tmp_path / "set", size=tiny, seed=0, progress=False)
     victim = next(root.rglob("bass.wav"))

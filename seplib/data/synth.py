@@ -870,7 +870,12 @@ def _write_set(root, size, seed, progress, workers, make, identity, artist, labe
     if marker.is_file():
         old = read_manifest(marker)
         keys = [*identity, "size", "seed"]
-        if [old.get(k) for k in keys] != [meta[k] for k in keys]:
+        differ = [k for k in keys if old.get(k) != meta[k]]
+        if differ == ["version"]:  # the same set, written by another version of its generator
+            raise ValueError(f"{root} holds version {old.get('version')} of this data set ({meta['generator']} "
+                             f"size={size!r} seed={seed!r}) and this seplib writes version {meta['version']}: "
+                             "delete that folder to write it again, or pick another root")
+        if differ:
             raise ValueError(f"{root} already holds the data set {old.get('generator')} size={old.get('size')!r} "
                              f"seed={old.get('seed')!r} (version {old.get('version')}); pick another root "
                              f"for {meta['generator']} size={size!r} seed={seed!r}")
