@@ -4,11 +4,13 @@ the answer; the instructor solutions pass every check and a typical wrong answer
 The checks themselves are tested here without the notebooks, on small stand-ins for each
 notebook's data (:func:`context`): the solution passes, and each exercise's typical wrong answers
 and shortcuts (at least three) are refused."""
+import copy
 import importlib
 import json
 from pathlib import Path
 
 import nbformat
+from nbclient.exceptions import CellTimeoutError
 import numpy as np
 import pytest
 import torch
@@ -102,12 +104,23 @@ def nb_source(nb):
     return "\n".join(c.source for c in nb.cells)
 
 
+CELL_TIMEOUT = 600
+"""Seconds a cell may take here (the slowest take seconds at the quick size). Without a limit, a
+reply the kernel sent but the test's client never woke up for (a rare race of zmq's asyncio
+sockets: the kernel idle, the client waiting) would hold the test run for ever."""
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_solutions_pass_and_wrong_answers_fail(path, tmp_path, monkeypatch):
     """The notebook run top to bottom with, per exercise: the placeholder, the solution, a wrong answer."""
     log = tmp_path / "checks.jsonl"
     monkeypatch.setenv("SEPLIB_EXERCISE_LOG", str(log))
-    execute(fill(nbformat.read(path, as_version=4), path.stem, verify=True))
+    filled = fill(nbformat.read(path, as_version=4), path.stem, verify=True)
+    try:
+        execute(copy.deepcopy(filled), timeout=CELL_TIMEOUT)
+    except CellTimeoutError:  # a reply the client never saw: once more, in a fresh kernel, with a fresh log
+        log.unlink(missing_ok=True)
+        execute(filled, timeout=CELL_TIMEOUT)
     seen = [(r["exercise"], r["status"]) for r in map(json.loads, log.read_text().splitlines())]
     want = [(e.number, s) for e in exercises_of(path.stem) for s in ("unanswered", "correct", "wrong")]
     assert seen == want
