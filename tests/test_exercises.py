@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import CellTimeoutError
 import numpy as np
 import pytest
 import torch
+from nbclient.exceptions import CellTimeoutError
 
 from seplib import STEMS
 from seplib.exercises import UNANSWERED, Exercise, close, exercises_of, uses
