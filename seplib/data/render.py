@@ -425,7 +425,7 @@ def consonants(phrases, rate, n, rng):
         rate (int): sample rate (Hz); n (int): samples; rng (np.random.Generator)
 
     Returns:
-        bursts (np.ndarray): `(n,)` float32, each burst at unit RMS times its consonant's level
+        bursts (np.ndarray): `(n,)` float32, each burst at an RMS of :data:`CONSONANT_LEVEL` times its consonant's level
 
     Taught in: 00_getting_started
     """
