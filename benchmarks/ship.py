@@ -9,6 +9,11 @@ float16) and ``dprnn-synth.json``: the command, plan, seed, data set, commit, to
 time, the training curve (``history``, from ``last.pt``) and the median scores (MUSDB protocol,
 seplib's fast BSSEval v4) on the synthetic lab test split and on the real song. An existing
 shipped file is not overwritten (remove it first).
+
+Several run folders (trained with one command from different ``--seed``s; ``SEED`` in
+``--command`` stands for each) make a bag of models (:mod:`seplib.models.bag`): one file holding
+every run's best weights, whose masks are averaged. Its record keeps each member's seed, step and
+curve; ``history`` is the first member's.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from seplib import STEMS, train  # noqa: E402
 from seplib.data import EXAMPLE, open_dataset  # noqa: E402
 from seplib.metrics import evaluate  # noqa: E402
 from seplib.models import checkpoint, shipped  # noqa: E402
+from seplib.models.bag import save_bag  # noqa: E402
 from seplib.run import current  # noqa: E402
 
 METRICS = ("SDR", "SIR", "SAR", "ISR")
@@ -41,7 +47,7 @@ def scores(name, path, tracks, run):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
-    parser.add_argument("out", help="the training run's folder (best.pt, last.pt)")
+    parser.add_argument("out", nargs="+", help="the training run's folder (best.pt, last.pt); several: a bag")
     parser.add_argument("--command", required=True, help="the exact training command")
     parser.add_argument("--train-seconds", type=float, required=True)
     parser.add_argument("--train-cpu-seconds", type=float, required=True)
@@ -53,26 +59,38 @@ def main(argv=None):
                         help="more test splits to score it on (MUSDB18-HQ-layout folders)")
     args = parser.parse_args(argv)
 
-    out = Path(args.out)
+    outs = [Path(o) for o in args.out]
     target = shipped.WEIGHTS / f"{args.model}-synth.pt"
-    last = checkpoint.read(out / "last.pt")
-    best = checkpoint.read(out / "best.pt")
-    checkpoint.slim(out / "best.pt", target, half=True)
+    lasts = [checkpoint.read(o / "last.pt") for o in outs]
+    bests = [checkpoint.read(o / "best.pt") for o in outs]
+    last, best = lasts[0], bests[0]
+    seeds = [int(x["settings"]["seed"]) for x in lasts]
+    if len(outs) > 1:
+        save_bag([o / "best.pt" for o in outs], target, seeds=seeds)
+    else:
+        checkpoint.slim(outs[0] / "best.pt", target, half=True)
     run = current(size="lab")
     history = last["state"]["history"]
+    bag = {"members": [{"seed": seed, "step": int(b.get("step", 0)),
+                        "command": args.command.replace("SEED", str(seed)),
+                        "history": {k: [float(x) for x in v] for k, v in la["state"]["history"].items()}}
+                       for seed, b, la in zip(seeds, bests, lasts)]} if len(outs) > 1 else {}
     record = {
         "model_name": args.model,
         "file": target.name,
         "about": f"The {args.model} shipped with seplib: trained on synthetic songs only, with the project's own "
                  "command. Good on synthetic songs, rough on real music; train on MUSDB18 for better.",
-        "command": args.command,
-        "made_with": f"python benchmarks/ship.py {args.model} OUT ...: the best validation weights as float16 "
-                     "(loaded back as float32), without the optimizer",
+        "command": args.command.replace("SEED", str(seeds[0])),
+        "made_with": (f"python benchmarks/ship.py {args.model} OUT ...: the best validation weights as float16 "
+                      "(loaded back as float32), without the optimizer"
+                      + (f"; a bag of {len(outs)} networks (seplib.models.bag), one per seed, their masks averaged"
+                         if bag else "")),
         "plan": {**train.plan(args.model, run=run), "steps": int(last["state"]["step"])},
-        "seed": int(last["settings"]["seed"]),
+        "seed": seeds[0],
         "step": int(best.get("step", 0)),
         "hparams": best["hparams"],
-        "parameters": int(sum(v.numel() for v in best["model_state"].values() if v.dtype.is_floating_point)),
+        "parameters": int(sum(v.numel() for b in bests for v in b["model_state"].values() if v.dtype.is_floating_point)),
+        **bag,
         "bytes": target.stat().st_size,
         "data": {"name": args.data, "seed": 0, "made_with": args.data_made_with},
         "commit": args.commit,

@@ -34,6 +34,11 @@ LAST = "last.pt"
 KEYS = ("model_name", "hparams", "model_state")
 """What a seplib checkpoint holds at least (the training loop adds optimizer state etc.)."""
 
+BAG_KEY = "bag"
+"""In a bag of models (:mod:`seplib.models.bag`): one ``{"hparams", "model_state"}`` per member
+(the first member's are the file's own ``hparams`` and ``model_state`` too, so the file is also a
+checkpoint of one network)."""
+
 HASH_KEY = "sha256"
 """The entry holding :func:`content_hash` of everything else, written by :func:`save` (checkpoints
 saved before it existed have none: they are still read, if their weights are finite)."""
@@ -181,13 +186,17 @@ def _content_problem(ckpt):
     if saved is not None and saved != content_hash({k: v for k, v in ckpt.items() if k != HASH_KEY}):
         return ("is damaged: its content does not match the checksum written when it was saved "
                 "(bit rot, or a bad copy); copy it again, or train again")
-    state = ckpt["model_state"]
-    if not isinstance(state, dict):
-        return f"is not a seplib checkpoint: its model_state is a {type(state).__name__}, not a dict of tensors"
-    for key, value in state.items():
-        if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
-            return (f"holds weights that are not finite (NaN or inf in {key!r}): a run that diverged, "
-                    "or a damaged file; train again")
+    members = ckpt.get(BAG_KEY) or []
+    if not isinstance(members, list) or not all(isinstance(m, dict) and {"hparams", "model_state"} <= set(m) for m in members):
+        return (f"is not a seplib checkpoint: its {BAG_KEY!r} is not a list of members with hparams and "
+                "model_state each")
+    for state in [ckpt["model_state"], *(m["model_state"] for m in members)]:
+        if not isinstance(state, dict):
+            return f"is not a seplib checkpoint: its model_state is a {type(state).__name__}, not a dict of tensors"
+        for key, value in state.items():
+            if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                return (f"holds weights that are not finite (NaN or inf in {key!r}): a run that diverged, "
+                        "or a damaged file; train again")
     return None
 
 
@@ -237,6 +246,15 @@ def _damage(path):
     return None
 
 
+def half_state(state):
+    """A copy of a state dict with its float32 tensors as float16 (half the bytes; loading copies
+    them back into a float32 model).
+
+    Taught in: 05_unet
+    """
+    return {k: (v.half() if v.dtype == torch.float32 else v).clone() for k, v in state.items()}
+
+
 def slim(checkpoint_path, out_path, half=True, **extra):
     """A small copy of a checkpoint that keeps only what separating needs.
 
@@ -263,6 +281,6 @@ def slim(checkpoint_path, out_path, half=True, **extra):
     if out_path.exists():
         raise FileExistsError(f"not overwriting {out_path}: remove it first, or pick another name")
     ckpt = read(checkpoint_path)
-    state = {k: (v.half() if half and v.dtype == torch.float32 else v).clone() for k, v in ckpt["model_state"].items()}
+    state = half_state(ckpt["model_state"]) if half else ckpt["model_state"]
     small = {key: ckpt[key] for key in (*KEYS, "stems", "step") if key in ckpt}
     return save(out_path, {**small, "model_state": state, **extra})

@@ -33,7 +33,8 @@ from ..run import current
 from ..stems import RATE, STEMS
 from . import checkpoint
 from .base import MaskingModel, WaveformModel
-from .checkpoint import BEST
+from .bag import Bag
+from .checkpoint import BAG_KEY, BEST
 from .inference import as_mixture, separate_track
 from .shipped import SHIPPED, shipped_checkpoint
 
@@ -268,14 +269,20 @@ def load(checkpoint_path, device=None, name=None):
     if name is not None and model_name != name:
         raise ValueError(f"{path} holds a {model_name!r} model, not {name!r}: give a {name} checkpoint, "
                          f"or the method {model_name!r}")
-    # a hyper-parameter added after this checkpoint was saved: the value it was trained with
-    hparams = {**getattr(MODELS[model_name].cls, "saved_before", {}), **ckpt["hparams"]}
-    model = build(model_name, **hparams)
-    try:
-        model.load_state_dict(ckpt["model_state"])
-    except RuntimeError as err:
-        raise ValueError(f"{path}: its weights do not fit a {model_name!r} built from its hparams "
-                         f"({checkpoint.misfit(model, ckpt['model_state'])})") from err
+    nets = []
+    for i, member in enumerate(ckpt.get(BAG_KEY) or [ckpt]):
+        # a hyper-parameter added after this checkpoint was saved: the value it was trained with
+        hparams = {**getattr(MODELS[model_name].cls, "saved_before", {}), **member["hparams"]}
+        state = member["model_state"]
+        model = build(model_name, **hparams)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as err:
+            which = f" (bag member {i})" if BAG_KEY in ckpt else ""
+            raise ValueError(f"{path}: its weights{which} do not fit a {model_name!r} built from its hparams "
+                             f"({checkpoint.misfit(model, state)})") from err
+        nets.append(model)
+    model = Bag(nets) if BAG_KEY in ckpt else nets[0]
     return model.to(device).eval()
 
 

@@ -5,7 +5,9 @@ trained by the project's own command, ``seplib train NAME``, on the synthetic so
 (:mod:`seplib.data.synth`). Beside each ``weights/NAME-synth.pt`` lies its record,
 ``weights/NAME-synth.json``: the exact command, the training plan, the seed, the data set, the git
 commit, the torch version, the training time, the training curve and its scores on the
-synthetic test split and on the real song (:mod:`seplib.data.example`).
+synthetic test split and on the real song (:mod:`seplib.data.example`). The U-Net ships as a bag
+of four networks (:mod:`seplib.models.bag`), trained by one command from seeds 0 to 3 on both
+synthetic sets, their masks averaged: its record lists each member's seed, step and curve.
 
 They are used when a run has trained none of its own (``seplib separate --method NAME``,
 :func:`seplib.models.checkpoint_to_use`), and by the notebooks when the run cell says
@@ -47,7 +49,8 @@ def shipped_checkpoint(name="unet"):
     """The checkpoint shipped inside the package for a model.
 
     Each was trained with ``seplib train NAME --size lab`` (the lab plan, or longer) on the
-    synthetic training songs of ``synth-lab``; the exact command, data, training time and scores
+    synthetic training songs of ``synth-lab`` (the U-Net: four runs on ``synth-lab`` and ``render-lab``
+    together, a bag); the exact command, data, training time and scores
     are in its record, ``seplib/models/weights/NAME-synth.json`` (:func:`shipped_record`).
 
     Args:
