@@ -1,5 +1,5 @@
-"""A bag of models: several networks of one model, trained alike from different seeds, whose
-estimates are averaged (as Demucs ships its separators).
+"""A bag of models: several trained networks of one model (trained alike from different seeds,
+say), whose estimates are averaged (as Demucs ships its separators).
 
 Networks trained from different random starts, or with different inputs, make different
 mistakes, and on music unlike their training songs (a real recording, for networks that heard
@@ -63,7 +63,7 @@ class Bag(MaskingModel):
         if not isinstance(first, MaskingModel):
             raise ValueError(f"a bag averages masks: its members must be spectrogram-masking models, "
                              f"not {type(first).__name__}")
-        nn.Module.__init__(self)
+        nn.Module.__init__(self)  # not MaskingModel's: a bag has no front end of its own, it uses its members'
         self.members = nn.ModuleList(members)
         self.stems, self.audio_channels, self.gate = first.stems, first.audio_channels, first.gate
         self.hparams = dict(first.hparams)

@@ -187,7 +187,9 @@ def _content_problem(ckpt):
         return ("is damaged: its content does not match the checksum written when it was saved "
                 "(bit rot, or a bad copy); copy it again, or train again")
     members = ckpt.get(BAG_KEY) or []
-    if not isinstance(members, list) or not all(isinstance(m, dict) and {"hparams", "model_state"} <= set(m) for m in members):
+    whole = isinstance(members, list) and all(isinstance(m, dict) and {"hparams", "model_state"} <= set(m)
+                                              for m in members)
+    if not whole:
         return (f"is not a seplib checkpoint: its {BAG_KEY!r} is not a list of members with hparams and "
                 "model_state each")
     for state in [ckpt["model_state"], *(m["model_state"] for m in members)]:
