@@ -13,7 +13,8 @@ shipped file is not overwritten (remove it first).
 Several run folders (trained with one command from different ``--seed``s; ``SEED`` in
 ``--command`` stands for each) make a bag of models (:mod:`seplib.models.bag`): one file holding
 every run's best weights, whose masks are averaged. Its record keeps each member's seed, step and
-curve; ``history`` is the first member's.
+curve; ``history`` is the first member's. ``--mirror`` makes the bag also listen to the song's
+mirror image (left and right swapped; :class:`seplib.models.bag.Bag`).
 """
 from __future__ import annotations
 
@@ -55,9 +56,13 @@ def main(argv=None):
     parser.add_argument("--note", default="")
     parser.add_argument("--data", default="synth-lab", help="what it was trained on, as the record names it")
     parser.add_argument("--data-made-with", default="seplib data --size lab (written on first use)")
+    parser.add_argument("--mirror", action="store_true",
+                        help="a bag that also averages each member's masks of the mirror image (left and right swapped)")
     parser.add_argument("--also-test", nargs="*", default=[], metavar="ROOT",
                         help="more test splits to score it on (MUSDB18-HQ-layout folders)")
     args = parser.parse_args(argv)
+    if args.mirror and len(args.out) < 2:
+        parser.error("--mirror is for a bag: give two or more run folders")
 
     outs = [Path(o) for o in args.out]
     target = shipped.WEIGHTS / f"{args.model}-synth.pt"
@@ -66,7 +71,7 @@ def main(argv=None):
     last, best = lasts[0], bests[0]
     seeds = [int(x["settings"]["seed"]) for x in lasts]
     if len(outs) > 1:
-        save_bag([o / "best.pt" for o in outs], target, seeds=seeds)
+        save_bag([o / "best.pt" for o in outs], target, mirror=args.mirror, seeds=seeds)
     else:
         checkpoint.slim(outs[0] / "best.pt", target, half=True)
     run = current(size="lab")
@@ -84,7 +89,9 @@ def main(argv=None):
         "made_with": (f"python benchmarks/ship.py {args.model} OUT ...: the best validation weights as float16 "
                       "(loaded back as float32), without the optimizer"
                       + (f"; a bag of {len(outs)} networks (seplib.models.bag), one per seed, their masks averaged"
-                         if bag else "")),
+                         if bag else "")
+                      + (" over the song and its mirror image (left and right swapped)" if args.mirror else "")),
+        "mirror": bool(args.mirror),
         "plan": {**train.plan(args.model, run=run), "steps": int(last["state"]["step"])},
         "seed": seeds[0],
         "step": int(best.get("step", 0)),

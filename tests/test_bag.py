@@ -98,3 +98,35 @@ def test_a_bag_with_a_member_that_diverged_is_refused(tmp_path):
     checkpoint.save(tmp_path / "bad.pt", ckpt)
     with pytest.raises(ValueError, match=rf"bad.pt holds weights that are not finite .*{name}"):
         models.load(tmp_path / "bad.pt", device="cpu")
+
+
+def test_a_mirrored_bag_hears_both_sides_and_is_exactly_symmetric(mixture):
+    members = [quick(seed=s) for s in range(2)]
+    plain, mirrored = Bag(members).eval(), Bag(members, mirror=True).eval()
+    swapped = mixture.flip(1)  # left and right swapped
+    with torch.no_grad():
+        masks = mirrored.masks(mixture)
+        # the plain bag's masks of the song, and of its mirror image swapped back, averaged
+        both = (plain.masks(mixture) + plain.masks(swapped).flip(2)) / 2
+        out, out_swapped = mirrored(mixture), mirrored(swapped)
+        plain_out, plain_swapped = plain(mixture), plain(swapped)
+    assert torch.allclose(masks, both, atol=1e-6)
+    assert torch.allclose(masks.sum(dim=1), torch.ones_like(masks[:, 0]), atol=1e-5)
+    # swap the song's channels and the stems' channels swap: exactly so for the mirrored bag,
+    # not for its networks alone, which hear the two sides a little differently
+    assert torch.allclose(out_swapped, out.flip(2), atol=1e-5)
+    assert not torch.allclose(plain_swapped, plain_out.flip(2), atol=1e-3)
+
+
+def test_a_mirror_is_saved_with_the_bag_and_asked_of_stereo_networks_only(tmp_path):
+    members = [quick(seed=s) for s in range(2)]
+    paths = [saved(m, tmp_path / f"m{i}.pt") for i, m in enumerate(members)]
+    assert models.load(save_bag(paths, tmp_path / "plain.pt"), device="cpu").mirror is False
+    assert models.load(save_bag(paths, tmp_path / "mirror.pt", mirror=True), device="cpu").mirror is True
+    mono = [quick(seed=s, audio_channels=1) for s in range(2)]
+    with pytest.raises(ValueError, match="mirrored bag swaps left and right: its members must be stereo, not 1-channel"):
+        Bag(mono, mirror=True)
+    mono_paths = [saved(m, tmp_path / f"mono{i}.pt") for i, m in enumerate(mono)]
+    with pytest.raises(ValueError, match="mono0.pt holds a 1-channel network: a mirrored bag swaps left and right"):
+        save_bag(mono_paths, tmp_path / "mono-bag.pt", mirror=True)
+    assert not (tmp_path / "mono-bag.pt").exists()

@@ -151,6 +151,8 @@ def test_every_shipped_network_is_small_has_its_record_and_scores_as_it_says(nam
         assert checkpoint.read(path)["seeds"] == [m["seed"] for m in members] == sorted({m["seed"] for m in members})
         assert all(f"--seed {m['seed']} " in m["command"] for m in members)
     assert record["model_name"] == name and f"seplib train {name} --size lab" in record["command"]
+    # a bag that listens to the mirror image too says so in its record
+    assert getattr(models.load(path, device="cpu"), "mirror", False) == record.get("mirror", False)
     for key in ("plan", "seed", "data", "commit", "torch", "train_seconds", "scores"):
         assert key in record, key
     for split in record["scores"].values():

@@ -25,8 +25,9 @@ Where things are:
 * :mod:`~seplib.models.inference`: :func:`~seplib.models.inference.separate_track`, a model in
   memory run over a whole track (chunks on its time grid, one scale for the track, its channels);
 * :mod:`~seplib.models.checkpoint`: the checkpoint format (``best.pt``, ``last.pt``; save, read, slim);
-* :mod:`~seplib.models.bag`: a bag of trained networks of one model, their masks averaged, saved as
-  one checkpoint (:func:`~seplib.models.bag.save_bag`; the shipped U-Net is one);
+* :mod:`~seplib.models.bag`: a bag of trained networks of one model, their masks averaged (over the
+  song and, if asked, its mirror image), saved as one checkpoint (:func:`~seplib.models.bag.save_bag`;
+  the shipped U-Net is one);
 * :mod:`~seplib.models.shipped`: the trained networks that ship with the package
   (:func:`shipped_checkpoint`), used when a run has no trained model of its own;
 * one file per model: its class, ``HPARAMS`` per run size, and one :func:`register_model`

@@ -161,10 +161,14 @@ class MaskingModel(nn.Module):
         Taught in: 05_unet
         """
         X = self.spectrogram(mixture) if X is None else X
+        return self.front.extend(self.band_masks(X))       # hold the top bin's mask above max_bin
+
+    def band_masks(self, X):
+        """The masks of the modelled bins only (below ``max_bin``), from the mixture's STFT ``X``:
+        ``(batch, stems, channels, bins, frames)``; :meth:`masks` extends them to every bin."""
         x = self.front.features(X)                         # (batch, channels, bins, frames)
         logits = self.mask_logits(x)                       # (batch, stems, channels, bins, frames)
-        # gate, then hold the top bin's mask above max_bin
-        return self.front.extend(gate_masks(logits, self.gate))
+        return gate_masks(logits, self.gate)
 
     def forward(self, mixture):
         """Separate: masks times the mixture's STFT, back to waveforms with the mixture's phase

@@ -39,6 +39,9 @@ BAG_KEY = "bag"
 (the first member's are the file's own ``hparams`` and ``model_state`` too, so the file is also a
 checkpoint of one network)."""
 
+MIRROR_KEY = "mirror"
+"""In a bag: ``True`` when the bag also listens to the mirror image (:class:`seplib.models.bag.Bag`)."""
+
 HASH_KEY = "sha256"
 """The entry holding :func:`content_hash` of everything else, written by :func:`save` (checkpoints
 saved before it existed have none: they are still read, if their weights are finite)."""

@@ -34,7 +34,7 @@ from ..stems import RATE, STEMS
 from . import checkpoint
 from .base import MaskingModel, WaveformModel
 from .bag import Bag
-from .checkpoint import BAG_KEY, BEST
+from .checkpoint import BAG_KEY, BEST, MIRROR_KEY
 from .inference import as_mixture, separate_track
 from .shipped import SHIPPED, shipped_checkpoint
 
@@ -282,7 +282,7 @@ def load(checkpoint_path, device=None, name=None):
             raise ValueError(f"{path}: its weights{which} do not fit a {model_name!r} built from its hparams "
                              f"({checkpoint.misfit(model, state)})") from err
         nets.append(model)
-    model = Bag(nets) if BAG_KEY in ckpt else nets[0]
+    model = Bag(nets, mirror=bool(ckpt.get(MIRROR_KEY, False))) if BAG_KEY in ckpt else nets[0]
     return model.to(device).eval()
 
 

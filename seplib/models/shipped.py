@@ -7,7 +7,8 @@ trained by the project's own command, ``seplib train NAME``, on the synthetic so
 commit, the torch version, the training time, the training curve and its scores on the
 synthetic test split and on the real song (:mod:`seplib.data.example`). The U-Net ships as a bag
 of four networks (:mod:`seplib.models.bag`), trained by one command from seeds 0 to 3 on both
-synthetic sets, their masks averaged: its record lists each member's seed, step and curve.
+synthetic sets, their masks averaged over the song and its mirror image (left and right swapped):
+its record lists each member's seed, step and curve.
 
 They are used when a run has trained none of its own (``seplib separate --method NAME``,
 :func:`seplib.models.checkpoint_to_use`), and by the notebooks when the run cell says
