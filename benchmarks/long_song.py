@@ -20,7 +20,8 @@ seconds (of the child process) are the steadier measure; the wall seconds grow w
 
 With ``--through-file`` the child instead writes the song to a float WAV file, lets go of it, and
 separates it as a user would, with ``seplib separate SONG --method NAME --out DIR`` (the command
-line, in the child process; the networks are then the shipped ones): file in, stem files out. A
+line, in the child process, which keeps the memory it frees as the command does, unless
+``--give-back``; the networks are then the shipped ones): file in, stem files out. A
 song longer than ``seplib.blocks.STREAM_VALUES`` (ten minutes of 44.1 kHz stereo) is then never
 held whole: it is read, separated and written a segment at a time. The oracles, which need the
 true stems, are not run this way; the floor is then 0.
@@ -122,7 +123,7 @@ def warm_up(gib):
         del block
 
 
-def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2):
+def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2, keep=True):
     """``seplib separate`` on the song written to a float WAV file, in this process; print one JSON row."""
     import contextlib
     import io
@@ -132,6 +133,7 @@ def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2):
     import torch
 
     from seplib.cli import main as seplib_main
+    from seplib.config import keep_freed_memory
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     with tempfile.TemporaryDirectory(prefix="seplib-long-song-") as folder:
@@ -140,6 +142,7 @@ def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2):
         sf.write(song, mixture.T, rate, subtype="FLOAT")
         del mixture
         warm_up(warm_gib)
+        kept = keep_freed_memory() if keep else False  # as the seplib command does (main() from Python does not)
         before = rss_gib("VmRSS")
         reset = reset_peak()
         start, cpu = time.perf_counter(), time.process_time()
@@ -154,7 +157,8 @@ def child_file(method, minutes, warm_gib=0.0, rate=RATE, channels=2):
         assert lengths == {int(round(minutes * 60 * rate))}, lengths
     print(json.dumps({"method": method, "minutes": minutes, "rate": rate, "channels": channels,
                       "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "peak_gib": round(peak, 3),
-                      "before_gib": round(before, 3), "floor_gib": 0.0, "through": "file"}))
+                      "before_gib": round(before, 3), "floor_gib": 0.0, "through": "file",
+                      "freed_memory": "kept" if kept else "given back"}))
 
 
 def child(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2):
@@ -225,11 +229,12 @@ def reset_peak():
         return False
 
 
-def measure(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2, through_file=False):
+def measure(method, minutes, references="files", warm_gib=0.0, rate=RATE, channels=2, through_file=False,
+            give_back=False):
     """One fresh subprocess for (method, minutes, rate, channels); its row, with the child's peak RSS."""
     proc = subprocess.run([sys.executable, __file__, "--child", method, str(minutes), "--references", references,
                            "--warm-gib", str(warm_gib), "--rate", str(rate), "--channels", str(channels),
-                           *(["--through-file"] if through_file else [])],
+                           *(["--through-file"] if through_file else []), *(["--give-back"] if give_back else [])],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         return {"method": method, "minutes": minutes, "rate": rate, "channels": channels,
@@ -254,11 +259,15 @@ def main(argv=None):
     parser.add_argument("--through-file", action="store_true",
                         help="separate with `seplib separate` from a WAV file of the song to stem files "
                              "(see child_file; the oracles are left out)")
+    parser.add_argument("--give-back", action="store_true",
+                        help="with --through-file: glibc's default, freed memory goes back to the system at once "
+                             "(the command keeps it: seplib.config.keep_freed_memory)")
     parser.add_argument("--child", nargs=2, metavar=("METHOD", "MINUTES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         if args.through_file:
-            return child_file(args.child[0], float(args.child[1]), args.warm_gib, args.rate[0], args.channels)
+            return child_file(args.child[0], float(args.child[1]), args.warm_gib, args.rate[0], args.channels,
+                              keep=not args.give_back)
         return child(args.child[0], float(args.child[1]), args.references, args.warm_gib, args.rate[0],
                      args.channels)
     methods = [m for m in args.methods if not (args.through_file and m.startswith("oracle-"))]
@@ -267,7 +276,7 @@ def main(argv=None):
         for method in methods:
             for minutes in args.minutes:
                 rows.append(measure(method, minutes, args.references, args.warm_gib, rate, args.channels,
-                                    args.through_file))
+                                    args.through_file, args.give_back))
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows, args.minutes, args.rate))
 

@@ -2,7 +2,9 @@
 real-time factor (RTF: seconds of work per second of audio; under 1 is faster than real time).
 
 Each method runs in a fresh Python process (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``),
-so no cache or warm-up of one method helps the next. The audio is a synthetic song
+so no cache or warm-up of one method helps the next. Like the ``seplib`` command, the process keeps
+the memory it frees (:func:`seplib.config.keep_freed_memory`); ``--give-back`` times glibc's default
+instead, as a notebook's kernel runs. The audio is a synthetic song
 (:func:`seplib.data.synth.make_song`, seed 0); the oracles get its true stems. What a method
 needs beyond the mixture:
 
@@ -83,17 +85,20 @@ def dictionary_file(size):
     return nmf.dictionary_path(dataset_name(root, size), params)
 
 
-def child(method, song, size, device, repeat):
+def child(method, song, size, device, repeat, keep=True):
     """Time one method in this process; print one JSON row."""
     import numpy as np
     import torch
 
     from seplib import methods, separate
+    from seplib.config import keep_freed_memory
 
     torch.set_num_threads(1)
+    kept = keep_freed_memory() if keep else False
     data = np.load(song)
     mixture = data["mixture"]
-    row = {"method": method, "device": device, "audio_seconds": round(mixture.shape[1] / RATE, 2)}
+    row = {"method": method, "device": device, "audio_seconds": round(mixture.shape[1] / RATE, 2),
+           "freed_memory": "kept" if kept else "given back"}
     start = time.perf_counter()
     kwargs, row["uses"] = needs(method, size, device)
     if kwargs is None:
@@ -123,10 +128,11 @@ def child(method, song, size, device, repeat):
     print(json.dumps(row))
 
 
-def measure(method, song, size, device="cpu", repeat=2):
+def measure(method, song, size, device="cpu", repeat=2, keep=True):
     """One fresh subprocess, one thread, for one method; its JSON row (or the error's last line)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, __file__, "--child", method, str(song), size, device, str(repeat)],
+    proc = subprocess.run([sys.executable, __file__, "--child", method, str(song), size, device, str(repeat),
+                           "keep" if keep else "give-back"],
                           capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         return {"method": method, "device": device, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
@@ -171,11 +177,13 @@ def main(argv=None):
     parser.add_argument("--size", default="lab", help="the run whose trained models and dictionaries to use")
     parser.add_argument("--repeat", type=int, default=2, help="timings per method (the fastest is kept)")
     parser.add_argument("--json", help="also write the rows here")
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--give-back", action="store_true",
+                        help="glibc's default: freed memory goes back to the system (as in a notebook's kernel)")
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        method, song, size, device, repeat = args.child
-        return child(method, song, size, device, int(repeat))
+        method, song, size, device, repeat, keep = args.child
+        return child(method, song, size, device, int(repeat), keep == "keep")
     names = args.methods or methods.names()
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     if len(devices) == 1:
@@ -187,7 +195,7 @@ def main(argv=None):
             for device in devices:
                 if device != "cpu" and methods.get(method).family != "learned":
                     continue
-                rows.append(measure(method, song, args.size, device, args.repeat))
+                rows.append(measure(method, song, args.size, device, args.repeat, keep=not args.give_back))
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows))
     for line in bars(rows):

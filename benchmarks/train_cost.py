@@ -9,8 +9,10 @@ bounds). Prints one JSON object per (size, model).
 
 With ``--time-steps N``, each row also gives the CPU seconds of one optimizer step on the
 CPU (the mean of steps 3 to N, on this process's threads: ``OMP_NUM_THREADS=1`` for one core).
+The process keeps the memory it frees, as :func:`seplib.train.fit` does
+(:func:`seplib.config.keep_freed_memory`); ``--give-back`` times glibc's default instead.
 
-Usage: ``python benchmarks/train_cost.py [--sizes lab full] [--time-steps 8]``
+Usage: ``python benchmarks/train_cost.py [--sizes lab full] [--time-steps 8] [--give-back]``
 """
 import argparse
 import json
@@ -18,7 +20,7 @@ import json
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from seplib import RATE, models, train
+from seplib import RATE, config, models, train
 from seplib.losses import loss_for
 
 
@@ -62,7 +64,10 @@ def main():
     parser.add_argument("--sizes", nargs="+", default=["lab", "full"])
     parser.add_argument("--models", nargs="+", default=models.names())
     parser.add_argument("--time-steps", type=int, default=0, help="also time this many steps on the CPU (0: none)")
+    parser.add_argument("--give-back", action="store_true",
+                        help="time the steps with glibc's default: freed memory goes back to the system")
     args = parser.parse_args()
+    kept = config.keep_freed_memory() if args.time_steps and not args.give_back else False
     for size in args.sizes:
         for name in args.models:
             plan, params, flops = step_flops(name, size)
@@ -71,6 +76,7 @@ def main():
                    "gflop_per_step": round(flops / 1e9, 1), "tflop_per_plan": round(flops * plan["steps"] / 1e12, 1)}
             if args.time_steps:
                 row["cpu_seconds_per_step"] = round(step_seconds(name, size, args.time_steps), 3)
+                row["freed_memory"] = "kept" if kept else "given back"
             print(json.dumps(row), flush=True)
 
 

@@ -364,8 +364,14 @@ def _cmd_methods(args):
 
 def main(argv=None):
     """Entry point of the ``seplib`` command.  A Ctrl-C at any moment (while the methods load, the
-    parser is built, or the work runs) ends it with one line and status 130, no traceback."""
+    parser is built, or the work runs) ends it with one line and status 130, no traceback. Run as
+    the command (no ``argv``), the process keeps the memory it frees
+    (:func:`seplib.config.keep_freed_memory`): faster, and the memory goes when it ends."""
     try:
+        if argv is None:  # the command itself (not main() called from Python): a process that ends
+            from .config import keep_freed_memory
+
+            keep_freed_memory()
         return _main(argv)
     except KeyboardInterrupt:
         print("seplib: interrupted (Ctrl-C)", file=sys.stderr)

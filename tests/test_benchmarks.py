@@ -1,5 +1,6 @@
 """The benchmark scripts that README cites keep working (their cheap parts)."""
 import importlib.util
+import sys
 from pathlib import Path
 
 import nbformat
@@ -102,6 +103,9 @@ def test_separation_speed_times_a_method_in_its_own_process(tmp_path):
     assert unet["uses"] == "shipped checkpoint" and unet["audio_seconds"] == 2.0
     assert unet["seconds"] > 0 and unet["cpu_rtf"] == round(unet["cpu_seconds"] / 2.0, 4)
     assert "| unet | cpu |" in speed.table([unet]) and speed.bars([unet])[0].startswith("unet: real-time factor")
+    # as the seplib command does, the process keeps the memory it frees (glibc on Linux), unless told not to
+    assert unet["freed_memory"] == ("kept" if sys.platform.startswith("linux") else "given back")
+    assert speed.measure("unet", song, "quick", repeat=1, keep=False)["freed_memory"] == "given back"
 
 
 def test_evaluate_long_scores_a_whole_song_in_its_own_process(tmp_path):

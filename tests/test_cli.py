@@ -128,3 +128,16 @@ def test_evaluate_passes_the_run_of_its_size_down_to_the_method(tiny_root, tmp_p
         methods.unregister("test-run-floor")
     assert "vocals" in capsys.readouterr().out
     assert seen and all(run.size == "quick" and run.root == str(tiny_root) for run in seen)
+
+
+def test_the_command_keeps_freed_memory_and_main_called_from_python_does_not(monkeypatch, capsys):
+    from seplib import config
+
+    calls = []
+    monkeypatch.setattr(config, "keep_freed_memory", lambda: calls.append(1) or True)
+    main(["methods"])  # called from Python: the caller's process is left as it was
+    assert calls == []
+    monkeypatch.setattr("sys.argv", ["seplib", "methods"])
+    main()  # the command itself
+    assert calls == [1]
+    assert "unet" in capsys.readouterr().out

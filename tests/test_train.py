@@ -374,3 +374,12 @@ def test_resuming_a_run_of_other_hyper_parameters_says_what_to_do_and_keeps_it(t
         train.train_model("demucs-lite", size="quick", steps=4, out=out, root=tiny_root, progress=False,
                           seconds=0.25, resume=True)
     assert (out / "last.pt").read_bytes() == before
+
+
+def test_training_keeps_the_memory_it_frees(monkeypatch):
+    from seplib import config
+
+    calls = []
+    monkeypatch.setattr(config, "keep_freed_memory", lambda: calls.append(1) or True)
+    train.fit(Gains(), data()[0], steps=2, batch_size=2, device="cpu", progress=False)
+    assert calls == [1]  # once, before the first step (seplib.config.keep_freed_memory)
