@@ -45,7 +45,7 @@ UNET = {
     "b5-lr2-remix-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "augment": {"remix": 1.0}},
     "batch-5-2.95s-lr-2e-3": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3},
     # with freed memory kept (seplib.config.keep_freed_memory, as fit does), steps are a quarter to a
-    # third cheaper: on two threads 800 such steps take about what 520 did before
+    # third cheaper: on two threads 800 such steps take about the time 520 take with glibc's default
     "b5-lr2-800": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 800},
     "b5-lr2-800-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 800, "seed": 1},
     "steps-x3": {"steps_factor": 3},

@@ -278,8 +278,8 @@ def keep_freed_memory():
     PyTorch frees and allocates tensors of tens of megabytes at every training step and every
     chunk it separates. By default glibc gives each one back to the system when it is freed, and
     the next one must be faulted in again, page by page. Keeping them in the process made the
-    shipped U-Net separate about 40 % cheaper and a ``lab`` U-Net training step about 20 %
-    cheaper (README, "How long things take"). The price: the process holds on to its peak memory
+    shipped U-Net separate about a third cheaper and a ``lab`` U-Net training step a quarter to a
+    third cheaper (README, "How long things take"). The price: the process holds on to its peak memory
     until it ends. So the ``seplib`` command, which ends when its work is done, calls this, and so
     does training (:func:`seplib.train.fit`), the heaviest work a notebook does; separating in a
     notebook's kernel does not. The environment variables of
