@@ -130,3 +130,17 @@ def test_a_mirror_is_saved_with_the_bag_and_asked_of_stereo_networks_only(tmp_pa
     with pytest.raises(ValueError, match="mono0.pt holds a 1-channel network: a mirrored bag swaps left and right"):
         save_bag(mono_paths, tmp_path / "mono-bag.pt", mirror=True)
     assert not (tmp_path / "mono-bag.pt").exists()
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_members_that_model_different_bins_are_still_averaged_over_every_bin(mixture, mirror):
+    members = [quick(seed=0), quick(seed=1, max_bin=64)]  # each extends its own top bin's mask
+    assert members[0].front.bins != members[1].front.bins
+    swapped = mixture.flip(1)
+    with torch.no_grad():
+        masks = Bag(members, mirror=mirror).masks(mixture)
+        own = torch.stack([m.masks(mixture) for m in members]).mean(0)
+        if mirror:
+            own = (own + torch.stack([m.masks(swapped) for m in members]).mean(0).flip(2)) / 2
+    assert torch.allclose(masks, own, atol=1e-6)
+    assert torch.allclose(masks.sum(dim=1), torch.ones_like(masks[:, 0]), atol=1e-5)
