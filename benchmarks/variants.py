@@ -5,7 +5,8 @@ size's hyper-parameters and training plan, with one change each) into a folder o
 SDR per stem on the test split (BSSEval v4, the MUSDB protocol). Runs are seeded, so a
 variant gives the same numbers on the same machine and thread count.
 
-    OMP_NUM_THREADS=1 python benchmarks/variants.py --size lab --variants default l1 n_fft-1024
+    OMP_NUM_THREADS=2 python benchmarks/variants.py --size lab --variants default seed-1
+    OMP_NUM_THREADS=1 python benchmarks/variants.py --size lab --variants plan-300 l1 n_fft-1024
     OMP_NUM_THREADS=1 python benchmarks/variants.py --model demucs-lite --size lab --variants default lr-3e-3
 
 Progress goes to stderr, the JSON to stdout.
@@ -20,8 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-UNET = {
-    "default": {},
+PLAN_300 = {"steps": 300, "seconds": 3.0, "weights": {"vocals": 1.0}}
+"""The U-Net's lab plan before 2026-12-08: 300 steps of 4 x 3 s, the stems weighing alike.
+:data:`UNET_300`'s variants change it (benchmarks/README.md's rows dated before then)."""
+
+UNET_300 = {
+    "plan-300": {},
     "l1": {"kind": "l1"},                            # L1 on masked magnitudes instead of the SDR loss
     "l2": {"kind": "l2"},
     "vocals-x3": {"weights": {"vocals": 3.0}},       # the vocals weigh three times in the loss
@@ -39,7 +44,7 @@ UNET = {
     "batch-1-14.8s": {"batch_size": 1, "seconds": 14.8},  # 638 frames, padded to 640
     "batch-2-7.4s-lr-2e-3": {"batch_size": 2, "seconds": 7.4, "lr": 2e-3},
     "lr-2e-3": {"lr": 2e-3},
-    "seed-1": {"seed": 1},                           # the spread between two seeds of one plan
+    "plan-300-seed-1": {"seed": 1},                  # the spread between two seeds of one plan
     "b5-lr2-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "seed": 1},
     "b5-lr2-remix-0": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "augment": {"remix": 0.0}},
     "b5-lr2-remix-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "augment": {"remix": 1.0}},
@@ -53,6 +58,18 @@ UNET = {
     # the plan's batches, as many steps as five minutes on two threads hold with freed memory kept
     "steps-1050": {"steps": 1050},
     "steps-1050-seed-1": {"steps": 1050, "seed": 1},
+    # as many of the plan's steps as five minutes on two threads hold (1050 took 241 s)
+    "steps-1250": {"steps": 1250},
+    "steps-1250-seed-1": {"steps": 1250, "seed": 1},
+    "steps-1250-vocals-x2": {"steps": 1250, "weights": {"vocals": 2.0}},
+    "steps-1250-vocals-x2-seed-1": {"steps": 1250, "weights": {"vocals": 2.0}, "seed": 1},
+    "steps-1250-lr-2e-3": {"steps": 1250, "lr": 2e-3},
+    "steps-1250-lr-2e-3-seed-1": {"steps": 1250, "lr": 2e-3, "seed": 1},
+    # 2.95 s chunks make 128 frames, none padded (3 s make 130, padded to 160): a step 12 % cheaper
+    "b4-2.95s-1300-vocals-x2": {"seconds": 2.95, "steps": 1300, "weights": {"vocals": 2.0}},
+    "b4-2.95s-1300-vocals-x2-seed-1": {"seconds": 2.95, "steps": 1300, "weights": {"vocals": 2.0}, "seed": 1},
+    "b4-2.95s-1300-vocals-x3": {"seconds": 2.95, "steps": 1300, "weights": {"vocals": 3.0}},
+    "b4-2.95s-1300-vocals-x3-seed-1": {"seconds": 2.95, "steps": 1300, "weights": {"vocals": 3.0}, "seed": 1},
     "steps-x4": {"steps_factor": 4},
     "depth-6-hidden-16": {"depth": 6, "hidden_channels": 16},  # the full size's depth and width
     "sigmoid": {"gate": "sigmoid"},
@@ -72,8 +89,15 @@ UNET = {
     "batch-5-2.95s-lr-2e-3-260": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 260},  # the plan's CPU time
     "b5-lr2-260-seed-1": {"batch_size": 5, "seconds": 2.95, "lr": 2e-3, "steps": 260, "seed": 1},
 }
-"""The U-Net's variants: name -> keyword arguments of :func:`seplib.train.train_model`
-(``steps_factor`` multiplies the plan's steps)."""
+"""Changes to :data:`PLAN_300` (``steps_factor`` multiplies its 300 steps)."""
+
+UNET = {
+    "default": {},                                   # the plan: 1300 steps of 4 x 2.95 s, the vocals weighing 3
+    "seed-1": {"seed": 1},
+    **{name: {**PLAN_300, **changes} for name, changes in UNET_300.items()},
+}
+"""The U-Net's variants: name -> keyword arguments of :func:`seplib.train.train_model`, over the
+run size's plan (``steps_factor`` multiplies the plan's steps)."""
 
 DEMUCS_LITE = {
     "default": {},                              # the plan: the linear path (33 taps), 2100 steps
@@ -118,11 +142,20 @@ def main(argv=None):
                         help="names from this file's table of the model's variants")
     parser.add_argument("--backend", default="fast", choices=("fast", "museval"))
     parser.add_argument("--tracks", type=int, default=None, help="score only the first N test tracks")
+    parser.add_argument("--keep", default=None, help="a folder to keep each variant's best checkpoint in "
+                        "(NAME.pt; default: none kept)")
     args = parser.parse_args(argv)
     table = VARIANTS[args.model]
     unknown = [v for v in args.variants if v not in table]
     if unknown:
         parser.error(f"unknown {args.model} variant(s) {unknown}; choose from {', '.join(table)}")
+    if args.keep:
+        keep = Path(args.keep)
+        if keep.exists() and not keep.is_dir():
+            parser.error(f"--keep {keep}: not a folder")
+        there = [v for v in args.variants if (keep / f"{v}.pt").exists()]
+        if there:
+            parser.error(f"--keep {keep}: {', '.join(v + '.pt' for v in there)} already there (not overwritten)")
 
     from seplib.data import open_dataset
     from seplib.metrics import evaluate, summary
@@ -136,7 +169,7 @@ def main(argv=None):
             kwargs = dict(table[name])
             factor = kwargs.pop("steps_factor", 1)
             if factor != 1:
-                kwargs["steps"] = int(factor * plan(args.model, args.size)["steps"])
+                kwargs["steps"] = int(factor * kwargs.get("steps", plan(args.model, args.size)["steps"]))
             start = time.perf_counter()
             model, _ = train_model(args.model, size=args.size, out=root / name, progress=False, **kwargs)
             seconds = time.perf_counter() - start
@@ -144,6 +177,9 @@ def main(argv=None):
             sdr = {stem: m["SDR"] for stem, m in summary(per_track, "")["stems"].items()}
             out["variants"][name] = {"changes": table[name], "train_seconds": round(seconds, 1), "SDR": sdr}
             print(json.dumps({name: out["variants"][name]}), file=sys.stderr, flush=True)
+            if args.keep:
+                Path(args.keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / name / "best.pt", keep / f"{name}.pt")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(json.dumps(out, indent=2))

@@ -133,3 +133,24 @@ def test_repet_reach_prints_each_reach_beside_the_whole_song(capsys):
     assert set(lines[0]) == {"song", "minutes", "whole", "2 s"}
     assert set(lines[0]["whole"]) == {"cpu_seconds", "vocals", "accompaniment"}
     assert "2 s" in lines[-1]["mean SDR difference from the whole song (dB)"]
+
+
+def test_variants_keep_each_checkpoint_and_never_overwrite_one(tmp_path, capsys):
+    import json
+
+    from seplib import models
+
+    variants = load("variants")
+    keep = tmp_path / "kept"
+    variants.main(["--size", "quick", "--variants", "default", "--tracks", "1", "--keep", str(keep)])
+    scores = json.loads(capsys.readouterr().out)["variants"]["default"]["SDR"]
+    assert set(scores) == {"drums", "bass", "other", "vocals"}
+    assert models.load(keep / "default.pt", device="cpu", name="unet").stems == ("drums", "bass", "other", "vocals")
+    before = (keep / "default.pt").read_bytes()
+    with pytest.raises(SystemExit):  # refused before any training
+        variants.main(["--size", "quick", "--variants", "default", "--keep", str(keep)])
+    assert "default.pt already there" in capsys.readouterr().err
+    assert (keep / "default.pt").read_bytes() == before
+    with pytest.raises(SystemExit):
+        variants.main(["--size", "quick", "--variants", "default", "--keep", str(keep / "default.pt")])
+    assert "not a folder" in capsys.readouterr().err

@@ -374,8 +374,43 @@ assert overfit[-1] < 0.4 * overfit[0], "the model cannot even fit one chunk: loo
 # $$\mathcal L = -\frac{1}{J}\sum_j 10\log_{10}\frac{\sum \|s_j\|^2}{\sum \|s_j - \hat s_j\|^2}$$
 #
 # (`losses.sdr_loss`; `losses.loss_for("unet")` picks it, `kind="l1"` the magnitude loss).
-# Lower is better, and it is in dB: $-4$ means an SDR of $4$ dB on the batch. Section 11
+# Lower is better, and it is in dB: $-4$ means an SDR of $4$ dB on the batch. Section 12
 # compares the losses (at the `lab` and `full` sizes).
+#
+# **The plan.** `PLAN` (printed at the top) says how many steps, how many chunks of how many
+# seconds per step, and the loss's stem weights $w_j$ (the weighted mean of the per-stem losses,
+# `losses.weigh_stems`; a stem it does not name weighs 1). At `lab` it is 1300 steps of 4 chunks,
+# about five minutes on a laptop's two cores, with two choices measured on the lab test songs
+# (benchmarks/README.md, "variants.py", has the figures): the vocals weigh three times, and a
+# chunk lasts 2.95 s, not 3. That second one is the padding of section 3 again: the encoder pads
+# the frames up to a multiple of $2^{\text{depth}}$, and the next cell counts them.
+
+# %%
+from seplib.units import seconds_to_samples
+
+
+def frames_of(seconds, hp, rate=44100):
+    """A chunk's STFT frames, and the frames the U-Net's layers work on (padded to a multiple of 2 ** depth)."""
+    frames = 1 + seconds_to_samples(seconds, rate) // hp["hop"]
+    return frames, -(-frames // 2 ** hp["depth"]) * 2 ** hp["depth"]
+
+
+lab_plan, lab_hp = train.plan("unet", "lab"), models.hparams("unet", "lab")
+padding = pd.DataFrame([dict(zip(("chunk (s)", "frames", "frames worked on"), (s, *frames_of(s, lab_hp))))
+                        for s in (3.0, lab_plan["seconds"])]).set_index("chunk (s)")
+display(padding)
+print(f"this run's plan ({SIZE}): {PLAN['steps']} steps of {PLAN['batch_size']} chunks of {PLAN['seconds']} s, "
+      f"stem weights {PLAN['loss'] or 'all 1'}")
+assert lab_plan["loss"] == {"vocals": 3.0} and lab_plan["seconds"] == 2.95
+assert padding.loc[3.0].tolist() == [130, 160] and padding.loc[2.95].tolist() == [128, 128] and lab_hp["depth"] == 5
+work = padding["frames worked on"]
+print(f"work per chunk: {work[2.95] / work[3.0]:.2f} of the 3 s chunk's, for {1 - 2.95 / 3.0:.1%} less audio")
+assert work[2.95] / work[3.0] == 0.8 and round(1 - 2.95 / 3.0, 3) == 0.017
+
+# %% [markdown]
+# Three seconds make 130 frames, and the layers work on 160 of them, 30 of zeros; 2.95 s make
+# 128, a multiple of $2^5$, and nothing is padded: the layers do a fifth less work per chunk
+# (128 of 160 frames) for 1.7 % less audio, so five minutes hold more steps.
 #
 # `seplib.train.train_model("unet")` does the whole recipe: random chunks of the train split
 # (with the augmentation above), fixed chunks of the valid split for validation, AdamW (Adam
