@@ -280,10 +280,11 @@ def keep_freed_memory():
     the next one must be faulted in again, page by page. Keeping them in the process made the
     shipped U-Net separate about a third cheaper and a ``lab`` U-Net training step a quarter to a
     third cheaper (README, "How long things take"). The price: the process holds on to its peak memory
-    until it ends. So the ``seplib`` command, which ends when its work is done, calls this, and so
-    does training (:func:`seplib.train.fit`), the heaviest work a notebook does; separating in a
-    notebook's kernel does not. The environment variables of
-    :data:`MALLOC_THRESHOLDS`, when set, win: then nothing is changed.
+    until it ends, or until :func:`give_back_freed_memory`. So the ``seplib`` command, which ends
+    when its work is done, calls this, and so does training (:func:`seplib.train.fit`), the
+    heaviest work a notebook does, which hands the memory back when it ends. The setting lasts
+    as long as the process: a notebook's kernel keeps freed memory after its first training. The
+    environment variables of :data:`MALLOC_THRESHOLDS`, when set, win: then nothing is changed.
 
     Returns:
         kept (bool): whether the thresholds were set here
@@ -299,6 +300,28 @@ def keep_freed_memory():
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
     return bool(mallopt(m_mmap_threshold, MALLOC_THRESHOLDS["MALLOC_MMAP_THRESHOLD_"])
                 and mallopt(m_trim_threshold, MALLOC_THRESHOLDS["MALLOC_TRIM_THRESHOLD_"]))
+
+
+def give_back_freed_memory():
+    """Hand the freed memory this process kept back to the system (glibc's ``malloc_trim``; on
+    Linux only, elsewhere nothing).
+
+    :func:`seplib.train.fit` calls it when it ends: a notebook that trains one network after
+    another (notebook 05's ablations) then holds about one training's memory, not the sum of the
+    pieces each one left behind. The thresholds :func:`keep_freed_memory` set stay as they are.
+
+    Returns:
+        given_back (bool): whether any memory went back
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return bool(malloc_trim(0))
 
 
 def _lock_holders(lock_file):

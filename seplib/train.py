@@ -407,7 +407,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
             itself keeps the cores busy)
 
     Training keeps the memory it frees in the process (:func:`seplib.config.keep_freed_memory`):
-    each step is cheaper, and the process holds its peak memory until it ends.
+    each step is cheaper. When it ends (or stops), it hands that memory back
+    (:func:`seplib.config.give_back_freed_memory`).
 
     Returns:
         history (dict): lists ``step``, ``train_loss`` (mean since the previous row),
@@ -429,7 +430,7 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         raise ValueError("train_set is empty")
     model.to(device)
     # every step frees and allocates the same large buffers: keep them in the process (a step a
-    # quarter to a third cheaper on a CPU; the process holds its peak memory until it ends)
+    # quarter to a third cheaper on a CPU), and hand them back when training ends (below)
     config.keep_freed_memory()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     amp_dtype = _amp_dtype(amp, device)
@@ -485,6 +486,8 @@ def fit(model, train_set, valid_set=None, loss=None, steps=1000, batch_size=8, l
         bar.close()
         del data
         raise TrainingInterrupted(state["step"], saved_step, last_path) from None
+    finally:
+        config.give_back_freed_memory()  # what the steps freed and the process kept
     bar.close()
     del data  # stops the workers of an early-stopped run
     if best_state is not None:  # end on the best weights seen

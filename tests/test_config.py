@@ -110,6 +110,27 @@ print(kept, round((before - rss()) / 2 ** 20))
 """
 
 
+GIVE_BACK = """
+import numpy as np
+from seplib.config import give_back_freed_memory, keep_freed_memory
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096
+assert keep_freed_memory()
+a = np.ones(200 * 2 ** 20 // 8)  # 200 MiB, touched
+del a
+kept = rss()
+print(give_back_freed_memory(), round((kept - rss()) / 2 ** 20))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim: Linux only")
+def test_kept_memory_goes_back_when_asked():
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    done = subprocess.run([sys.executable, "-c", GIVE_BACK], capture_output=True, text=True, env=base)
+    said, given_back = done.stdout.split()
+    assert said == "True" and int(given_back) > 180, done.stdout + done.stderr  # the freed 200 MiB leave
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's thresholds: Linux only")
 @pytest.mark.parametrize("env, kept", [({}, True), ({"MALLOC_TRIM_THRESHOLD_": "131072"}, False)])
 def test_the_command_keeps_freed_memory_unless_glibcs_own_setting_is_given(env, kept):

@@ -343,11 +343,28 @@ def test_train_model_passes_the_augmentation(tmp_path, tiny_root, gains_as_conv1
 def test_plan_is_the_sizes_plan_changed_by_the_models_file():
     from seplib import sizes
 
-    assert train.plan("unet", "lab") == {**sizes.of("training", "lab"), "loss": {}}
+    unet = train.plan("unet", "lab")
+    assert unet == {**sizes.of("training", "lab"), "steps": 1300, "seconds": 2.95, "loss": {"vocals": 3.0}}
+    assert train.plan("unet", "quick") == {**sizes.of("training", "quick"), "loss": {}}
+    assert train.plan("dprnn", "lab") == {**sizes.of("training", "lab"), "loss": {}}
     demucs = train.plan("demucs-lite", "lab")
     assert demucs["steps"] == 2100 and demucs["batch_size"] == 2 and demucs["seconds"] == 2.0
     assert demucs["valid_every"] == sizes.of("training", "lab")["valid_every"]  # the rest: the size's
     assert train.plan("demucs-lite", "full")["steps"] == sizes.of("training", "full")["steps"]
+
+
+def test_the_unets_lab_chunks_fill_its_padded_frames():
+    # the lab plan's chunk length is chosen so that the U-Net pads no frame (a multiple of 2 ** depth)
+    from seplib import models
+    from seplib.models.unet import pad_to_multiple
+    from seplib.units import seconds_to_samples
+
+    hp, todo = models.hparams("unet", "lab"), train.plan("unet", "lab")
+    for seconds, padded in ((todo["seconds"], 128), (3.0, 160)):  # 3 s make 130 frames, padded to 160
+        frames = 1 + seconds_to_samples(seconds, 44100) // hp["hop"]
+        x = torch.zeros(1, 2, hp["max_bin"], frames)
+        assert pad_to_multiple(x, 2 ** hp["depth"]).shape[-1] == padded
+    assert frames == 130 and todo["seconds"] == 2.95
 
 
 def test_a_vocals_and_accompaniment_unet_trains_and_separates(tmp_path, tiny_root):
@@ -380,6 +397,12 @@ def test_training_keeps_the_memory_it_frees(monkeypatch):
     from seplib import config
 
     calls = []
-    monkeypatch.setattr(config, "keep_freed_memory", lambda: calls.append(1) or True)
+    monkeypatch.setattr(config, "keep_freed_memory", lambda: calls.append("keep") or True)
+    monkeypatch.setattr(config, "give_back_freed_memory", lambda: calls.append("give back") or True)
     train.fit(Gains(), data()[0], steps=2, batch_size=2, device="cpu", progress=False)
-    assert calls == [1]  # once, before the first step (seplib.config.keep_freed_memory)
+    assert calls == ["keep", "give back"]  # before the first step, and when training ends
+    calls.clear()
+    with pytest.raises(FloatingPointError):  # a run that fails hands the memory back too
+        train.fit(Gains(), data()[0], loss=lambda model, mixture, stems: model(mixture).sum() * float("nan"),
+                  steps=2, batch_size=2, device="cpu", progress=False)
+    assert calls == ["keep", "give back"]
