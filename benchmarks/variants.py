@@ -124,7 +124,7 @@ DEMUCS_LITE = {
 
 DPRNN = {
     "default": {},
-    "steps-720": {"steps": 720},                 # about the U-Net's lab training time
+    "steps-720": {"steps": 720},                 # about the time of 300 U-Net steps
     "steps-720-seed-1": {"steps": 720, "seed": 1},
     "seed-1": {"seed": 1},
 }

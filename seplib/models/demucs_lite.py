@@ -46,7 +46,7 @@ TRAINING = {
     # The SDR loss on the waveforms (kind="sdr"), no STFT term: the multi-resolution STFT term
     # makes each CPU step slower, is blind to phase and outweighs the waveform loss (notebook 06,
     # sections 2 and 3); the time L1 weighs each stem by its loudness, the SDR loss weighs them
-    # alike. lab: 2100 steps, about the U-Net's lab training time with the linear path (a
+    # alike. lab: 2100 steps, about the time of 300 U-Net steps with the linear path (a
     # waveform model learns slowly; benchmarks/README.md has the measured scores).
     "quick": dict(steps=16, seconds=0.25, loss={"stft_weight": 0.0, "kind": "sdr"}),
     "lab": dict(steps=2100, batch_size=2, seconds=2.0, loss={"stft_weight": 0.0, "kind": "sdr"}),
