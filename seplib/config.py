@@ -289,13 +289,8 @@ def keep_freed_memory():
     Returns:
         kept (bool): whether the thresholds were set here
     """
-    if not sys.platform.startswith("linux") or any(k in os.environ for k in MALLOC_THRESHOLDS):
-        return False
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc (musl, say)
+    mallopt = _glibc("mallopt")
+    if mallopt is None or any(k in os.environ for k in MALLOC_THRESHOLDS):
         return False
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
     return bool(mallopt(m_mmap_threshold, MALLOC_THRESHOLDS["MALLOC_MMAP_THRESHOLD_"])
@@ -313,15 +308,20 @@ def give_back_freed_memory():
     Returns:
         given_back (bool): whether any memory went back
     """
+    malloc_trim = _glibc("malloc_trim")
+    return malloc_trim is not None and bool(malloc_trim(0))
+
+
+def _glibc(name):
+    """The C function ``name`` of glibc, or ``None`` where there is none (not Linux; musl, say)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         import ctypes
 
-        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return False
-    return bool(malloc_trim(0))
+        return getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
 
 
 def _lock_holders(lock_file):
